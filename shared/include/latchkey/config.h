@@ -1,0 +1,133 @@
+// Config: /etc/latchkey/latchkey.conf, parsed into plain structs. Every field
+// carries its default here, and conf/latchkey.conf.example documents it.
+#ifndef LATCHKEY_CONFIG_H_
+#define LATCHKEY_CONFIG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "latchkey/result.h"
+#include "latchkey/secret.h"
+
+namespace latchkey {
+
+inline constexpr char kDefaultConfigPath[] = "/etc/latchkey/latchkey.conf";
+
+using Seconds = std::chrono::seconds;
+using Millis = std::chrono::milliseconds;
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 3306;
+  bool operator==(const HostPort&) const = default;
+};
+
+enum class TlsMode { kRequired, kPreferred, kOff };
+enum class HashScheme { kArgon2id, kPbkdf2Sha256 };
+enum class RegistrationMode { kOpen, kInvite, kClosed };
+
+struct DatabaseConfig {
+  std::vector<HostPort> hosts;       // tried in order; empty when socket is set
+  std::string socket;                // unix socket path; wins over hosts
+  std::string name = "latchkey";     // schema name
+  std::string user = "latchkey";
+  std::string password_file;         // empty: no password
+  Millis connect_timeout{2000};      // per host
+  Millis read_timeout{3000};
+  Millis write_timeout{3000};
+  TlsMode tls = TlsMode::kPreferred;
+  std::string tls_ca;                // CA bundle; empty: system default
+};
+
+struct SecurityConfig {
+  std::string secret_key_file = "/etc/latchkey/secret.key";  // 32 bytes
+  HashScheme hash = HashScheme::kArgon2id;
+  uint32_t argon2_memory_kib = 19456;
+  uint32_t argon2_time = 2;
+  uint32_t argon2_parallelism = 1;
+  uint32_t pbkdf2_iterations = 600000;  // for hash = pbkdf2-sha256
+  uint32_t min_password_length = 12;    // in Unicode code points
+  uint32_t max_password_length = 256;   // in Unicode code points
+  bool pwquality = true;                // run libpwquality checks too
+};
+
+struct LockoutConfig {
+  uint32_t max_failures = 5;           // consecutive failures before a lock
+  Seconds lock_duration{60};           // first lock; doubles on each further
+  Seconds max_lock_duration{3600};     // cap on the doubling
+  Seconds lock_reset_after{12 * 3600}; // quiet time that restarts doubling
+  uint32_t ip_max_failures = 50;       // per remote address per ip_window
+  Seconds ip_window{15 * 60};
+};
+
+struct TotpConfig {
+  std::string issuer = "latchkey";
+  uint32_t digits = 6;   // 6..8
+  uint32_t period = 30;  // seconds per step
+  uint32_t window = 1;   // steps accepted either side of now
+};
+
+struct SessionConfig {
+  Seconds idle_timeout{30 * 60};
+  Seconds absolute_timeout{12 * 3600};
+};
+
+struct MailConfig {
+  std::string transport = "maildir:/var/lib/latchkey/mail";
+  std::string from = "latchkey <no-reply@localhost>";
+  bool login_notification = false;
+};
+
+struct PortalConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string base_url = "http://127.0.0.1:8080";
+  std::string tls_cert;
+  std::string tls_key;
+  std::vector<std::string> trusted_proxies = {"127.0.0.1"};
+  RegistrationMode registration = RegistrationMode::kOpen;
+  bool require_email_verification = true;
+  uint64_t avatar_max_bytes = 1048576;
+  std::string user = "latchkey";  // drops to this user after binding as root
+};
+
+struct Config {
+  std::string path;  // the file it was read from, for messages
+  DatabaseConfig database;
+  SecurityConfig security;
+  LockoutConfig lockout;
+  TotpConfig totp;
+  SessionConfig session;
+  MailConfig mail;
+  PortalConfig portal;
+};
+
+// Parses INI text. `filename` is used in messages only. Errors are
+// InvalidArgument with the message "<file>:<line>: <key>: <reason>" (or
+// "<file>:<line>: <reason>" for a line without a key). Unknown sections and
+// keys are errors. Values may be followed by a ` # comment`.
+Result<Config> ParseConfig(std::string_view text, std::string_view filename);
+
+// Reads and parses the file at `path`. Refuses (PermissionDenied) a file that
+// is world-readable or world-writable, naming the file and its mode, and
+// IoError for a file that cannot be read, naming the file and errno text.
+Result<Config> LoadConfig(const std::string& path);
+
+// Parses a duration such as "500ms", "2s", "30m", "12h", "7d" or a bare
+// number of seconds. Errors: InvalidArgument naming the text.
+Result<Millis> ParseDuration(std::string_view text);
+
+// Reads a file that holds a secret (database password, key file). Refuses a
+// file readable or writable by group or others, or not a regular file. If
+// `strip_newline`, one trailing "\n" (or "\r\n") is removed.
+Result<Secret> ReadSecretFile(const std::string& path, bool strip_newline);
+
+// Reads the 32-byte secret key file (raw 32 bytes, or 64 hex chars, or
+// base64 of 32 bytes, each optionally newline-terminated).
+Result<Secret> ReadSecretKey(const std::string& path);
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_CONFIG_H_

@@ -1,0 +1,146 @@
+// The database layer over MariaDB Connector/C. Prepared statements with
+// bound parameters only: no value is ever pasted into SQL text.
+#ifndef LATCHKEY_DB_H_
+#define LATCHKEY_DB_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "latchkey/config.h"
+#include "latchkey/result.h"
+#include "latchkey/secret.h"
+
+namespace latchkey::db {
+
+struct Null {};
+// A point in time, bound as a DATETIME(6) in UTC (the session time zone is
+// forced to +00:00 on connect).
+struct Timestamp {
+  int64_t unix_micros;
+  static Timestamp FromUnix(int64_t s) { return {s * 1'000'000}; }
+};
+
+// A bound parameter. std::string_view covers text and binary (bound as a
+// blob); the referenced bytes must outlive the call.
+using Value =
+    std::variant<Null, int64_t, uint64_t, std::string_view, Timestamp>;
+
+// Convenience for optional parameters.
+template <typename T>
+Value OrNull(const std::optional<T>& v) {
+  if (!v) return Null{};
+  return Value(*v);
+}
+
+// One fetched row. Columns are addressed by position in the SELECT list.
+// Getters on a column index out of range return the NULL result.
+class Row {
+ public:
+  explicit Row(std::vector<std::optional<std::string>> cells)
+      : cells_(std::move(cells)) {}
+  size_t size() const { return cells_.size(); }
+  bool is_null(size_t i) const;
+  // The raw bytes, "" for NULL.
+  const std::string& str(size_t i) const;
+  std::optional<std::string> opt_str(size_t i) const;
+  // Integer value; 0 for NULL or non-numeric.
+  int64_t i64(size_t i) const;
+  std::optional<int64_t> opt_i64(size_t i) const;
+  // A DATETIME/TIMESTAMP column as Unix seconds (UTC); nullopt for NULL.
+  std::optional<int64_t> unix_time(size_t i) const;
+
+ private:
+  std::vector<std::optional<std::string>> cells_;
+};
+
+// Errors from this layer:
+//   Unavailable    - no host could be reached, or the connection was lost
+//                    and one reconnect did not help;
+//   AlreadyExists  - a unique key was violated (ER_DUP_ENTRY); the message
+//                    names the key;
+//   Internal       - any other server or client error (message has the
+//                    MariaDB error text; fine for logs, not for end users).
+//
+// A Connection is not thread-safe: use one per thread (or a pool).
+class Connection {
+ public:
+  // Does not connect yet; the first statement (or Connect()) does.
+  Connection(DatabaseConfig config, Secret password);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Opens a connection if none is open: the socket if configured, else
+  // each host in order with connect_timeout each, read/write timeouts and
+  // the TLS mode applied. Sets time_zone='+00:00', utf8mb4, strict mode.
+  Status Connect();
+  bool connected() const;
+  // "host:port" or "socket path" of the open connection, "" if none.
+  std::string peer() const;
+  // Closes the connection (prepared statements are dropped).
+  void Close();
+  // Pings (connecting first if needed).
+  Status Ping();
+
+  // Runs a statement that returns no rows; returns the affected row count.
+  // On a lost connection outside a transaction, reconnects once and
+  // retries. Statements are prepared once per connection and cached.
+  Result<uint64_t> Execute(std::string_view sql,
+                           std::initializer_list<Value> params = {});
+  Result<uint64_t> Execute(std::string_view sql,
+                           const std::vector<Value>& params);
+  // Runs a statement that returns rows.
+  Result<std::vector<Row>> Query(std::string_view sql,
+                                 std::initializer_list<Value> params = {});
+  Result<std::vector<Row>> Query(std::string_view sql,
+                                 const std::vector<Value>& params);
+  // The first row, or nullopt if there is none.
+  Result<std::optional<Row>> QueryOne(std::string_view sql,
+                                      std::initializer_list<Value> params = {});
+  // AUTO_INCREMENT id of the last INSERT on this connection.
+  uint64_t last_insert_id() const;
+
+  // Runs trusted, constant SQL text that may hold several statements
+  // separated by ";" at line ends (migration files). Never for values.
+  Status ExecuteScript(std::string_view sql);
+
+  Status Begin();
+  Status Commit();
+  Status Rollback();
+  bool in_transaction() const;
+
+  const DatabaseConfig& config() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// RAII transaction: Begin() on Start, Rollback() in the destructor unless
+// Commit() succeeded.
+class Transaction {
+ public:
+  static Result<Transaction> Start(Connection& conn);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(Connection* conn) : conn_(conn) {}
+  Connection* conn_;
+};
+
+// Reads the password file named in the config (empty name: empty password)
+// and builds a Connection.
+Result<std::unique_ptr<Connection>> OpenFromConfig(const DatabaseConfig& cfg);
+
+}  // namespace latchkey::db
+
+#endif  // LATCHKEY_DB_H_

@@ -1,0 +1,37 @@
+// Password policy: length limits from the config (counted in Unicode code
+// points, never truncated) plus libpwquality's checks, which honour
+// /etc/security/pwquality.conf.
+#ifndef LATCHKEY_PASSWORD_POLICY_H_
+#define LATCHKEY_PASSWORD_POLICY_H_
+
+#include <string_view>
+
+#include "latchkey/config.h"
+#include "latchkey/status.h"
+
+namespace latchkey {
+
+class PasswordPolicy {
+ public:
+  explicit PasswordPolicy(const SecurityConfig& config);
+
+  // OK if acceptable. Otherwise InvalidArgument whose message is one
+  // sentence for a person, e.g. "The password must be at least 12
+  // characters long." Never echoes the password. Rejects invalid UTF-8 and
+  // NUL bytes; any other Unicode is allowed. `username`, `email` and
+  // `old_password` may be empty; when given, passwords too similar to them
+  // are refused.
+  Status Check(std::string_view password, std::string_view username,
+               std::string_view email,
+               std::string_view old_password = {}) const;
+
+ private:
+  SecurityConfig config_;
+};
+
+// Number of code points in valid UTF-8, or -1 if `s` is not valid UTF-8.
+long Utf8Length(std::string_view s);
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_PASSWORD_POLICY_H_

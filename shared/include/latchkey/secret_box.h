@@ -1,0 +1,41 @@
+// SecretBox: AES-256-GCM encryption of small secrets (TOTP keys) under the
+// 32-byte secret key. Layout: 0x01 version | 12-byte nonce | ciphertext |
+// 16-byte tag. `aad` binds a ciphertext to its owner (e.g. the user id),
+// so a row copied to another user does not decrypt.
+#ifndef LATCHKEY_SECRET_BOX_H_
+#define LATCHKEY_SECRET_BOX_H_
+
+#include <string>
+#include <string_view>
+
+#include "latchkey/encoding.h"
+#include "latchkey/random.h"
+#include "latchkey/result.h"
+#include "latchkey/secret.h"
+
+namespace latchkey {
+
+class SecretBox {
+ public:
+  // `key` must be 32 bytes; otherwise every call fails with
+  // FailedPrecondition.
+  SecretBox(Secret key, Random& random);
+
+  Result<std::string> Seal(std::string_view plaintext,
+                           std::string_view aad) const;
+  // Errors: PermissionDenied when authentication fails (wrong key, wrong
+  // aad, tampered data); InvalidArgument when too short or bad version.
+  Result<Secret> Open(std::string_view sealed, std::string_view aad) const;
+
+  // HMAC-SHA256 under a subkey derived from the secret key for `purpose`
+  // (so the key never serves two uses directly).
+  Sha256Digest Mac(std::string_view purpose, std::string_view message) const;
+
+ private:
+  Secret key_;
+  Random& random_;
+};
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_SECRET_BOX_H_

@@ -1,0 +1,73 @@
+// TOTP (RFC 6238) through liboath, plus one-time recovery codes.
+#ifndef LATCHKEY_TOTP_H_
+#define LATCHKEY_TOTP_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "latchkey/config.h"
+#include "latchkey/random.h"
+#include "latchkey/result.h"
+#include "latchkey/secret.h"
+
+namespace latchkey {
+
+enum class TotpCheck {
+  kAccepted,  // a code within the window, for a step after last_step
+  kWrong,     // no step in the window matches
+  kReplayed,  // matches a step at or before last_step: refused
+};
+
+struct TotpVerdict {
+  TotpCheck check = TotpCheck::kWrong;
+  int64_t step = 0;  // the matching step when kAccepted or kReplayed
+};
+
+class Totp {
+ public:
+  // digits, period and window from the config; the HMAC is SHA-1 (what
+  // authenticator apps expect).
+  explicit Totp(const TotpConfig& config);
+
+  // A new 20-byte (160-bit) key.
+  Result<Secret> GenerateKey(Random& random) const;
+
+  // The code for `unix_time`. Errors: Internal if liboath fails.
+  Result<std::string> CodeAt(const Secret& key, int64_t unix_time) const;
+
+  // Checks `code` (digits only; spaces are ignored) against steps
+  // now-window..now+window. `last_step` is the last step accepted for this
+  // user: a match at or before it is kReplayed. The caller must store the
+  // new step atomically (see UserStore) so two racing uses give one
+  // success.
+  TotpVerdict Verify(const Secret& key, std::string_view code,
+                     int64_t unix_time,
+                     std::optional<int64_t> last_step) const;
+
+  // otpauth://totp/ISSUER:ACCOUNT?secret=BASE32&issuer=ISSUER&algorithm=SHA1
+  // &digits=D&period=P, with issuer and account percent-encoded.
+  std::string OtpauthUri(std::string_view account, const Secret& key) const;
+
+  int64_t StepAt(int64_t unix_time) const;
+
+ private:
+  TotpConfig config_;
+};
+
+inline constexpr int kRecoveryCodeCount = 10;
+
+// Ten codes such as "k7qm-2xhd-9cpt" (lower-case base32 minus look-alike
+// characters, ~60 bits each), shown to the user once.
+Result<std::vector<Secret>> GenerateRecoveryCodes(Random& random,
+                                                  int count = kRecoveryCodeCount);
+
+// The form in which a code is compared and hashed: lower-case, with spaces
+// and dashes removed, so "K7QM 2XHD 9CPT" matches.
+Secret NormalizeRecoveryCode(std::string_view code);
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_TOTP_H_
