@@ -16,6 +16,7 @@ CREATE TABLE users (
   last_locked_at DATETIME(6) NULL,
   password_changed_at DATETIME(6) NULL,
   password_expires_at DATETIME(6) NULL,
+  account_expires_at DATETIME(6) NULL,
   totp_secret_enc VARBINARY(256) NULL,
   totp_last_step BIGINT NULL,
   avatar MEDIUMBLOB NULL,
