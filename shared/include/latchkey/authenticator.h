@@ -1,0 +1,142 @@
+// Authenticator: THE login service both doors call. It never throws and
+// turns every database error into kUnavailable.
+//
+// Authenticate, in order:
+//   1. empty password -> kBadCredentials (after a dummy KDF);
+//   2. the address is over ip_max_failures in its window -> kThrottled;
+//   3. look the login up (username, or email if it contains '@');
+//   4. unknown -> a dummy KDF plus the same database work as a wrong
+//      password -> kBadCredentials with user_known = false;
+//   5. locked -> kLocked (no KDF, nothing counted);
+//   6. wrong password -> the failure counts for the account (possibly
+//      starting a lock: lock_started) and the address -> kBadCredentials;
+//   7. right password, but inactive -> kInactive, email unverified (when
+//      required) -> kUnverified, account expired -> kExpired (only ever
+//      revealed after a right password);
+//   8. TOTP enrolled and mode != kOff, or mode kRequired ->
+//      kSecondFactorNeeded with a challenge (the failure counter is not
+//      reset until the second factor succeeds);
+//   9. else kOk: failure counter reset and last_login_at in one UPDATE,
+//      rehash if the stored hash is not current. An expired password
+//      still gives kOk with password_expired = true (the PAM account phase
+//      maps it to PAM_NEW_AUTHTOK_REQD; the portal forces a change).
+// Each outcome writes one audit row (two when a lock begins).
+//
+// Timing: an unknown user costs a KDF at the current parameters. A wrong
+// password against an imported legacy hash ($6$, $y$, bcrypt, PBKDF2)
+// costs that hash's own work, which may differ; such hashes are replaced
+// by the current scheme at the next successful login.
+#ifndef LATCHKEY_AUTHENTICATOR_H_
+#define LATCHKEY_AUTHENTICATOR_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "latchkey/audit.h"
+#include "latchkey/clock.h"
+#include "latchkey/password_hash.h"
+#include "latchkey/result.h"
+#include "latchkey/second_factor.h"
+#include "latchkey/secret.h"
+#include "latchkey/secret_box.h"
+#include "latchkey/throttle.h"
+#include "latchkey/user_store.h"
+
+namespace latchkey {
+
+enum class AuthStatus {
+  kOk,
+  kBadCredentials,      // wrong/empty password, unknown user, wrong code
+  kLocked,              // account locked (locked_until set)
+  kInactive,            // deactivated (right password)
+  kUnverified,          // email not verified and required (right password)
+  kExpired,             // account expired (right password)
+  kUnavailable,         // database unreachable or failing
+  kThrottled,           // too many failures from this address
+  kSecondFactorNeeded,  // password right; call CompleteSecondFactor
+};
+// "ok", "bad_credentials", "locked", ...
+std::string_view AuthStatusName(AuthStatus status);
+
+enum class TotpMode { kAuto, kRequired, kOff };
+
+struct AuthOptions {
+  // kAuto: ask for a code iff the user has TOTP. kRequired: always (a user
+  // without TOTP cannot log in). kOff: never.
+  TotpMode totp = TotpMode::kAuto;
+  bool require_verified_email = false;
+};
+
+// Proof that the password step succeeded, waiting for the second factor.
+inline constexpr Seconds kChallengeTtl{300};
+
+struct SecondFactorChallenge {
+  int64_t user_id = 0;
+  std::string username;
+  int64_t issued_at = 0;  // Unix seconds
+
+  // A string for doors that must carry the challenge across requests:
+  // base64url("v1:<user_id>:<issued_at>:<username>") "." base64url(HMAC)
+  // with SecretBox::Mac("challenge", ...). Not secret, but unforgeable.
+  std::string Encode(const SecretBox& box) const;
+  // Errors: PermissionDenied "the sign-in step is not valid" (malformed or
+  // bad MAC), FailedPrecondition "the sign-in step has expired" (older
+  // than kChallengeTtl or from the future).
+  static Result<SecondFactorChallenge> Decode(std::string_view text,
+                                              const SecretBox& box,
+                                              int64_t now);
+};
+
+struct AuthOutcome {
+  AuthStatus status = AuthStatus::kUnavailable;
+  std::optional<User> user;  // set when the login names a known user
+  bool user_known = false;   // false: map to PAM_USER_UNKNOWN if needed
+  std::optional<int64_t> locked_until;  // kLocked, or lock_started
+  bool lock_started = false;            // this failure began a lock
+  bool code_replayed = false;           // the TOTP code was used before
+  bool recovery_code_used = false;
+  bool password_expired = false;  // kOk but the password must change
+  std::optional<SecondFactorChallenge> challenge;  // kSecondFactorNeeded
+};
+
+// Not thread-safe (uses stores bound to one Connection).
+class Authenticator {
+ public:
+  Authenticator(const Clock& clock, const PasswordHasher& hasher,
+                UserStore& users, Throttle& throttle,
+                SecondFactor& second_factor, AuditLog& audit);
+
+  AuthOutcome Authenticate(std::string_view login, const Secret& password,
+                           const AuthContext& ctx,
+                           const AuthOptions& options = {});
+
+  // The second step. A code of 6 to 8 digits (spaces ignored) is tried as
+  // TOTP, anything else as a recovery code. A wrong code counts as an
+  // account failure (and may lock); a replayed TOTP code is refused
+  // (kBadCredentials, code_replayed) and audited but not counted. A
+  // challenge older than kChallengeTtl gives kBadCredentials. Success is
+  // the same as step 9 above.
+  AuthOutcome CompleteSecondFactor(const SecondFactorChallenge& challenge,
+                                   std::string_view code,
+                                   const AuthContext& ctx);
+
+ private:
+  AuthOutcome Succeed(User user, const Secret* password, const AuthContext& ctx,
+                      std::string_view detail);
+  AuthOutcome Fail(User user, const AuthContext& ctx, AuditEvent event,
+                   std::string_view detail);
+
+  const Clock& clock_;
+  const PasswordHasher& hasher_;
+  UserStore& users_;
+  Throttle& throttle_;
+  SecondFactor& second_factor_;
+  AuditLog& audit_;
+};
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_AUTHENTICATOR_H_

@@ -1,0 +1,195 @@
+// UserStore: the `users`, `roles` and `user_roles` tables, and the pure
+// validation of what people type into them (username, email, full name).
+#ifndef LATCHKEY_USER_STORE_H_
+#define LATCHKEY_USER_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "latchkey/clock.h"
+#include "latchkey/db.h"
+#include "latchkey/result.h"
+#include "latchkey/status.h"
+
+namespace latchkey {
+
+// One row of `users` plus its role names. Times are Unix seconds (UTC).
+struct User {
+  int64_t id = 0;
+  std::string username;
+  std::string email;  // lower-case
+  std::string full_name;
+  std::string password_hash;  // PHC or crypt(3) string; not a secret in
+                              // itself, but never log it
+  bool is_active = true;
+  std::optional<int64_t> email_verified_at;
+  std::optional<int64_t> locked_until;  // may lie in the past (kept for the
+                                        // lock doubling); locked iff > now
+  uint32_t failed_logins = 0;
+  uint32_t lock_count = 0;
+  std::optional<int64_t> last_failed_at;
+  std::optional<int64_t> last_locked_at;  // when the most recent lock began
+  std::optional<int64_t> password_changed_at;
+  std::optional<int64_t> password_expires_at;
+  std::optional<int64_t> account_expires_at;
+  std::string totp_secret_enc;  // SecretBox-sealed TOTP key; "" = no TOTP
+  std::optional<int64_t> totp_last_step;
+  std::optional<int64_t> uid;  // assigned by nss-sync
+  bool has_avatar = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::optional<int64_t> last_login_at;
+  std::vector<std::string> roles;  // sorted by name
+
+  bool has_totp() const { return !totp_secret_enc.empty(); }
+  bool HasRole(std::string_view role) const;
+  bool email_verified() const { return email_verified_at.has_value(); }
+};
+
+struct NewUser {
+  std::string username;       // checked with ValidateUsername
+  std::string email;          // normalized with NormalizeEmail
+  std::string full_name;      // checked with ValidateFullName
+  std::string password_hash;  // already hashed (PasswordHasher::Hash or an
+                              // imported hash); never a plain password
+  bool is_active = true;
+  bool email_verified = false;  // true: email_verified_at = now
+  std::optional<int64_t> password_expires_at;
+  std::optional<int64_t> account_expires_at;
+  std::vector<std::string> roles = {"user"};
+};
+
+struct Role {
+  std::string name;
+  std::string description;
+};
+
+struct UserFilter {
+  std::string query;                // substring of username, email or full
+                                    // name (case-insensitive); "" = everyone
+  std::optional<bool> active;       // is_active
+  std::optional<bool> locked;       // locked_until > now
+  std::optional<std::string> role;  // has this role
+  uint32_t limit = 50;              // List only; capped at 1000
+  uint32_t offset = 0;              // List only
+};
+
+// --- Pure validation (no database) ---
+
+// The names that the built-in list reserves for system accounts: root,
+// daemon, bin, sys, sync, games, man, lp, mail, news, uucp, proxy,
+// www-data, backup, list, irc, nobody, sshd, systemd-*, _apt, messagebus,
+// latchkey.
+bool IsBuiltinReservedUsername(std::string_view name);
+
+// OK if `name` matches ^[a-z_][a-z0-9_-]{0,31}$ and names no system account:
+// not in the built-in list above and not an entry of `passwd_file` (read
+// with fgetpwent, so NSS entries such as libnss-extrausers written by
+// nss-sync do not count; a missing file counts as empty). A database account
+// named like a local system account would otherwise become that account's
+// password on every host. Errors: InvalidArgument, one sentence for a
+// person, e.g. "the username 'root' is reserved for a system account".
+Status ValidateUsername(std::string_view name,
+                        const std::string& passwd_file = "/etc/passwd");
+
+// Trimmed and lower-cased; exactly one '@'; local part 1..64 characters of
+// printable ASCII without spaces, quotes or "..", not starting or ending
+// with '.'; domain of dot-separated labels [a-z0-9-] (or UTF-8 letters),
+// not starting or ending with '-', at least two labels; at most 254 bytes;
+// no spaces or control characters. Errors: InvalidArgument "not a valid
+// email address".
+Result<std::string> NormalizeEmail(std::string_view email);
+
+// OK if valid UTF-8 of at most 200 code points without control characters.
+// Errors: InvalidArgument.
+Status ValidateFullName(std::string_view name);
+
+// OK if `name` matches ^[a-z][a-z0-9_-]{0,63}$. Errors: InvalidArgument.
+Status ValidateRoleName(std::string_view name);
+
+// --- Database access ---
+//
+// Errors common to every call: Unavailable / Internal from the db layer.
+// Not thread-safe (it uses one Connection).
+class UserStore {
+ public:
+  UserStore(db::Connection& db, const Clock& clock);
+
+  // `login` is an email if it contains '@' (normalized first), else a
+  // username (exact, case-sensitive). One query, roles included.
+  // Returns nullopt for no such user (also for a malformed email).
+  Result<std::optional<User>> FindByLogin(std::string_view login);
+  Result<std::optional<User>> FindById(int64_t id);
+  Result<std::optional<User>> FindByUsername(std::string_view username);
+  Result<std::optional<User>> FindByEmail(std::string_view email);
+
+  // Ordered by username. Errors: InvalidArgument for a bad filter.
+  Result<std::vector<User>> List(const UserFilter& filter);
+  // Number of users matching `filter` (limit/offset ignored).
+  Result<int64_t> Count(const UserFilter& filter);
+
+  // Validates, inserts the user and its roles in one transaction and
+  // returns the new id. Errors: InvalidArgument (validation, naming the
+  // field), AlreadyExists "username 'bob' is taken" / "email
+  // 'b@x.org' is already registered" (message names 'username' or
+  // 'email'), NotFound "no role named 'x'".
+  Result<int64_t> Create(const NewUser& user);
+
+  // Stores a new hash; password_changed_at = now and password_expires_at =
+  // `expires_at` (nullopt clears it). Errors: NotFound "no user with id N".
+  Status SetPasswordHash(int64_t id, std::string_view hash,
+                         std::optional<int64_t> expires_at = std::nullopt);
+  // Replaces the hash only if it still equals `old_hash` (rehash on login:
+  // a concurrent password change wins). Does not touch
+  // password_changed_at. Returns whether the row changed.
+  Result<bool> ReplaceHashIfUnchanged(int64_t id, std::string_view old_hash,
+                                      std::string_view new_hash);
+
+  // Errors for the setters below: NotFound "no user with id N".
+  Status SetActive(int64_t id, bool active);
+  Status MarkEmailVerified(int64_t id);
+  Status SetFullName(int64_t id, std::string_view full_name);
+  // Normalizes; `verified` sets email_verified_at = now, else clears it.
+  // Errors also: InvalidArgument, AlreadyExists naming 'email'.
+  Status SetEmail(int64_t id, std::string_view email, bool verified);
+  Status SetAccountExpiry(int64_t id, std::optional<int64_t> expires_at);
+  Status SetPasswordExpiry(int64_t id, std::optional<int64_t> expires_at);
+  // Avatar bytes and MIME type (already checked by the caller). Empty
+  // `bytes` removes the avatar.
+  Status SetAvatar(int64_t id, std::string_view bytes, std::string_view type);
+  // {bytes, type}; NotFound if the user has no avatar.
+  Result<std::pair<std::string, std::string>> GetAvatar(int64_t id);
+  // last_login_at = now.
+  Status RecordLogin(int64_t id);
+  // Deletes the user (roles, tokens, codes, sessions cascade; audit rows
+  // stay). Errors: NotFound.
+  Status Delete(int64_t id);
+
+  // Roles. Unknown role: NotFound "no role named 'x'".
+  Result<std::vector<Role>> ListRoles();
+  // Errors: InvalidArgument (ValidateRoleName), AlreadyExists.
+  Status CreateRole(std::string_view name, std::string_view description);
+  // Idempotent: adding a held role or removing a missing one is OK.
+  // Returns whether anything changed.
+  Result<bool> AddRole(int64_t user_id, std::string_view role);
+  Result<bool> RemoveRole(int64_t user_id, std::string_view role);
+  // Replaces all roles of the user in one transaction.
+  Status SetRoles(int64_t user_id, const std::vector<std::string>& roles);
+
+ private:
+  Result<std::optional<User>> FindWhere(std::string_view where_sql,
+                                        db::Value param);
+  Result<int64_t> RoleId(std::string_view role);
+  Status RequireUser(int64_t id, uint64_t affected);
+
+  db::Connection& db_;
+  const Clock& clock_;
+};
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_USER_STORE_H_
