@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# The Debian 12 packages latchkey needs to build, test and run its demo, and
+# a function that installs the missing ones. Source after common.sh.
+# Every package here must also be named in the README's install section.
+
+LK_DEB_PACKAGES=(
+  # Toolchain and build
+  build-essential cmake pkg-config git ca-certificates python3
+  # MariaDB: client library, plus a server and client for the private
+  # sandboxes. The -core packages ship the binaries only: no system service
+  # is installed or started.
+  libmariadb-dev mariadb-server-core mariadb-client-core
+  # Crypto and password hashing (OpenSSL, Argon2, crypt(3) for imports)
+  libssl-dev libargon2-dev libcrypt-dev
+  # Password quality checks and their dictionaries
+  libpwquality-dev libpwquality-common cracklib-runtime
+  # TOTP library, and oathtool to cross-check codes in tests
+  liboath-dev oathtool
+  # Portal: HTTP client (mail over SMTP), QR codes, HTTP server
+  libcurl4-openssl-dev libqrencode-dev libmicrohttpd-dev
+  # PAM module
+  libpam0g-dev
+  # JSON
+  nlohmann-json3-dev
+  # Tests and formatting
+  libgtest-dev libgmock-dev clang-format
+)
+
+# Prints the packages from "$@" that are not installed, one per line.
+lk_missing_packages() {
+  local pkg status
+  for pkg in "$@"; do
+    status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+    if [[ "$status" != "installed" ]]; then
+      printf '%s\n' "$pkg"
+    fi
+  done
+}
+
+# lk_install_deps LOG: apt-get installs whatever in LK_DEB_PACKAGES is
+# missing (apt-get update once first), with apt's output appended to LOG.
+lk_install_deps() {
+  local log="$1"
+  command -v dpkg-query >/dev/null 2>&1 ||
+    { printf 'error: dpkg-query not found: scripts/ expect Debian 12\n' >&2; return 1; }
+  local missing=()
+  mapfile -t missing < <(lk_missing_packages "${LK_DEB_PACKAGES[@]}")
+  if [[ "${#missing[@]}" -eq 0 ]]; then
+    lk_say "All ${#LK_DEB_PACKAGES[@]} Debian packages already installed"
+    return 0
+  fi
+  lk_say "Installing ${#missing[@]} missing Debian packages: ${missing[*]} (log: $log)"
+  lk_run_logged "$log" "apt-get update" \
+    lk_as_root env DEBIAN_FRONTEND=noninteractive apt-get update || return
+  lk_run_logged "$log" "apt-get install" \
+    lk_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+    --no-install-recommends "${missing[@]}" || return
+  mapfile -t missing < <(lk_missing_packages "${LK_DEB_PACKAGES[@]}")
+  if [[ "${#missing[@]}" -ne 0 ]]; then
+    printf 'error: still missing after apt-get install: %s\n' "${missing[*]}" >&2
+    return 1
+  fi
+}
