@@ -1,0 +1,168 @@
+// PasswordHasher: picks the format of a stored string and hands it to the
+// family that understands it (password_hash_{argon2,pbkdf2,crypt}.cc).
+#include "latchkey/password_hash.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "password_hash_internal.h"
+
+namespace latchkey {
+namespace hi = hash_internal;
+
+namespace hash_internal {
+
+std::optional<uint32_t> ParseDecimal(std::string_view text) {
+  if (text.empty() || text.size() > 10) return std::nullopt;
+  if (text.size() > 1 && text[0] == '0') return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v > UINT32_MAX) return std::nullopt;
+  return static_cast<uint32_t>(v);
+}
+
+void CompilerBarrier(const void* p) {
+  __asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
+}  // namespace hash_internal
+
+namespace {
+
+constexpr size_t kSaltBytes = 16;
+constexpr size_t kHashBytes = 32;
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+Status CheckParams(const HashParams& p) {
+  if (p.scheme == HashScheme::kArgon2id) {
+    return hi::CheckArgon2Params(p.argon2_memory_kib, p.argon2_time,
+                                 p.argon2_parallelism);
+  }
+  return hi::CheckPbkdf2Iterations(p.pbkdf2_iterations);
+}
+
+}  // namespace
+
+HashFormat DetectHashFormat(std::string_view stored) {
+  if (StartsWith(stored, "$argon2id$")) return HashFormat::kArgon2id;
+  if (StartsWith(stored, "$pbkdf2-sha256$")) return HashFormat::kPbkdf2Sha256;
+  if (StartsWith(stored, "pbkdf2_sha256$")) return HashFormat::kDjangoPbkdf2;
+  if (StartsWith(stored, "$y$")) return HashFormat::kCryptYescrypt;
+  if (StartsWith(stored, "$6$")) return HashFormat::kCryptSha512;
+  if (StartsWith(stored, "$2b$") || StartsWith(stored, "$2y$") ||
+      StartsWith(stored, "$2a$")) {
+    return HashFormat::kCryptBcrypt;
+  }
+  return HashFormat::kUnknown;
+}
+
+HashParams HashParams::FromConfig(const SecurityConfig& s) {
+  HashParams p;
+  p.scheme = s.hash;
+  p.argon2_memory_kib = s.argon2_memory_kib;
+  p.argon2_time = s.argon2_time;
+  p.argon2_parallelism = s.argon2_parallelism;
+  p.pbkdf2_iterations = s.pbkdf2_iterations;
+  return p;
+}
+
+PasswordHasher::PasswordHasher(HashParams params, Random& random)
+    : params_(params), random_(random) {}
+
+Result<std::string> PasswordHasher::Hash(std::string_view password) const {
+  if (password.find('\0') != std::string_view::npos) {
+    return InvalidArgument("a password must not contain a NUL byte");
+  }
+  LK_RETURN_IF_ERROR(CheckParams(params_));
+  std::array<uint8_t, kSaltBytes> salt_bytes{};
+  LK_RETURN_IF_ERROR(random_.Fill(salt_bytes));
+  const std::string_view salt(reinterpret_cast<const char*>(salt_bytes.data()),
+                              salt_bytes.size());
+  if (params_.scheme == HashScheme::kArgon2id) {
+    LK_ASSIGN_OR_RETURN(
+        Secret key,
+        hi::Argon2idRaw(password, salt, params_.argon2_memory_kib,
+                        params_.argon2_time, params_.argon2_parallelism,
+                        hi::kArgon2Version, kHashBytes));
+    return hi::FormatArgon2id(params_.argon2_memory_kib, params_.argon2_time,
+                              params_.argon2_parallelism, salt, key.view());
+  }
+  LK_ASSIGN_OR_RETURN(
+      Secret key, hi::Pbkdf2Sha256Raw(password, salt, params_.pbkdf2_iterations,
+                                      kHashBytes));
+  return hi::FormatPbkdf2Sha256(params_.pbkdf2_iterations, salt, key.view());
+}
+
+Result<bool> PasswordHasher::Verify(std::string_view password,
+                                    std::string_view stored) const {
+  switch (DetectHashFormat(stored)) {
+    case HashFormat::kArgon2id:
+      return hi::VerifyArgon2id(password, stored);
+    case HashFormat::kPbkdf2Sha256: {
+      LK_ASSIGN_OR_RETURN(hi::Pbkdf2Parsed parsed,
+                          hi::ParsePbkdf2Sha256(stored));
+      return hi::VerifyPbkdf2(password, parsed);
+    }
+    case HashFormat::kDjangoPbkdf2: {
+      LK_ASSIGN_OR_RETURN(hi::Pbkdf2Parsed parsed,
+                          hi::ParseDjangoPbkdf2(stored));
+      return hi::VerifyPbkdf2(password, parsed);
+    }
+    case HashFormat::kCryptYescrypt:
+    case HashFormat::kCryptSha512:
+    case HashFormat::kCryptBcrypt:
+      return hi::VerifyCrypt(password, stored);
+    case HashFormat::kUnknown:
+      break;
+  }
+  // The stored string is not echoed: it may be a plaintext password put in
+  // the wrong column.
+  return InvalidArgument("unrecognised password hash format");
+}
+
+bool PasswordHasher::NeedsRehash(std::string_view stored) const {
+  if (params_.scheme == HashScheme::kArgon2id) {
+    if (DetectHashFormat(stored) != HashFormat::kArgon2id) return true;
+    const auto phc = hi::ParseArgon2id(stored);
+    return !phc.ok() || phc->version != hi::kArgon2Version ||
+           phc->memory_kib != params_.argon2_memory_kib ||
+           phc->time != params_.argon2_time ||
+           phc->parallelism != params_.argon2_parallelism ||
+           phc->hash.size() != kHashBytes;
+  }
+  if (DetectHashFormat(stored) != HashFormat::kPbkdf2Sha256) return true;
+  const auto parsed = hi::ParsePbkdf2Sha256(stored);
+  return !parsed.ok() || parsed->iterations != params_.pbkdf2_iterations ||
+         parsed->hash.size() != kHashBytes;
+}
+
+void PasswordHasher::DummyVerify(std::string_view password) const {
+  // A fixed salt: the result is never stored or compared with anything real.
+  constexpr std::string_view kSalt = "latchkey-dummy!!";
+  static_assert(kSalt.size() == kSaltBytes);
+  Result<Secret> key =
+      params_.scheme == HashScheme::kArgon2id
+          ? hi::Argon2idRaw(password, kSalt, params_.argon2_memory_kib,
+                            params_.argon2_time, params_.argon2_parallelism,
+                            hi::kArgon2Version, kHashBytes)
+          : hi::Pbkdf2Sha256Raw(password, kSalt, params_.pbkdf2_iterations,
+                                kHashBytes);
+  if (key.ok()) {
+    // Mirror Verify's final step, then make sure none of it is elided.
+    const std::array<char, kHashBytes> zeros{};
+    const bool same = ConstantTimeEquals(
+        key->view(), std::string_view(zeros.data(), zeros.size()));
+    hi::CompilerBarrier(&same);
+    hi::CompilerBarrier(key->view().data());
+  }
+}
+
+}  // namespace latchkey

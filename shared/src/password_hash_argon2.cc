@@ -1,0 +1,169 @@
+// Argon2id through libargon2, with our own PHC parser so that the cost
+// parameters of a stored string are checked before any work is done.
+#include <argon2.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "latchkey/encoding.h"
+#include "password_hash_internal.h"
+
+namespace latchkey::hash_internal {
+namespace {
+
+constexpr std::string_view kPrefix = "$argon2id$";
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) {
+      parts.push_back(s.substr(start));
+      return parts;
+    }
+    parts.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+// "key=decimal" with the given key.
+std::optional<uint32_t> KeyValue(std::string_view field, std::string_view key) {
+  if (field.size() <= key.size() + 1 || field.substr(0, key.size()) != key ||
+      field[key.size()] != '=') {
+    return std::nullopt;
+  }
+  return ParseDecimal(field.substr(key.size() + 1));
+}
+
+Status Malformed(std::string_view why) {
+  return InvalidArgument("malformed argon2id hash: " + std::string(why));
+}
+
+}  // namespace
+
+Status CheckArgon2Params(uint32_t memory_kib, uint32_t time,
+                         uint32_t parallelism) {
+  if (parallelism < 1 || parallelism > kArgon2MaxParallelism) {
+    return InvalidArgument("argon2id parallelism must be 1.." +
+                           std::to_string(kArgon2MaxParallelism));
+  }
+  if (time < 1 || time > kArgon2MaxTime) {
+    return InvalidArgument("argon2id time cost must be 1.." +
+                           std::to_string(kArgon2MaxTime));
+  }
+  if (memory_kib > kArgon2MaxMemoryKib) {
+    return InvalidArgument("argon2id memory must be at most 4 GiB");
+  }
+  if (memory_kib < 8 * parallelism) {
+    return InvalidArgument(
+        "argon2id memory must be at least 8 KiB per lane of parallelism");
+  }
+  return Status::Ok();
+}
+
+Result<Argon2Phc> ParseArgon2id(std::string_view stored) {
+  if (stored.substr(0, kPrefix.size()) != kPrefix) {
+    return Malformed("not an argon2id string");
+  }
+  std::vector<std::string_view> f = Split(stored.substr(kPrefix.size()), '$');
+  Argon2Phc out;
+  if (f.size() == 4) {
+    const auto v = KeyValue(f[0], "v");
+    if (!v || (*v != ARGON2_VERSION_10 && *v != ARGON2_VERSION_13)) {
+      return Malformed("unsupported version");
+    }
+    out.version = *v;
+    f.erase(f.begin());
+  } else if (f.size() == 3) {
+    out.version = ARGON2_VERSION_10;  // strings from before v=19 omit "v="
+  } else {
+    return Malformed("wrong number of fields");
+  }
+
+  const std::vector<std::string_view> params = Split(f[0], ',');
+  if (params.size() != 3) return Malformed("expected m=,t=,p=");
+  const auto m = KeyValue(params[0], "m");
+  const auto t = KeyValue(params[1], "t");
+  const auto p = KeyValue(params[2], "p");
+  if (!m || !t || !p) return Malformed("expected m=,t=,p=");
+  LK_RETURN_IF_ERROR(CheckArgon2Params(*m, *t, *p));
+  out.memory_kib = *m;
+  out.time = *t;
+  out.parallelism = *p;
+
+  auto salt = Base64Decode(f[1]);
+  auto hash = Base64Decode(f[2]);
+  if (!salt || !hash) return Malformed("bad base64");
+  if (salt->size() < kArgon2MinSaltBytes ||
+      salt->size() > kArgon2MaxSaltBytes) {
+    return Malformed("salt must be 8 to 256 bytes");
+  }
+  if (hash->size() < kArgon2MinHashBytes ||
+      hash->size() > kArgon2MaxHashBytes) {
+    return Malformed("hash must be 16 to 256 bytes");
+  }
+  out.salt = std::move(*salt);
+  out.hash = std::move(*hash);
+  return out;
+}
+
+Result<Secret> Argon2idRaw(std::string_view password, std::string_view salt,
+                           uint32_t memory_kib, uint32_t time,
+                           uint32_t parallelism, uint32_t version,
+                           size_t out_len) {
+  if (password.size() > std::numeric_limits<uint32_t>::max() ||
+      salt.size() > std::numeric_limits<uint32_t>::max() ||
+      out_len > std::numeric_limits<uint32_t>::max()) {
+    return InvalidArgument("argon2id input too long");
+  }
+  Secret out = Secret::OfSize(out_len);
+  argon2_context ctx{};
+  ctx.out = reinterpret_cast<uint8_t*>(out.mutable_data());
+  ctx.outlen = static_cast<uint32_t>(out_len);
+  // libargon2 writes to pwd only with ARGON2_FLAG_CLEAR_PASSWORD, which we
+  // do not set, and never writes to salt; the casts only satisfy its API.
+  ctx.pwd = reinterpret_cast<uint8_t*>(const_cast<char*>(password.data()));
+  ctx.pwdlen = static_cast<uint32_t>(password.size());
+  ctx.salt = reinterpret_cast<uint8_t*>(const_cast<char*>(salt.data()));
+  ctx.saltlen = static_cast<uint32_t>(salt.size());
+  ctx.t_cost = time;
+  ctx.m_cost = memory_kib;
+  ctx.lanes = parallelism;
+  ctx.threads = parallelism;
+  ctx.version = version;
+  ctx.flags = ARGON2_DEFAULT_FLAGS;
+  const int rc = argon2_ctx(&ctx, Argon2_id);
+  if (rc != ARGON2_OK) {
+    return Internal(std::string("argon2id failed: ") +
+                    argon2_error_message(rc));
+  }
+  return out;
+}
+
+std::string FormatArgon2id(uint32_t memory_kib, uint32_t time,
+                           uint32_t parallelism, std::string_view salt,
+                           std::string_view hash) {
+  std::string s(kPrefix);
+  s += "v=19$m=" + std::to_string(memory_kib) + ",t=" + std::to_string(time) +
+       ",p=" + std::to_string(parallelism) + "$";
+  s += Base64Encode(salt, /*pad=*/false);
+  s += "$";
+  s += Base64Encode(hash, /*pad=*/false);
+  return s;
+}
+
+Result<bool> VerifyArgon2id(std::string_view password,
+                            std::string_view stored) {
+  LK_ASSIGN_OR_RETURN(Argon2Phc phc, ParseArgon2id(stored));
+  LK_ASSIGN_OR_RETURN(
+      Secret derived,
+      Argon2idRaw(password, phc.salt, phc.memory_kib, phc.time, phc.parallelism,
+                  phc.version, phc.hash.size()));
+  return ConstantTimeEquals(derived.view(), phc.hash);
+}
+
+}  // namespace latchkey::hash_internal

@@ -1,0 +1,465 @@
+#include "latchkey/password_hash.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "latchkey/encoding.h"
+#include "latchkey/random.h"
+
+namespace latchkey {
+namespace {
+
+using namespace std::string_literals;
+
+// Known vectors, all made by other tools than ours. The password of every
+// vector except where noted is kPassword.
+//
+// argon2id: the reference `argon2` CLI (Debian package argon2), e.g.
+//   printf '%s' "$PW" | argon2 saltsaltsalt16b -id -t 2 -k 256 -p 1 -l 32 -e
+// yescrypt / sha512crypt: `mkpasswd -m yescrypt|sha-512 [-R 10000]` (whois).
+// bcrypt: python3-bcrypt, bcrypt.hashpw(pw, bcrypt.gensalt(rounds=5[,
+//   prefix=b"2a"])); the $2y$ one by hashpw with a "$2y$05$..." salt.
+// Django: exactly what django.contrib.auth.hashers.PBKDF2PasswordHasher.encode
+//   does, with Python's hashlib:
+//     h = hashlib.pbkdf2_hmac("sha256", pw.encode(), salt.encode(), it, 32)
+//     "pbkdf2_sha256$%d$%s$%s" % (it, salt, base64.b64encode(h).decode())
+//   with a 22-character alphanumeric salt, as Django generates.
+// passlib pbkdf2_sha256: hashlib.pbkdf2_hmac over a 16-byte random salt,
+//   salt and hash in passlib's "adapted base64" (b64 with '.' for '+', no
+//   padding): "$pbkdf2-sha256$29000$<ab64 salt>$<ab64 hash>".
+// PHC pbkdf2-sha256: the same, but "i=20000" and standard base64.
+constexpr std::string_view kPassword = "Tr0ub4dor&3-legacy";
+constexpr std::string_view kUnicodePassword =
+    "p\xC3\xA4ssw\xC3\xB6rd-\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E-"
+    "\xF0\x9F\x94\x91";  // "pässwörd-日本語-🔑"
+
+constexpr std::string_view kArgon2idLow =
+    "$argon2id$v=19$m=256,t=2,p=1$c2FsdHNhbHRzYWx0MTZi$"
+    "9HBCjJEnMHkv0eqfgDLTnJ4w2vu9dNi/x1PCuRCgJKQ";
+constexpr std::string_view kArgon2idP2 =
+    "$argon2id$v=19$m=512,t=3,p=2$TmEkQ2wtcGVwcGVyOjE$"
+    "QKb6fBOFY4c/xLIamSeW+64ZalzPisiEugP0p0GDKK4";
+constexpr std::string_view kArgon2idDefault =
+    "$argon2id$v=19$m=19456,t=2,p=1$ZGVmYXVsdHBhcmFtczAx$"
+    "BFCY9NY1t+v0g6y9Mrx3oHSOC+L/ZA708xZvyYodK04";
+constexpr std::string_view kArgon2idV16 =
+    "$argon2id$v=16$m=256,t=2,p=1$dmVyc2lvbjE2c2FsdA$"
+    "TC8fH/rLrg2EbPHb0fwps49pcYGWt9CagZMDPuDKPD4";
+constexpr std::string_view kArgon2idUnicode =  // password kUnicodePassword
+    "$argon2id$v=19$m=64,t=1,p=1$dW5pY29kZXNhbHQ4$"
+    "2kyVy3HM+sT/blGgx8HQjDWmXKhyZfFZp3eXBW1ZLew";
+constexpr std::string_view kArgon2i =  // argon2i: not a format we accept
+    "$argon2i$v=19$m=256,t=2,p=1$YXJnb24yaXNhbHQ$"
+    "yTfA4I7mBGHyJ19MaFkS/cuYy1iTu/1OTsUX4p95IAM";
+
+constexpr std::string_view kYescrypt =
+    "$y$j9T$ErufQH.1sB3nWimbBChoe/$VSIZ0gWT5Q9DN3hbV9lRA3viWCBPhsc7lPldiGeQ748";
+constexpr std::string_view kYescryptUnicode =  // password kUnicodePassword
+    "$y$j9T$DSkzGgPk7oS8Z7aAqARal/$VCfCFi/ppLw1WqpcNHO6nh9oaYybUXhunHsFsbrLpQ6";
+constexpr std::string_view kSha512 =
+    "$6$iGGTWuMcdTa5kmb0$.n41SesYq43sD/4uZZ6.s8DAjWko5.UUHCZZZpOrUhv01Ep2L8Fihu"
+    "YcvEw1fL4TiBty8jIeqHVJ0644X9Au30";
+constexpr std::string_view kSha512Rounds =
+    "$6$rounds=10000$yGpCZGuU48UFJVqT$"
+    "uaMtFICh48QUwzgdbQnqqXPX93NOAWDAobwsVzeXr."
+    "t.0.5IXt19JJsIEcWwY3opo.Lq3XRJLEgx5u0vJgyCu1";
+constexpr std::string_view kBcrypt2b =
+    "$2b$05$x07Bdp1hFmRladZ3wLIxfum7p30anQQbZCDiHjijf4VHsHJZDjxXy";
+constexpr std::string_view kBcrypt2a =
+    "$2a$05$u/OUZjtRK5IC/N6nU/1KL.oDNl0MbSXySIRicMpWbhDDgQyCdNi06";
+constexpr std::string_view kBcrypt2y =
+    "$2y$05$iw6ZWiqrztA3v4ZTDbCmPuUB/s669dLZkAuesZ7Z921iaVDh.WW02";
+constexpr std::string_view kBcrypt72As =  // password: 72 times 'A'
+    "$2b$04$9VrHkeDLZAYbdW7mnWt51Otu39RXMbN14quLtfqJksDV/bvWxrQZy";
+
+constexpr std::string_view kDjango =
+    "pbkdf2_sha256$600000$nBX4FIUOPujHUBuPbZNBLV$"
+    "KLWdXLUdpd1lC2QY3YlmPJ/6sbY+1haPJVq8jTuPrN8=";
+constexpr std::string_view kDjangoUnicode =  // password kUnicodePassword
+    "pbkdf2_sha256$10000$TTc4Rdh2TIwAAMBOP5Mbfv$"
+    "GCphNlTjsBRvMrN+h2NdyHod1ySdYKYuAUuYcoLo4HI=";
+constexpr std::string_view kPasslibPbkdf2 =
+    "$pbkdf2-sha256$29000$8XRTsmCSUSU8nKafxu.zoQ$"
+    "GA6m4XtpVmcnaC9e6oxTlJmsXvjJGdUKiWB4bGMJK7A";
+constexpr std::string_view kPhcPbkdf2 =
+    "$pbkdf2-sha256$i=20000$TnJUyAyTUsUtMrkTVW3+Tw$"
+    "qETCA0u91G38wdm1BEYTwusq+3STkninJef0+NmJmPA";
+
+HashParams LowArgon2() {
+  HashParams p;
+  p.argon2_memory_kib = 256;
+  p.argon2_time = 1;
+  p.argon2_parallelism = 1;
+  return p;
+}
+
+class PasswordHashTest : public ::testing::Test {
+ protected:
+  FakeRandom random_{7};
+  PasswordHasher low_{LowArgon2(), random_};
+
+  void ExpectVerifies(const PasswordHasher& h, std::string_view stored,
+                      std::string_view password) {
+    SCOPED_TRACE(std::string(stored));
+    Result<bool> right = h.Verify(password, stored);
+    ASSERT_TRUE(right.ok()) << right.status().ToString();
+    EXPECT_TRUE(*right);
+    std::string wrong(password);
+    wrong.back() = static_cast<char>(wrong.back() ^ 1);
+    Result<bool> bad = h.Verify(wrong, stored);
+    ASSERT_TRUE(bad.ok()) << bad.status().ToString();
+    EXPECT_FALSE(*bad);
+    Result<bool> empty = h.Verify("", stored);
+    ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+    EXPECT_FALSE(*empty);
+  }
+
+  void ExpectInvalid(std::string_view stored) {
+    SCOPED_TRACE(std::string(stored));
+    Result<bool> r = low_.Verify(kPassword, stored);
+    ASSERT_FALSE(r.ok()) << "accepted, answer " << *r;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument)
+        << r.status().ToString();
+    EXPECT_TRUE(low_.NeedsRehash(stored));
+  }
+};
+
+TEST(DetectHashFormatTest, ByPrefix) {
+  EXPECT_EQ(DetectHashFormat(kArgon2idLow), HashFormat::kArgon2id);
+  EXPECT_EQ(DetectHashFormat(kPhcPbkdf2), HashFormat::kPbkdf2Sha256);
+  EXPECT_EQ(DetectHashFormat(kPasslibPbkdf2), HashFormat::kPbkdf2Sha256);
+  EXPECT_EQ(DetectHashFormat(kDjango), HashFormat::kDjangoPbkdf2);
+  EXPECT_EQ(DetectHashFormat(kYescrypt), HashFormat::kCryptYescrypt);
+  EXPECT_EQ(DetectHashFormat(kSha512), HashFormat::kCryptSha512);
+  EXPECT_EQ(DetectHashFormat(kBcrypt2b), HashFormat::kCryptBcrypt);
+  EXPECT_EQ(DetectHashFormat(kBcrypt2a), HashFormat::kCryptBcrypt);
+  EXPECT_EQ(DetectHashFormat(kBcrypt2y), HashFormat::kCryptBcrypt);
+  EXPECT_EQ(DetectHashFormat(kArgon2i), HashFormat::kUnknown);
+  EXPECT_EQ(DetectHashFormat("$1$abc$def"), HashFormat::kUnknown);
+  EXPECT_EQ(DetectHashFormat(""), HashFormat::kUnknown);
+  EXPECT_EQ(DetectHashFormat("hunter2"), HashFormat::kUnknown);
+}
+
+TEST_F(PasswordHashTest, Argon2idReferenceVectors) {
+  ExpectVerifies(low_, kArgon2idLow, kPassword);
+  ExpectVerifies(low_, kArgon2idP2, kPassword);
+  ExpectVerifies(low_, kArgon2idV16, kPassword);
+  ExpectVerifies(low_, kArgon2idUnicode, kUnicodePassword);
+}
+
+TEST_F(PasswordHashTest, Argon2idRehashUnlessExactlyCurrentParams) {
+  HashParams p;
+  p.argon2_memory_kib = 256;
+  p.argon2_time = 2;
+  p.argon2_parallelism = 1;
+  PasswordHasher h(p, random_);
+  EXPECT_FALSE(h.NeedsRehash(kArgon2idLow));  // m=256,t=2,p=1, v=19
+  EXPECT_TRUE(h.NeedsRehash(kArgon2idV16));   // same m,t,p but version 16
+  EXPECT_TRUE(h.NeedsRehash(kArgon2idP2));
+  EXPECT_TRUE(h.NeedsRehash(kArgon2idUnicode));
+  EXPECT_TRUE(low_.NeedsRehash(kArgon2idLow));  // t differs
+}
+
+TEST_F(PasswordHashTest, LegacyCryptVectors) {
+  for (std::string_view stored :
+       {kYescrypt, kSha512, kSha512Rounds, kBcrypt2b, kBcrypt2a, kBcrypt2y}) {
+    ExpectVerifies(low_, stored, kPassword);
+    EXPECT_TRUE(low_.NeedsRehash(stored)) << stored;
+  }
+  ExpectVerifies(low_, kYescryptUnicode, kUnicodePassword);
+}
+
+TEST_F(PasswordHashTest, BcryptInheritsItsSeventyTwoByteLimit) {
+  const std::string a72(72, 'A');
+  EXPECT_TRUE(*low_.Verify(a72, kBcrypt72As));
+  // The format reads only 72 bytes: anything after them is ignored. Hashes
+  // like this are rehashed to Argon2id at the next login.
+  EXPECT_TRUE(*low_.Verify(a72 + "ignored", kBcrypt72As));
+  EXPECT_FALSE(*low_.Verify(std::string(71, 'A'), kBcrypt72As));
+  EXPECT_TRUE(low_.NeedsRehash(kBcrypt72As));
+}
+
+TEST_F(PasswordHashTest, DjangoVectors) {
+  ExpectVerifies(low_, kDjango, kPassword);
+  ExpectVerifies(low_, kDjangoUnicode, kUnicodePassword);
+  EXPECT_TRUE(low_.NeedsRehash(kDjango));
+}
+
+TEST_F(PasswordHashTest, Pbkdf2Sha256Vectors) {
+  ExpectVerifies(low_, kPasslibPbkdf2, kPassword);  // adapted base64, '.'
+  ExpectVerifies(low_, kPhcPbkdf2, kPassword);      // standard base64, '+'
+  EXPECT_TRUE(low_.NeedsRehash(kPasslibPbkdf2));
+  EXPECT_TRUE(low_.NeedsRehash(kPhcPbkdf2));
+}
+
+TEST_F(PasswordHashTest, NulInPasswordIsNeverTruncated) {
+  // crypt(3) reads C strings; the part after a NUL must not be dropped.
+  const std::string with_nul = std::string(kPassword) + "\0tail"s;
+  for (std::string_view stored :
+       {kYescrypt, kSha512, kBcrypt2b, kArgon2idLow, kDjango, kPhcPbkdf2}) {
+    Result<bool> r = low_.Verify(with_nul, stored);
+    ASSERT_TRUE(r.ok()) << stored << ": " << r.status().ToString();
+    EXPECT_FALSE(*r) << stored;
+  }
+  Result<std::string> h = low_.Hash("a\0b"s);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(PasswordHashTest, OverlongPasswordForCryptIsNoMatchNotAnError) {
+  // libxcrypt takes at most 511 bytes, so no crypt hash can be of more.
+  Result<bool> r = low_.Verify(std::string(600, 'x'), kSha512);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(*r);
+}
+
+TEST_F(PasswordHashTest, MalformedArgon2id) {
+  const std::string good(kArgon2idLow);
+  ExpectInvalid(good.substr(0, good.rfind('$')));   // no hash field
+  ExpectInvalid(good.substr(0, good.size() - 23));  // hash of 15 bytes
+  ExpectInvalid(good + "$extra");                   // extra field
+  ExpectInvalid("$argon2id$");                      // nothing
+  ExpectInvalid(kArgon2i);                          // other variant
+  ExpectInvalid(
+      "$argon2id$v=19$m=256,t=2,p=1$c2Fs*HNhbHRzYWx0MTZi$"
+      "9HBCjJEnMHkv0eqfgDLTnJ4w2vu9dNi/x1PCuRCgJKQ");  // bad b64
+  ExpectInvalid(
+      "$argon2id$v=19$m=256,t=2,p=1$c2FsdHNhbHRzYWx0MTZi$"
+      "9HBCjJEnMHkv0eqfgDLTnJ4w2vu9dNi/x1PCuRCgJK!");  // bad b64
+  ExpectInvalid(
+      "$argon2id$v=19$m=256,t=2,p=1$c2FsdA$"  // salt of 4 bytes
+      "9HBCjJEnMHkv0eqfgDLTnJ4w2vu9dNi/x1PCuRCgJKQ");
+  const std::string tail =
+      "$c2FsdHNhbHRzYWx0MTZi$9HBCjJEnMHkv0eqfgDLTnJ4w2vu9dNi/x1PCuRCgJKQ";
+  // Absurd parameters are refused before any work is done.
+  ExpectInvalid("$argon2id$v=19$m=4194305,t=2,p=1" + tail);  // > 4 GiB
+  ExpectInvalid("$argon2id$v=19$m=99999999999,t=2,p=1" + tail);
+  ExpectInvalid("$argon2id$v=19$m=256,t=1001,p=1" + tail);
+  ExpectInvalid("$argon2id$v=19$m=256,t=0,p=1" + tail);
+  ExpectInvalid("$argon2id$v=19$m=4096,t=2,p=65" + tail);
+  ExpectInvalid("$argon2id$v=19$m=8,t=2,p=2" + tail);  // < 8 KiB per lane
+  ExpectInvalid("$argon2id$v=20$m=256,t=2,p=1" + tail);
+  ExpectInvalid("$argon2id$v=19$t=2,m=256,p=1" + tail);  // wrong order
+  ExpectInvalid("$argon2id$v=19$m=0256,t=2,p=1" + tail);
+  ExpectInvalid("$argon2id$v=19$m=256,t=2" + tail);
+  ExpectInvalid("$argon2id$v=19$m=256,t=2,p=1,keyid=abc" + tail);
+  ExpectInvalid("$argon2id$v=19$m=+256,t=2,p=1" + tail);
+}
+
+TEST_F(PasswordHashTest, MalformedPbkdf2AndDjango) {
+  ExpectInvalid(
+      "$pbkdf2-sha256$i=0$TnJUyAyTUsUtMrkTVW3+Tw$"
+      "qETCA0u91G38wdm1BEYTwusq+3STkninJef0+NmJmPA");
+  ExpectInvalid(
+      "$pbkdf2-sha256$i=99999999999$TnJUyAyTUsUtMrkTVW3+Tw$"
+      "qETCA0u91G38wdm1BEYTwusq+3STkninJef0+NmJmPA");
+  ExpectInvalid(
+      "$pbkdf2-sha256$i=20000000$TnJUyAyTUsUtMrkTVW3+Tw$"
+      "qETCA0u91G38wdm1BEYTwusq+3STkninJef0+NmJmPA");  // > 10M
+  ExpectInvalid("$pbkdf2-sha256$i=20000$TnJUyAyTUsUtMrkTVW3+Tw");
+  ExpectInvalid(
+      "$pbkdf2-sha256$i=20000$TnJU*AyTUsUtMrkTVW3+Tw$"
+      "qETCA0u91G38wdm1BEYTwusq+3STkninJef0+NmJmPA");
+  ExpectInvalid("$pbkdf2-sha256$i=20000$TnJUyAyTUsUtMrkTVW3+Tw$qETCA0u91G");
+  ExpectInvalid(
+      "$pbkdf2-sha256$x=20000$TnJUyAyTUsUtMrkTVW3+Tw$"
+      "qETCA0u91G38wdm1BEYTwusq+3STkninJef0+NmJmPA");
+  ExpectInvalid(
+      "$pbkdf2-sha1$20000$TnJUyAyTUsUtMrkTVW3+Tw$"
+      "qETCA0u91G38wdm1BEYTwusq+3STkninJef0+NmJmPA");
+  ExpectInvalid("pbkdf2_sha256$600000$nBX4FIUOPujHUBuPbZNBLV$not*base64");
+  ExpectInvalid(
+      "pbkdf2_sha256$abc$nBX4FIUOPujHUBuPbZNBLV$"
+      "KLWdXLUdpd1lC2QY3YlmPJ/6sbY+1haPJVq8jTuPrN8=");
+  ExpectInvalid(
+      "pbkdf2_sha256$600000$$"
+      "KLWdXLUdpd1lC2QY3YlmPJ/6sbY+1haPJVq8jTuPrN8=");
+  ExpectInvalid("pbkdf2_sha256$600000$nBX4FIUOPujHUBuPbZNBLV");
+  ExpectInvalid(
+      "pbkdf2_sha1$600000$nBX4FIUOPujHUBuPbZNBLV$"
+      "KLWdXLUdpd1lC2QY3YlmPJ/6sbY+1haPJVq8jTuPrN8=");
+}
+
+TEST_F(PasswordHashTest, MalformedCryptAndUnknown) {
+  const std::string yes(kYescrypt), sha(kSha512), bc(kBcrypt2b);
+  ExpectInvalid(yes.substr(0, yes.size() - 5));  // truncated
+  ExpectInvalid(sha.substr(0, sha.size() - 5));
+  ExpectInvalid(bc.substr(0, bc.size() - 5));
+  ExpectInvalid(sha + "AAAA");  // padded
+  ExpectInvalid("$6$");
+  ExpectInvalid("$y$");
+  ExpectInvalid("$2b$05$short");
+  ExpectInvalid("$2b$99$x07Bdp1hFmRladZ3wLIxfum7p30anQQbZCDiHjijf4VHsHJZDjxXy");
+  ExpectInvalid("$2b$31$x07Bdp1hFmRladZ3wLIxfum7p30anQQbZCDiHjijf4VHsHJZDjxXy");
+  ExpectInvalid(
+      "$6$rounds=999999999$iGGTWuMcdTa5kmb0$.n41SesYq43sD/4uZZ6.s8DA"
+      "jWko5.UUHCZZZpOrUhv01Ep2L8FihuYcvEw1fL4TiBty8jIeqHVJ0644X9Au30");
+  ExpectInvalid("");
+  ExpectInvalid("hunter2");
+  ExpectInvalid("$1$saltsalt$abcdefghijklmnopqrstuv");  // md5crypt: not taken
+  ExpectInvalid(kArgon2i);
+  ExpectInvalid("!locked");
+  ExpectInvalid("*");
+}
+
+TEST_F(PasswordHashTest, UnknownFormatMessageDoesNotEchoTheString) {
+  Result<bool> r = low_.Verify(kPassword, "MyPlaintextPassword");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find("MyPlaintext"), std::string::npos);
+}
+
+TEST_F(PasswordHashTest, HashRoundTripsWithFreshSaltAndCurrentParams) {
+  Result<std::string> a = low_.Hash(kPassword);
+  Result<std::string> b = low_.Hash(kPassword);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_NE(*a, *b);  // the salt differs
+
+  const std::string prefix = "$argon2id$v=19$m=256,t=1,p=1$";
+  ASSERT_EQ(a->substr(0, prefix.size()), prefix);
+  const std::string rest = a->substr(prefix.size());
+  const size_t dollar = rest.find('$');
+  ASSERT_NE(dollar, std::string::npos);
+  const auto salt = Base64Decode(rest.substr(0, dollar));
+  const auto hash = Base64Decode(rest.substr(dollar + 1));
+  ASSERT_TRUE(salt && hash);
+  EXPECT_EQ(salt->size(), 16u);
+  EXPECT_EQ(hash->size(), 32u);
+  EXPECT_EQ(rest.find('='), std::string::npos);  // no padding
+
+  ExpectVerifies(low_, *a, kPassword);
+  ExpectVerifies(low_, *b, kPassword);
+  EXPECT_FALSE(low_.NeedsRehash(*a));
+  HashParams stronger = LowArgon2();
+  stronger.argon2_time = 2;
+  EXPECT_TRUE(PasswordHasher(stronger, random_).NeedsRehash(*a));
+}
+
+TEST_F(PasswordHashTest, UnicodeAndLongPasswordsRoundTrip) {
+  Result<std::string> h = low_.Hash(kUnicodePassword);
+  ASSERT_TRUE(h.ok());
+  ExpectVerifies(low_, *h, kUnicodePassword);
+  // The same text in decomposed form (a + U+0308) is a different password.
+  EXPECT_FALSE(*low_.Verify(
+      "pa\xCC\x88ssw\xC3\xB6rd-\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E-"
+      "\xF0\x9F\x94\x91",
+      *h));
+
+  // Nothing is truncated: a 1000-byte password differs from its prefix.
+  const std::string long_pw(1000, 'z');
+  Result<std::string> l = low_.Hash(long_pw);
+  ASSERT_TRUE(l.ok());
+  EXPECT_TRUE(*low_.Verify(long_pw, *l));
+  EXPECT_FALSE(*low_.Verify(long_pw.substr(0, 999), *l));
+  EXPECT_FALSE(*low_.Verify(long_pw + "z", *l));
+}
+
+TEST_F(PasswordHashTest, DefaultParamsHashAndVector) {
+  PasswordHasher def(HashParams{}, random_);
+  EXPECT_EQ(def.params().argon2_memory_kib, 19456u);
+  Result<std::string> h = def.Hash(kPassword);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ(h->rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u) << *h;
+  EXPECT_TRUE(*def.Verify(kPassword, *h));
+  EXPECT_FALSE(def.NeedsRehash(*h));
+  // The reference CLI's hash at the default parameters is current too.
+  EXPECT_TRUE(*def.Verify(kPassword, kArgon2idDefault));
+  EXPECT_FALSE(def.NeedsRehash(kArgon2idDefault));
+  EXPECT_TRUE(def.NeedsRehash(kArgon2idLow));
+  EXPECT_TRUE(def.NeedsRehash(kYescrypt));
+}
+
+TEST_F(PasswordHashTest, FromConfigCopiesTheSecuritySection) {
+  SecurityConfig s;
+  s.hash = HashScheme::kPbkdf2Sha256;
+  s.argon2_memory_kib = 1024;
+  s.argon2_time = 3;
+  s.argon2_parallelism = 2;
+  s.pbkdf2_iterations = 12345;
+  const HashParams p = HashParams::FromConfig(s);
+  EXPECT_EQ(p.scheme, HashScheme::kPbkdf2Sha256);
+  EXPECT_EQ(p.argon2_memory_kib, 1024u);
+  EXPECT_EQ(p.argon2_time, 3u);
+  EXPECT_EQ(p.argon2_parallelism, 2u);
+  EXPECT_EQ(p.pbkdf2_iterations, 12345u);
+}
+
+TEST_F(PasswordHashTest, Pbkdf2SchemeHashes) {
+  HashParams p;
+  p.scheme = HashScheme::kPbkdf2Sha256;
+  p.pbkdf2_iterations = 1000;
+  PasswordHasher h(p, random_);
+  Result<std::string> a = h.Hash(kPassword);
+  Result<std::string> b = h.Hash(kPassword);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->rfind("$pbkdf2-sha256$i=1000$", 0), 0u) << *a;
+  EXPECT_NE(*a, *b);
+  ExpectVerifies(h, *a, kPassword);
+  EXPECT_FALSE(h.NeedsRehash(*a));
+  EXPECT_TRUE(h.NeedsRehash(kPhcPbkdf2));    // other iteration count
+  EXPECT_TRUE(h.NeedsRehash(kArgon2idLow));  // other scheme
+  EXPECT_TRUE(low_.NeedsRehash(*a));
+  // The argon2id side still verifies it.
+  EXPECT_TRUE(*low_.Verify(kPassword, *a));
+}
+
+class FailingRandom final : public Random {
+ public:
+  Status Fill(std::span<uint8_t>) override { return Internal("no entropy"); }
+};
+
+TEST_F(PasswordHashTest, HashFailsWhenRandomFails) {
+  FailingRandom bad;
+  PasswordHasher h(LowArgon2(), bad);
+  Result<std::string> r = h.Hash(kPassword);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+}
+
+TEST_F(PasswordHashTest, HashRefusesAbsurdConfiguredParams) {
+  HashParams p = LowArgon2();
+  p.argon2_time = 0;
+  Result<std::string> r = PasswordHasher(p, random_).Hash(kPassword);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
+// DummyVerify must cost what a real Verify costs. Medians of a few runs with
+// generous bounds: it catches a dummy that does no work or the wrong work.
+TEST_F(PasswordHashTest, DummyVerifyCostsWhatVerifyCosts) {
+  HashParams p;
+  p.argon2_memory_kib = 8192;
+  p.argon2_time = 3;
+  p.argon2_parallelism = 1;
+  PasswordHasher h(p, random_);
+  Result<std::string> stored = h.Hash(kPassword);
+  ASSERT_TRUE(stored.ok());
+  using Clock = std::chrono::steady_clock;
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::vector<double> verify, dummy;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = Clock::now();
+    ASSERT_TRUE(h.Verify("wrong password", *stored).ok());
+    auto t1 = Clock::now();
+    h.DummyVerify("wrong password");
+    auto t2 = Clock::now();
+    verify.push_back(std::chrono::duration<double>(t1 - t0).count());
+    dummy.push_back(std::chrono::duration<double>(t2 - t1).count());
+  }
+  const double ratio = median(dummy) / median(verify);
+  EXPECT_GT(ratio, 0.5) << "dummy " << median(dummy) << "s, verify "
+                        << median(verify) << "s";
+  EXPECT_LT(ratio, 2.0) << "dummy " << median(dummy) << "s, verify "
+                        << median(verify) << "s";
+}
+
+}  // namespace
+}  // namespace latchkey
