@@ -43,12 +43,19 @@ class PasswordHasher {
   PasswordHasher(HashParams params, Random& random);
 
   // A new hash under the current scheme and parameters, with a fresh
-  // 16-byte salt. Errors: Internal if the KDF fails (e.g. out of memory).
+  // 16-byte salt. Errors: Internal if the KDF fails (e.g. out of memory) or
+  // Random fails; InvalidArgument if `password` contains a NUL byte or the
+  // parameters are outside what Verify accepts.
   Result<std::string> Hash(std::string_view password) const;
 
   // true if `password` matches `stored`, false if it does not.
-  // Errors: InvalidArgument for an unknown or malformed hash string.
-  // The comparison of derived keys is constant-time.
+  // Errors: InvalidArgument for an unknown or malformed hash string, and for
+  // costs no sane system stores (argon2id m > 4 GiB, t > 1000, p > 64, salt
+  // < 8 or hash < 16 bytes; pbkdf2 > 10M iterations; bcrypt cost > 20;
+  // sha512crypt rounds > 10M), refused before any work is done.
+  // The comparison of derived keys is constant-time. Nothing is truncated,
+  // except that bcrypt reads only 72 bytes (the format's own limit); crypt(3)
+  // hashes never match a password with a NUL or of 512 bytes or more.
   Result<bool> Verify(std::string_view password,
                       std::string_view stored) const;
 
