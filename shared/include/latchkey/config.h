@@ -15,6 +15,8 @@
 namespace latchkey {
 
 inline constexpr char kDefaultConfigPath[] = "/etc/latchkey/latchkey.conf";
+// [database] socket when the file sets neither socket nor hosts.
+inline constexpr char kDefaultDatabaseSocket[] = "/run/mysqld/mysqld.sock";
 
 using Seconds = std::chrono::seconds;
 using Millis = std::chrono::milliseconds;
@@ -107,7 +109,9 @@ struct Config {
 // Parses INI text. `filename` is used in messages only. Errors are
 // InvalidArgument with the message "<file>:<line>: <key>: <reason>" (or
 // "<file>:<line>: <reason>" for a line without a key). Unknown sections and
-// keys are errors. Values may be followed by a ` # comment`.
+// keys are errors. Values may be followed by a ` # comment`. Setting both
+// [database] socket and hosts is an error; setting neither leaves hosts empty
+// and socket = kDefaultDatabaseSocket.
 Result<Config> ParseConfig(std::string_view text, std::string_view filename);
 
 // Reads and parses the file at `path`. Refuses (PermissionDenied) a file that
