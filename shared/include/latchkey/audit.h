@@ -107,7 +107,7 @@ struct AuditRecord {
 // The syslog line, e.g.
 //   latchkey[sshd]: login_failure user=bob rhost=203.0.113.5 outcome=fail
 //   detail="wrong password"
-// (one line; tty=, ua=, pid= and detail= only when set; uid=N when known).
+// (one line; tty=, ua=, pid= and detail= only when set; user_id=N when known).
 std::string FormatAuditLine(const AuditRecord& record, const AuthContext& ctx);
 
 // --- Sinks ---
@@ -172,6 +172,9 @@ class AuditLog {
                 std::string_view username_tried, const AuthContext& ctx,
                 AuditOutcome outcome, std::string_view detail = {});
   Status Record(const AuditRecord& record, const AuthContext& ctx);
+  // The syslog line only, for when the database is known to be down (a
+  // row would cost another connect_timeout and fail anyway).
+  void LogOnly(const AuditRecord& record, const AuthContext& ctx);
 
   // The newest `limit` matching rows, oldest first (for `audit tail`).
   Result<std::vector<AuditEntry>> Query(const AuditFilter& filter);

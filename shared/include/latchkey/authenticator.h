@@ -16,11 +16,14 @@
 //   8. TOTP enrolled and mode != kOff, or mode kRequired ->
 //      kSecondFactorNeeded with a challenge (the failure counter is not
 //      reset until the second factor succeeds);
-//   9. else kOk: failure counter reset and last_login_at in one UPDATE,
-//      rehash if the stored hash is not current. An expired password
+//   9. else kOk: failure counter reset and last_login_at in one UPDATE.
+// A right password whose stored hash is not the current scheme and
+// parameters is rehashed (steps 7 to 9), replacing the old hash only if it
+// is still the one that was verified. An expired password
 //      still gives kOk with password_expired = true (the PAM account phase
 //      maps it to PAM_NEW_AUTHTOK_REQD; the portal forces a change).
-// Each outcome writes one audit row (two when a lock begins).
+// Each outcome but kSecondFactorNeeded writes one audit row (two when a
+// lock begins); kUnavailable writes only the syslog line.
 //
 // Timing: an unknown user costs a KDF at the current parameters. A wrong
 // password against an imported legacy hash ($6$, $y$, bcrypt, PBKDF2)
@@ -124,10 +127,14 @@ class Authenticator {
                                    const AuthContext& ctx);
 
  private:
-  AuthOutcome Succeed(User user, const Secret* password, const AuthContext& ctx,
+  AuthOutcome Succeed(User user, std::string_view tried, const AuthContext& ctx,
                       std::string_view detail);
-  AuthOutcome Fail(User user, const AuthContext& ctx, AuditEvent event,
-                   std::string_view detail);
+  AuthOutcome Fail(User user, std::string_view tried, const AuthContext& ctx,
+                   AuditEvent event, std::string_view detail);
+  AuthOutcome Unavailable(std::string_view tried, const AuthContext& ctx,
+                          const Status& error);
+  void MaybeRehash(const User& user, const Secret& password,
+                   const AuthContext& ctx);
 
   const Clock& clock_;
   const PasswordHasher& hasher_;

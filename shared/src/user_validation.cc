@@ -1,0 +1,167 @@
+// The pure validators of user_store.h: username, email, full name, role.
+#include <pwd.h>
+#include <stdio.h>
+
+#include <array>
+#include <string>
+
+#include "latchkey/user_store.h"
+#include "utf8_seq.h"
+
+namespace latchkey {
+namespace {
+
+constexpr std::array<std::string_view, 22> kReservedNames = {
+    "root",     "daemon",     "bin",      "sys",     "sync",   "games",
+    "man",      "lp",         "mail",     "news",    "uucp",   "proxy",
+    "www-data", "backup",     "list",     "irc",     "nobody", "sshd",
+    "_apt",     "messagebus", "latchkey", "systemd",
+};
+
+bool IsLowerAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// Reads every entry with fgetpwent (not getpwnam: NSS sources such as the
+// extrausers files that nss-sync writes must not count).
+bool InPasswdFile(const std::string& path, std::string_view name) {
+  FILE* f = fopen(path.c_str(), "re");
+  if (f == nullptr) return false;
+  bool found = false;
+  while (struct passwd* pw = fgetpwent(f)) {
+    if (pw->pw_name != nullptr && name == pw->pw_name) {
+      found = true;
+      break;
+    }
+  }
+  fclose(f);
+  return found;
+}
+
+bool ValidLocalChar(char c) {
+  static constexpr std::string_view kSpecials = "!#$%&'*+/=?^_`{|}~-";
+  return IsLowerAlnum(c) || kSpecials.find(c) != std::string_view::npos;
+}
+
+bool ValidDomainLabel(std::string_view label) {
+  if (label.empty() || label.size() > 63) return false;
+  if (label.front() == '-' || label.back() == '-') return false;
+  for (size_t i = 0; i < label.size();) {
+    const char c = label[i];
+    if (IsLowerAlnum(c) || c == '-') {
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    const size_t len = internal::Utf8SequenceAt(label, i, &cp);
+    if (len < 2 || internal::IsControl(cp)) return false;
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool IsBuiltinReservedUsername(std::string_view name) {
+  for (std::string_view r : kReservedNames) {
+    if (name == r) return true;
+  }
+  return name.substr(0, 8) == "systemd-";
+}
+
+Status ValidateUsername(std::string_view name, const std::string& passwd_file) {
+  if (name.empty()) return InvalidArgument("the username is empty");
+  if (name.size() > 32) {
+    return InvalidArgument("the username must be at most 32 characters long");
+  }
+  if (!(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z'))) {
+    return InvalidArgument(
+        "the username must start with a lower-case letter or '_'");
+  }
+  for (char c : name) {
+    if (!(IsLowerAlnum(c) || c == '_' || c == '-')) {
+      return InvalidArgument(
+          "the username may only contain lower-case letters, digits, '_' "
+          "and '-'");
+    }
+  }
+  if (IsBuiltinReservedUsername(name) || InPasswdFile(passwd_file, name)) {
+    return InvalidArgument("the username '" + std::string(name) +
+                           "' is reserved for a system account");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> NormalizeEmail(std::string_view email) {
+  const Status bad = InvalidArgument("not a valid email address");
+  constexpr std::string_view kSpace = " \t\r\n";
+  const size_t first = email.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return bad;
+  email = email.substr(first, email.find_last_not_of(kSpace) - first + 1);
+  if (email.size() > 254) return bad;
+  std::string out(email);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  const size_t at = out.find('@');
+  if (at == std::string::npos || out.find('@', at + 1) != std::string::npos) {
+    return bad;
+  }
+  const std::string_view local = std::string_view(out).substr(0, at);
+  const std::string_view domain = std::string_view(out).substr(at + 1);
+  if (local.empty() || local.size() > 64) return bad;
+  if (local.front() == '.' || local.back() == '.' ||
+      local.find("..") != std::string_view::npos) {
+    return bad;
+  }
+  for (char c : local) {
+    if (!(ValidLocalChar(c) || c == '.')) return bad;
+  }
+  if (domain.empty() || domain.size() > 253) return bad;
+  size_t labels = 0;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = domain.find('.', start);
+    const std::string_view label = domain.substr(
+        start,
+        dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (!ValidDomainLabel(label)) return bad;
+    ++labels;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (labels < 2) return bad;
+  return out;
+}
+
+Status ValidateFullName(std::string_view name) {
+  size_t count = 0;
+  for (size_t i = 0; i < name.size();) {
+    uint32_t cp = 0;
+    const size_t len = internal::Utf8SequenceAt(name, i, &cp);
+    if (len == 0) return InvalidArgument("the full name is not valid UTF-8");
+    if (internal::IsControl(cp)) {
+      return InvalidArgument("the full name contains a control character");
+    }
+    i += len;
+    ++count;
+  }
+  if (count > 200) {
+    return InvalidArgument("the full name must be at most 200 characters long");
+  }
+  return Status::Ok();
+}
+
+Status ValidateRoleName(std::string_view name) {
+  bool ok =
+      !name.empty() && name.size() <= 64 && name[0] >= 'a' && name[0] <= 'z';
+  for (char c : name) ok = ok && (IsLowerAlnum(c) || c == '_' || c == '-');
+  if (!ok) {
+    return InvalidArgument(
+        "a role name must start with a lower-case letter and hold at most 64 "
+        "lower-case letters, digits, '_' or '-'");
+  }
+  return Status::Ok();
+}
+
+}  // namespace latchkey

@@ -1,0 +1,196 @@
+// The pure validators of user_store.h.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "latchkey/user_store.h"
+#include "support/temp_dir.h"
+
+namespace latchkey {
+namespace {
+
+using testing::TempDir;
+
+class UsernameTest : public ::testing::Test {
+ protected:
+  UsernameTest() {
+    passwd_ = dir_.WriteFile(
+        "passwd",
+        "root:x:0:0:root:/root:/bin/bash\n"
+        "postgres:x:110:118:PostgreSQL administrator:/var/lib/postgresql:"
+        "/bin/bash\n"
+        "alice-local:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n",
+        0644);
+  }
+  Status Check(std::string_view name) {
+    return ValidateUsername(name, passwd_);
+  }
+  TempDir dir_;
+  std::string passwd_;
+};
+
+TEST_F(UsernameTest, AcceptsOrdinaryNames) {
+  for (std::string_view name :
+       {"bob", "alice", "a", "_svc", "j-doe", "user_2", "x123456789",
+        "abcdefghijklmnopqrstuvwxyz012345"}) {
+    EXPECT_TRUE(Check(name).ok()) << name << ": " << Check(name).ToString();
+  }
+}
+
+TEST_F(UsernameTest, RefusesBadSyntax) {
+  for (std::string_view name :
+       {"", "Bob", "1abc", "-abc", "bob smith", "bob.smith", "bob@x", "bób",
+        "abcdefghijklmnopqrstuvwxyz0123456", "bob\n", "bob:x", "../etc",
+        "bob$"}) {
+    const Status s = Check(name);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << "'" << name << "'";
+  }
+  EXPECT_TRUE(Check(std::string_view("b\0b", 3)).code() ==
+              StatusCode::kInvalidArgument);
+}
+
+TEST_F(UsernameTest, RefusesTheBuiltInSystemNames) {
+  for (std::string_view name : {"root",
+                                "daemon",
+                                "bin",
+                                "sys",
+                                "sync",
+                                "games",
+                                "man",
+                                "lp",
+                                "mail",
+                                "news",
+                                "uucp",
+                                "proxy",
+                                "www-data",
+                                "backup",
+                                "list",
+                                "irc",
+                                "nobody",
+                                "sshd",
+                                "systemd-network",
+                                "systemd-timesync",
+                                "_apt",
+                                "messagebus",
+                                "latchkey"}) {
+    EXPECT_TRUE(IsBuiltinReservedUsername(name)) << name;
+    const Status s = ValidateUsername(name, dir_.path() + "/no-such-file");
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << name;
+    EXPECT_NE(s.message().find("reserved"), std::string::npos) << name;
+  }
+  EXPECT_FALSE(IsBuiltinReservedUsername("rooty"));
+  EXPECT_FALSE(IsBuiltinReservedUsername("systemdfan"));
+}
+
+TEST_F(UsernameTest, RefusesNamesInThePasswdFile) {
+  EXPECT_EQ(Check("postgres").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Check("alice-local").code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(Check("postgres").message().find("'postgres' is reserved"),
+            std::string::npos);
+  // Only whole names count.
+  EXPECT_TRUE(Check("postgre").ok());
+  EXPECT_TRUE(Check("alice").ok());
+}
+
+TEST_F(UsernameTest, TheRealPasswdFileIsReadByDefault) {
+  // Every system has root; it is also built in, so test a name that is
+  // only in /etc/passwd when it is there.
+  EXPECT_FALSE(ValidateUsername("root").ok());
+  EXPECT_TRUE(ValidateUsername("zz-latchkey-test-nobody-has-this").ok());
+}
+
+TEST(NormalizeEmailTest, TrimsAndLowerCases) {
+  auto r = NormalizeEmail("  Bob.Smith+tag@Example.ORG \t");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "bob.smith+tag@example.org");
+  EXPECT_EQ(*NormalizeEmail("a@b.co"), "a@b.co");
+  EXPECT_EQ(*NormalizeEmail("o'brien@mail.example.ie"),
+            "o'brien@mail.example.ie");
+  EXPECT_EQ(*NormalizeEmail("x@bücher.de"), "x@bücher.de");
+  EXPECT_EQ(*NormalizeEmail("x@sub-domain.example-1.com"),
+            "x@sub-domain.example-1.com");
+}
+
+TEST(NormalizeEmailTest, RefusesMalformedAddresses) {
+  for (std::string_view bad : {"",
+                               "   ",
+                               "bob",
+                               "bob@",
+                               "@example.org",
+                               "bob@@example.org",
+                               "a@b@c.org",
+                               "bob@localhost",
+                               "bob smith@example.org",
+                               "bob@exa mple.org",
+                               ".bob@example.org",
+                               "bob.@example.org",
+                               "bo..b@example.org",
+                               "bob@example..org",
+                               "bob@-example.org",
+                               "bob@example-.org",
+                               "bob@example.org.",
+                               "\"bob\"@example.org",
+                               "bob@exa_mple.org",
+                               "bob\n@example.org",
+                               "bob@example.org\x01x",
+                               "b\xc3\xa9@example.org",
+                               "bob@ex\xff.org",
+                               "bob@[127.0.0.1]"}) {
+    const auto r = NormalizeEmail(bad);
+    ASSERT_FALSE(r.ok()) << "'" << bad << "' gave " << *r;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.status().message(), "not a valid email address");
+  }
+}
+
+TEST(NormalizeEmailTest, LengthLimits) {
+  const std::string local64(64, 'a');
+  EXPECT_TRUE(NormalizeEmail(local64 + "@example.org").ok());
+  EXPECT_FALSE(NormalizeEmail(local64 + "a@example.org").ok());
+  // 254 bytes in all is the limit.
+  std::string domain;
+  while (domain.size() < 240) domain += std::string(9, 'd') + ".";
+  domain += "org";
+  const std::string at_limit =
+      std::string(254 - 1 - domain.size(), 'u') + "@" + domain;
+  ASSERT_EQ(at_limit.size(), 254u);
+  EXPECT_TRUE(NormalizeEmail(at_limit).ok());
+  EXPECT_FALSE(NormalizeEmail("u" + at_limit).ok());
+  EXPECT_FALSE(
+      NormalizeEmail("a@" + std::string(64, 'x') + ".example.org").ok());
+}
+
+TEST(ValidateFullNameTest, AcceptsNamesFromEverywhere) {
+  for (std::string_view name :
+       {"", "Bob Smith", "Zoë Ångström", "山田太郎", "Ólafur Ragnar Grímsson",
+        "Nguyễn Văn A", "O'Brien-Smith, Jr."}) {
+    EXPECT_TRUE(ValidateFullName(name).ok()) << name;
+  }
+}
+
+TEST(ValidateFullNameTest, RefusesControlsBadUtf8AndLongNames) {
+  EXPECT_FALSE(ValidateFullName("Bob\nSmith").ok());
+  EXPECT_FALSE(ValidateFullName("Bob\tSmith").ok());
+  EXPECT_FALSE(ValidateFullName("Bob\x7f").ok());
+  EXPECT_FALSE(ValidateFullName("Bob\xc2\x85").ok());  // U+0085 NEL
+  EXPECT_FALSE(ValidateFullName("Bob\xff").ok());
+  EXPECT_FALSE(ValidateFullName(std::string_view("Bob\0", 4)).ok());
+  std::string max;
+  for (int i = 0; i < 200; ++i) max += "é";  // 200 code points, 400 bytes
+  EXPECT_TRUE(ValidateFullName(max).ok());
+  EXPECT_FALSE(ValidateFullName(max + "e").ok());
+  EXPECT_EQ(ValidateFullName(max + "e").code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ValidateRoleNameTest, Syntax) {
+  EXPECT_TRUE(ValidateRoleName("admin").ok());
+  EXPECT_TRUE(ValidateRoleName("db-operators_2").ok());
+  EXPECT_FALSE(ValidateRoleName("").ok());
+  EXPECT_FALSE(ValidateRoleName("Admin").ok());
+  EXPECT_FALSE(ValidateRoleName("a,b").ok());
+  EXPECT_FALSE(ValidateRoleName("_x").ok());
+  EXPECT_FALSE(ValidateRoleName(std::string(65, 'a')).ok());
+}
+
+}  // namespace
+}  // namespace latchkey
