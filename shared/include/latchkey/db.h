@@ -54,6 +54,8 @@ class Row {
   std::optional<int64_t> opt_i64(size_t i) const;
   // A DATETIME/TIMESTAMP column as Unix seconds (UTC); nullopt for NULL.
   std::optional<int64_t> unix_time(size_t i) const;
+  // The same with the microseconds kept (DATETIME(6) columns).
+  std::optional<int64_t> unix_micros(size_t i) const;
 
  private:
   std::vector<std::optional<std::string>> cells_;
@@ -61,13 +63,23 @@ class Row {
 
 // Errors from this layer:
 //   Unavailable    - no host could be reached, or the connection was lost
-//                    and one reconnect did not help;
+//                    and one reconnect did not help; the message names the
+//                    hosts tried. Also: the connection was lost inside a
+//                    transaction (the server rolled it back), or TLS is
+//                    required and the server did not offer it;
 //   AlreadyExists  - a unique key was violated (ER_DUP_ENTRY); the message
-//                    names the key;
-//   Internal       - any other server or client error (message has the
-//                    MariaDB error text; fine for logs, not for end users).
+//                    names the key (never the duplicate value);
+//   PermissionDenied - the server refused the user at connect ("database
+//                    refused user 'x'"), or a statement lacks a privilege
+//                    (table/column/specific access denied);
+//   Internal       - any other server or client error, including a wrong
+//                    number of parameters (message has the MariaDB error
+//                    text; fine for logs, not for end users).
 //
-// A Connection is not thread-safe: use one per thread (or a pool).
+// A Connection is not thread-safe: use one per thread (or a pool). Nothing
+// in this layer aborts the process or blocks longer than the configured
+// timeouts (connect_timeout per host tried, read/write timeouts per
+// statement; Connector/C counts them in whole seconds, rounded up).
 class Connection {
  public:
   // Does not connect yet; the first statement (or Connect()) does.
@@ -88,9 +100,14 @@ class Connection {
   // Pings (connecting first if needed).
   Status Ping();
 
-  // Runs a statement that returns no rows; returns the affected row count.
+  // Runs a statement that returns no rows; returns the affected row count
+  // (rows changed, MariaDB's default, not rows matched).
   // On a lost connection outside a transaction, reconnects once and
-  // retries. Statements are prepared once per connection and cached.
+  // retries (so a statement whose reply was lost may run twice: keep
+  // writes idempotent or run them in a transaction). Inside a transaction
+  // a lost connection is Unavailable and the transaction is broken: every
+  // later statement fails until Rollback(). Statements are prepared once
+  // per connection and cached.
   Result<uint64_t> Execute(std::string_view sql,
                            std::initializer_list<Value> params = {});
   Result<uint64_t> Execute(std::string_view sql,
@@ -108,6 +125,10 @@ class Connection {
 
   // Runs trusted, constant SQL text that may hold several statements
   // separated by ";" at line ends (migration files). Never for values.
+  // Each statement runs with mysql_real_query (DDL cannot always be
+  // prepared); no retry. A failure names the statement number and line:
+  // "statement 3 (line 12): <MariaDB error>". Statements before it stay
+  // applied.
   Status ExecuteScript(std::string_view sql);
 
   Status Begin();
@@ -116,6 +137,9 @@ class Connection {
   bool in_transaction() const;
 
   const DatabaseConfig& config() const;
+  // Statements prepared on this object so far (across reconnects); lets
+  // tests check that the statement cache works.
+  uint64_t prepare_count() const;
 
  private:
   struct Impl;
@@ -136,6 +160,18 @@ class Transaction {
   explicit Transaction(Connection* conn) : conn_(conn) {}
   Connection* conn_;
 };
+
+// One statement of a script: its text without the closing ";" and the
+// 1-based line where it starts.
+struct ScriptStatement {
+  std::string_view text;
+  int line;
+};
+// Splits script text at each ";" that ends a line (trailing spaces and a
+// "-- comment" may follow it). A ";" inside '...', "..." or `...` quotes, a
+// "-- " or "#" comment or a /* */ comment does not split. Pieces holding only
+// whitespace and comments are dropped. The views point into `sql`.
+std::vector<ScriptStatement> SplitSqlScript(std::string_view sql);
 
 // Reads the password file named in the config (empty name: empty password)
 // and builds a Connection.

@@ -1,0 +1,450 @@
+// db::Connection over MariaDB Connector/C.
+//
+// Reconnecting is ours, not the library's (MYSQL_OPT_RECONNECT stays off):
+// prepared statements die with their connection, so the cache is dropped
+// and statements are prepared again on the new one.
+#include <errmsg.h>
+#include <mysql.h>
+
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "db_error.h"
+#include "db_statement.h"
+#include "latchkey/db.h"
+
+namespace latchkey::db {
+namespace {
+
+// Session settings applied on every new connection. Strict mode turns
+// silent truncation and zero dates into errors.
+constexpr std::string_view kSessionSetup =
+    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,"
+    "NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,"
+    "NO_AUTO_CREATE_USER'";
+
+Status LibraryInit() {
+  // mysql_init() would call mysql_library_init() itself, but not in a
+  // thread-safe way. Never paired with mysql_library_end(): we may be a
+  // module inside a host process that uses the library too.
+  static std::once_flag once;
+  static int rc = 0;
+  std::call_once(once, [] { rc = mysql_library_init(0, nullptr, nullptr); });
+  if (rc != 0) return Internal("mysql_library_init failed");
+  return Status::Ok();
+}
+
+// Connector/C takes whole seconds; round up so a timeout never shrinks.
+unsigned int TimeoutSeconds(Millis ms) {
+  auto count = ms.count();
+  if (count <= 1000) return 1;
+  return static_cast<unsigned int>((count + 999) / 1000);
+}
+
+std::string ClientErrorText(MYSQL* m) {
+  return "MariaDB error " + std::to_string(mysql_errno(m)) + ": " +
+         mysql_error(m);
+}
+
+// Sends a text-protocol statement and discards any result sets.
+Status RunText(MYSQL* m, std::string_view sql) {
+  if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) !=
+      0) {
+    return internal::StatementError(mysql_errno(m), mysql_sqlstate(m),
+                                    mysql_error(m));
+  }
+  for (;;) {
+    MYSQL_RES* res = mysql_store_result(m);
+    if (res != nullptr) mysql_free_result(res);
+    if (mysql_errno(m) != 0) {
+      return internal::StatementError(mysql_errno(m), mysql_sqlstate(m),
+                                      mysql_error(m));
+    }
+    int next = mysql_next_result(m);
+    if (next == -1) break;
+    if (next > 0) {
+      return internal::StatementError(mysql_errno(m), mysql_sqlstate(m),
+                                      mysql_error(m));
+    }
+  }
+  return Status::Ok();
+}
+
+Status LostInTransaction() {
+  return Unavailable(
+      "the database connection was lost inside a transaction (the server "
+      "rolled it back); roll back and start again");
+}
+
+}  // namespace
+
+struct Connection::Impl {
+  DatabaseConfig config;
+  Secret password;
+  MYSQL* mysql = nullptr;
+  std::string peer;
+  // Keyed by the SQL text. Emptied whenever `mysql` is closed.
+  std::unordered_map<std::string, std::unique_ptr<internal::Statement>>
+      statements;
+  bool in_tx = false;
+  bool tx_broken = false;  // the connection died inside the transaction
+  uint64_t last_insert_id = 0;
+  uint64_t prepare_count = 0;
+
+  Impl(DatabaseConfig c, Secret p)
+      : config(std::move(c)), password(std::move(p)) {}
+
+  void Close() {
+    // mysql_close() first: it detaches the statements, so closing them
+    // afterwards frees memory without talking to a server that may be gone.
+    if (mysql != nullptr) mysql_close(mysql);
+    mysql = nullptr;
+    statements.clear();
+    peer.clear();
+    if (in_tx) tx_broken = true;
+  }
+
+  // One attempt against one endpoint. On failure returns the library's
+  // error number through `errnum` and the message.
+  Result<MYSQL*> ConnectOne(const std::string& host, unsigned int port,
+                            const std::string& socket, unsigned int* errnum) {
+    *errnum = 0;
+    MYSQL* m = mysql_init(nullptr);
+    if (m == nullptr) return Internal("mysql_init: out of memory");
+    unsigned int connect_s = TimeoutSeconds(config.connect_timeout);
+    unsigned int read_s = TimeoutSeconds(config.read_timeout);
+    unsigned int write_s = TimeoutSeconds(config.write_timeout);
+    mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_s);
+    mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &read_s);
+    mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &write_s);
+    mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    unsigned int protocol =
+        socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+    mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);
+    // TLS (TCP only: a unix socket is local). In Connector/C 3.3,
+    // SSL_ENFORCE alone means "use TLS if the server offers it, else
+    // plain"; adding VERIFY_SERVER_CERT makes TLS mandatory and checks the
+    // certificate against the CA and host name.
+    if (socket.empty() && config.tls != TlsMode::kOff) {
+      my_bool yes = 1;
+      mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &yes);
+      if (!config.tls_ca.empty()) {
+        mysql_optionsv(m, MYSQL_OPT_SSL_CA, config.tls_ca.c_str());
+      }
+      if (config.tls == TlsMode::kRequired && !config.tls_ca.empty()) {
+        mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
+      }
+    }
+    // Connector/C wants a NUL-terminated password; wipe the copy after.
+    std::string pw(password.view());
+    const char* db = config.name.empty() ? nullptr : config.name.c_str();
+    MYSQL* ok = mysql_real_connect(
+        m, socket.empty() ? host.c_str() : nullptr, config.user.c_str(),
+        pw.c_str(), db, socket.empty() ? port : 0,
+        socket.empty() ? nullptr : socket.c_str(), 0);
+    WipeString(pw);
+    if (ok == nullptr) {
+      *errnum = mysql_errno(m);
+      std::string text = ClientErrorText(m);
+      mysql_close(m);
+      if (internal::IsAccessDenied(*errnum)) return PermissionDenied(text);
+      if (internal::IsConnectFailure(*errnum)) return Unavailable(text);
+      return Internal(text);
+    }
+    if (socket.empty() && config.tls == TlsMode::kRequired &&
+        mysql_get_ssl_cipher(m) == nullptr) {
+      mysql_close(m);
+      *errnum = CR_SSL_CONNECTION_ERROR;
+      return Unavailable("tls = required, but the server did not offer TLS");
+    }
+    Status setup = RunText(m, kSessionSetup);
+    if (!setup.ok()) {
+      *errnum = mysql_errno(m);
+      mysql_close(m);
+      return setup;
+    }
+    return m;
+  }
+
+  Status Connect() {
+    if (mysql != nullptr) return Status::Ok();
+    LK_RETURN_IF_ERROR(LibraryInit());
+    struct Endpoint {
+      std::string host;
+      unsigned int port = 0;
+      std::string socket;
+      std::string label;
+    };
+    std::vector<Endpoint> endpoints;
+    if (!config.socket.empty()) {
+      endpoints.push_back({"", 0, config.socket, config.socket});
+    } else {
+      for (const HostPort& hp : config.hosts) {
+        endpoints.push_back(
+            {hp.host, hp.port, "", hp.host + ":" + std::to_string(hp.port)});
+      }
+    }
+    if (endpoints.empty()) {
+      return Unavailable("no database host or socket is configured");
+    }
+    // Every endpoint is tried; if none works, a refusal of the user beats a
+    // server error, which beats "unreachable", as the more useful message.
+    std::string tried;
+    Status denied;
+    Status server_error;
+    for (const Endpoint& e : endpoints) {
+      unsigned int errnum = 0;
+      Result<MYSQL*> m = ConnectOne(e.host, e.port, e.socket, &errnum);
+      if (m.ok()) {
+        mysql = *m;
+        peer = e.label;
+        return Status::Ok();
+      }
+      const Status& s = m.status();
+      if (s.code() == StatusCode::kPermissionDenied) {
+        if (denied.ok()) {
+          denied = PermissionDenied("database refused user '" + config.user +
+                                    "' at " + e.label + ": " + s.message());
+        }
+      } else if (s.code() != StatusCode::kUnavailable) {
+        if (server_error.ok()) {
+          server_error = s.WithContext("database at " + e.label);
+        }
+      }
+      if (!tried.empty()) tried += "; ";
+      tried += e.label + " (" + s.message() + ")";
+    }
+    if (!denied.ok()) return denied;
+    if (!server_error.ok()) return server_error;
+    return Unavailable("cannot reach the database: " + tried);
+  }
+
+  Result<internal::Statement*> Prepared(std::string_view sql) {
+    auto it = statements.find(std::string(sql));
+    if (it != statements.end()) return it->second.get();
+    LK_ASSIGN_OR_RETURN(std::unique_ptr<internal::Statement> s,
+                        internal::Statement::Prepare(mysql, sql));
+    ++prepare_count;
+    internal::Statement* raw = s.get();
+    statements.emplace(std::string(sql), std::move(s));
+    return raw;
+  }
+
+  Result<uint64_t> Run(std::string_view sql, std::span<const Value> params,
+                       std::vector<Row>* rows) {
+    if (in_tx && tx_broken) return LostInTransaction();
+    for (int attempt = 0;; ++attempt) {
+      if (mysql == nullptr) {
+        // Reconnecting inside a transaction would run the rest of it in
+        // autocommit mode on a new session.
+        if (in_tx) {
+          tx_broken = true;
+          return LostInTransaction();
+        }
+        LK_RETURN_IF_ERROR(Connect());
+      }
+      Result<internal::Statement*> stmt = Prepared(sql);
+      Status failed;
+      if (stmt.ok()) {
+        size_t before = rows != nullptr ? rows->size() : 0;
+        Result<uint64_t> n = (*stmt)->Run(params, rows);
+        if (n.ok()) {
+          last_insert_id = (*stmt)->insert_id();
+          return n;
+        }
+        if (rows != nullptr) rows->erase(rows->begin() + before, rows->end());
+        failed = n.status();
+      } else {
+        failed = stmt.status();
+      }
+      if (failed.code() != StatusCode::kUnavailable) return failed;
+      // The connection is gone.
+      Close();
+      if (in_tx) return LostInTransaction();
+      if (attempt > 0) return failed;
+    }
+  }
+
+  // A text-protocol statement with the same reconnect rule as Run().
+  Status RunSimple(std::string_view sql, bool may_retry) {
+    if (in_tx && tx_broken) return LostInTransaction();
+    for (int attempt = 0;; ++attempt) {
+      if (mysql == nullptr) {
+        if (in_tx) {
+          tx_broken = true;
+          return LostInTransaction();
+        }
+        LK_RETURN_IF_ERROR(Connect());
+      }
+      Status s = RunText(mysql, sql);
+      if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
+      Close();
+      if (in_tx) return LostInTransaction();
+      if (!may_retry || attempt > 0) return s;
+    }
+  }
+};
+
+Connection::Connection(DatabaseConfig config, Secret password)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(password))) {}
+
+Connection::~Connection() { impl_->Close(); }
+
+Status Connection::Connect() { return impl_->Connect(); }
+
+bool Connection::connected() const { return impl_->mysql != nullptr; }
+
+std::string Connection::peer() const { return impl_->peer; }
+
+void Connection::Close() { impl_->Close(); }
+
+Status Connection::Ping() {
+  if (impl_->in_tx && impl_->tx_broken) return LostInTransaction();
+  for (int attempt = 0;; ++attempt) {
+    if (impl_->mysql == nullptr) {
+      if (impl_->in_tx) {
+        impl_->tx_broken = true;
+        return LostInTransaction();
+      }
+      LK_RETURN_IF_ERROR(impl_->Connect());
+    }
+    if (mysql_ping(impl_->mysql) == 0) return Status::Ok();
+    Status s = internal::StatementError(mysql_errno(impl_->mysql),
+                                        mysql_sqlstate(impl_->mysql),
+                                        mysql_error(impl_->mysql));
+    if (s.code() != StatusCode::kUnavailable) return s;
+    impl_->Close();
+    if (impl_->in_tx) return LostInTransaction();
+    if (attempt > 0) return s;
+  }
+}
+
+Result<uint64_t> Connection::Execute(std::string_view sql,
+                                     std::initializer_list<Value> params) {
+  return impl_->Run(sql, std::span<const Value>(params.begin(), params.size()),
+                    nullptr);
+}
+
+Result<uint64_t> Connection::Execute(std::string_view sql,
+                                     const std::vector<Value>& params) {
+  return impl_->Run(sql, params, nullptr);
+}
+
+Result<std::vector<Row>> Connection::Query(
+    std::string_view sql, std::initializer_list<Value> params) {
+  std::vector<Row> rows;
+  LK_RETURN_IF_ERROR(
+      impl_
+          ->Run(sql, std::span<const Value>(params.begin(), params.size()),
+                &rows)
+          .status());
+  return rows;
+}
+
+Result<std::vector<Row>> Connection::Query(std::string_view sql,
+                                           const std::vector<Value>& params) {
+  std::vector<Row> rows;
+  LK_RETURN_IF_ERROR(impl_->Run(sql, params, &rows).status());
+  return rows;
+}
+
+Result<std::optional<Row>> Connection::QueryOne(
+    std::string_view sql, std::initializer_list<Value> params) {
+  LK_ASSIGN_OR_RETURN(std::vector<Row> rows, Query(sql, params));
+  if (rows.empty()) return std::optional<Row>();
+  return std::optional<Row>(std::move(rows.front()));
+}
+
+uint64_t Connection::last_insert_id() const { return impl_->last_insert_id; }
+
+Status Connection::ExecuteScript(std::string_view sql) {
+  std::vector<ScriptStatement> statements = SplitSqlScript(sql);
+  for (size_t i = 0; i < statements.size(); ++i) {
+    Status s = impl_->RunSimple(statements[i].text, /*may_retry=*/false);
+    if (!s.ok()) {
+      return s.WithContext("statement " + std::to_string(i + 1) + " (line " +
+                           std::to_string(statements[i].line) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Connection::Begin() {
+  if (impl_->in_tx) return Internal("a transaction is already open");
+  // Nothing is open yet, so a lost connection may be retried here.
+  LK_RETURN_IF_ERROR(impl_->RunSimple("START TRANSACTION", true));
+  impl_->in_tx = true;
+  impl_->tx_broken = false;
+  return Status::Ok();
+}
+
+Status Connection::Commit() {
+  if (!impl_->in_tx) return Internal("no transaction is open");
+  if (impl_->tx_broken) {
+    impl_->in_tx = false;
+    impl_->tx_broken = false;
+    return LostInTransaction();
+  }
+  Status s = impl_->RunSimple("COMMIT", false);
+  // On a lost connection the outcome is unknown, but the transaction is
+  // over either way. Other errors leave it open for Rollback().
+  if (s.ok() || s.code() == StatusCode::kUnavailable) {
+    impl_->in_tx = false;
+    impl_->tx_broken = false;
+  }
+  return s;
+}
+
+Status Connection::Rollback() {
+  if (!impl_->in_tx) return Status::Ok();
+  bool broken = impl_->tx_broken || impl_->mysql == nullptr;
+  impl_->in_tx = false;
+  impl_->tx_broken = false;
+  // A server rolls back a transaction whose connection died: done.
+  if (broken) return Status::Ok();
+  Status s = RunText(impl_->mysql, "ROLLBACK");
+  if (s.code() == StatusCode::kUnavailable) {
+    impl_->Close();
+    return Status::Ok();
+  }
+  return s;
+}
+
+bool Connection::in_transaction() const { return impl_->in_tx; }
+
+const DatabaseConfig& Connection::config() const { return impl_->config; }
+
+uint64_t Connection::prepare_count() const { return impl_->prepare_count; }
+
+Result<Transaction> Transaction::Start(Connection& conn) {
+  LK_RETURN_IF_ERROR(conn.Begin());
+  return Transaction(&conn);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : conn_(other.conn_) {
+  other.conn_ = nullptr;
+}
+
+Transaction::~Transaction() {
+  if (conn_ != nullptr) static_cast<void>(conn_->Rollback());
+}
+
+Status Transaction::Commit() {
+  if (conn_ == nullptr) return Internal("transaction already finished");
+  Status s = conn_->Commit();
+  if (s.ok() || !conn_->in_transaction()) conn_ = nullptr;
+  return s;
+}
+
+Result<std::unique_ptr<Connection>> OpenFromConfig(const DatabaseConfig& cfg) {
+  Secret password;
+  if (!cfg.password_file.empty()) {
+    LK_ASSIGN_OR_RETURN(password, ReadSecretFile(cfg.password_file, true));
+  }
+  return std::make_unique<Connection>(cfg, std::move(password));
+}
+
+}  // namespace latchkey::db

@@ -1,0 +1,64 @@
+-- grants.sql: least-privilege roles for the two doors.
+--
+--   latchkey_pam     the PAM module and latchkeyctl nss-sync on every host
+--   latchkey_portal  the web portal (and its mail worker)
+--
+-- Neither role may UPDATE or DELETE auth_events (append-only), and neither
+-- may run DDL: schema changes are `latchkeyctl migrate`, run as the schema
+-- owner. Both may read schema_migrations, so they can check that the schema
+-- is current.
+--
+-- How an admin applies it (after `latchkeyctl migrate`), as a user with
+-- GRANT rights, in the latchkey database (GRANT ... ON <table> without a
+-- schema name means the current database):
+--
+--   mariadb latchkey < sql/grants.sql      (or: latchkeyctl's ApplyGrants)
+--
+-- then creates the login users, one per door (and per host if you like):
+--
+--   CREATE USER 'pam'@'%' IDENTIFIED BY '...';
+--   GRANT latchkey_pam TO 'pam'@'%';
+--   SET DEFAULT ROLE latchkey_pam FOR 'pam'@'%';
+--
+--   CREATE USER 'portal'@'%' IDENTIFIED BY '...';
+--   GRANT latchkey_portal TO 'portal'@'%';
+--   SET DEFAULT ROLE latchkey_portal FOR 'portal'@'%';
+--
+-- A role's privileges apply only while it is active, hence SET DEFAULT
+-- ROLE. Re-running this file is harmless: roles are created if missing and
+-- GRANT adds to what is there. Apply it again after a migration that adds
+-- a table a door needs.
+
+CREATE ROLE IF NOT EXISTS latchkey_pam;
+CREATE ROLE IF NOT EXISTS latchkey_portal;
+
+-- latchkey_pam: authenticate, count failures, lock, change a password
+-- (voiding reset tokens and portal sessions), use recovery codes, log.
+GRANT SELECT ON users TO latchkey_pam;
+GRANT UPDATE (password_hash, password_changed_at, password_expires_at,
+              failed_logins, lock_count, locked_until, last_failed_at,
+              last_locked_at, totp_last_step, last_login_at, updated_at, uid)
+  ON users TO latchkey_pam;
+GRANT SELECT ON roles TO latchkey_pam;
+GRANT SELECT ON user_roles TO latchkey_pam;
+GRANT SELECT ON recovery_codes TO latchkey_pam;
+GRANT UPDATE (used_at) ON recovery_codes TO latchkey_pam;
+GRANT SELECT ON tokens TO latchkey_pam;
+GRANT UPDATE (used_at) ON tokens TO latchkey_pam;
+GRANT DELETE ON sessions TO latchkey_pam;
+GRANT SELECT, INSERT ON auth_events TO latchkey_pam;
+GRANT SELECT, INSERT, UPDATE ON ip_failures TO latchkey_pam;
+GRANT INSERT ON mail_outbox TO latchkey_pam;
+GRANT SELECT ON schema_migrations TO latchkey_pam;
+
+-- latchkey_portal: accounts, sign-up, tokens, sessions, throttles, mail.
+GRANT SELECT, INSERT, UPDATE, DELETE ON users TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON user_roles TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON tokens TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON recovery_codes TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sessions TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ip_failures TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON mail_outbox TO latchkey_portal;
+GRANT SELECT ON roles TO latchkey_portal;
+GRANT SELECT, INSERT ON auth_events TO latchkey_portal;
+GRANT SELECT ON schema_migrations TO latchkey_portal;
