@@ -150,6 +150,50 @@ Result<std::string> BaseUrl(std::string_view v) {
   return std::string(v);
 }
 
+// [nss] passwd_file / group_file: where nss-sync writes. Never the system's
+// own files, which it must not replace.
+Result<std::string> NssFile(std::string_view v) {
+  Result<std::string> path = ParsePath(v, /*allow_empty=*/false);
+  if (!path.ok()) return path.status();
+  if (v.ends_with('/')) {
+    return InvalidArgument("must name a file, not a directory (got " +
+                           Quote(v) + ")");
+  }
+  for (const std::string_view system :
+       {"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"}) {
+    if (v == system) {
+      return InvalidArgument(
+          "must not be " + std::string(system) +
+          ": nss-sync replaces the whole file (use "
+          "/var/lib/extrausers/passwd and group with libnss-extrausers)");
+    }
+  }
+  return path;
+}
+
+// [nss] home_base / shell: absolute paths that go into passwd lines, so no
+// ':' (the field separator) and no control characters.
+Result<std::string> PasswdPath(std::string_view v) {
+  Result<std::string> path = ParsePath(v, /*allow_empty=*/false);
+  if (!path.ok()) return path.status();
+  for (const char c : v) {
+    if (c == ':' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return InvalidArgument(
+          "must not contain ':' or control characters (it goes into "
+          "passwd lines; got " +
+          Quote(v) + ")");
+    }
+  }
+  // home_base + "/" + name: drop trailing slashes, but keep "/" itself.
+  while (path->size() > 1 && path->ends_with('/')) path->pop_back();
+  return path;
+}
+
+// uids below 1000 belong to the system (Debian's SYS_UID_MAX is 999), and
+// 2^31 and up break programs that keep uids in a signed int.
+constexpr uint32_t kNssUidMin = 1000;
+constexpr uint32_t kNssUidMax = 2147483647;
+
 struct KeySpec {
   std::string_view section;
   std::string_view key;
@@ -356,10 +400,36 @@ constexpr KeySpec kKeys[] = {
                 "a system user name of 1..32 letters, digits, '.', '_' or '-'"),
            c.portal.user);
      }},
+    // [nss]
+    {"nss", "passwd_file",
+     [](std::string_view v, Config& c) {
+       return Set(NssFile(v), c.nss.passwd_file);
+     }},
+    {"nss", "group_file",
+     [](std::string_view v, Config& c) {
+       return Set(NssFile(v), c.nss.group_file);
+     }},
+    {"nss", "uid_min",
+     [](std::string_view v, Config& c) {
+       return Set(ParseU32(v, kNssUidMin, kNssUidMax), c.nss.uid_min);
+     }},
+    {"nss", "uid_max",
+     [](std::string_view v, Config& c) {
+       return Set(ParseU32(v, kNssUidMin, kNssUidMax), c.nss.uid_max);
+     }},
+    {"nss", "home_base",
+     [](std::string_view v, Config& c) {
+       return Set(PasswdPath(v), c.nss.home_base);
+     }},
+    {"nss", "shell",
+     [](std::string_view v, Config& c) {
+       return Set(PasswdPath(v), c.nss.shell);
+     }},
 };
 
-constexpr std::string_view kSections[] = {
-    "database", "security", "lockout", "totp", "session", "mail", "portal"};
+constexpr std::string_view kSections[] = {"database", "security", "lockout",
+                                          "totp",     "session",  "mail",
+                                          "portal",   "nss"};
 
 // Edit distance with adjacent transpositions (optimal string alignment).
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -498,7 +568,7 @@ class Parser {
       } else {
         reason +=
             " (known: database, security, lockout, totp, session, mail, "
-            "portal)";
+            "portal, nss)";
       }
       return At(n, reason);
     }
@@ -591,6 +661,16 @@ class Parser {
                                    FormatDuration(se.absolute_timeout) + ")",
                                "must be at least idle_timeout (" +
                                    FormatDuration(se.idle_timeout) + ")"));
+    const NssConfig& n = c.nss;
+    LK_RETURN_IF_ERROR(Ordered(
+        "nss", "uid_min", "uid_max", n.uid_min <= n.uid_max,
+        "must not exceed uid_max (" + std::to_string(n.uid_max) + ")",
+        "must be at least uid_min (" + std::to_string(n.uid_min) + ")"));
+    if (n.passwd_file == n.group_file) {
+      const Later later = LaterOf("nss", "passwd_file", "group_file");
+      return At(later.line, later.is_b ? "group_file" : "passwd_file",
+                "passwd_file and group_file must be different files");
+    }
     // [portal]: TLS needs both the certificate and its key.
     const PortalConfig& p = c.portal;
     if (p.tls_cert.empty() != p.tls_key.empty()) {

@@ -81,6 +81,12 @@ void ExpectDefaults(const Config& c) {
   EXPECT_TRUE(c.portal.require_email_verification);
   EXPECT_EQ(c.portal.avatar_max_bytes, 1048576u);
   EXPECT_EQ(c.portal.user, "latchkey");
+  EXPECT_EQ(c.nss.passwd_file, "/var/lib/extrausers/passwd");
+  EXPECT_EQ(c.nss.group_file, "/var/lib/extrausers/group");
+  EXPECT_EQ(c.nss.uid_min, 20000u);
+  EXPECT_EQ(c.nss.uid_max, 29999u);
+  EXPECT_EQ(c.nss.home_base, "/home");
+  EXPECT_EQ(c.nss.shell, "/bin/bash");
 }
 
 TEST(ParseConfigTest, EmptyFileGivesDefaults) {
@@ -246,6 +252,29 @@ TEST(ParseConfigTest, PortalSection) {
             RegistrationMode::kClosed);
 }
 
+TEST(ParseConfigTest, NssSection) {
+  const Config c = MustParse(
+      "[nss]\n"
+      "passwd_file = /srv/nss/passwd\n"
+      "group_file = /srv/nss/group\n"
+      "uid_min = 1000\n"
+      "uid_max = 2147483647\n"
+      "home_base = /srv/home//\n"
+      "shell = /usr/bin/zsh\n");
+  EXPECT_EQ(c.nss.passwd_file, "/srv/nss/passwd");
+  EXPECT_EQ(c.nss.group_file, "/srv/nss/group");
+  EXPECT_EQ(c.nss.uid_min, 1000u);
+  EXPECT_EQ(c.nss.uid_max, 2147483647u);
+  EXPECT_EQ(c.nss.home_base, "/srv/home");  // trailing slashes dropped
+  EXPECT_EQ(c.nss.shell, "/usr/bin/zsh");
+  // A one-uid range is allowed, and "/" stays "/".
+  const Config one =
+      MustParse("[nss]\nuid_min = 5000\nuid_max = 5000\nhome_base = /\n");
+  EXPECT_EQ(one.nss.uid_min, 5000u);
+  EXPECT_EQ(one.nss.uid_max, 5000u);
+  EXPECT_EQ(one.nss.home_base, "/");
+}
+
 TEST(ParseConfigTest, BooleansInEverySpelling) {
   for (const char* t : {"on", "true", "yes", "1", "ON", "True"}) {
     EXPECT_TRUE(
@@ -315,7 +344,7 @@ TEST(ParseConfigTest, ErrorsNameFileLineKeyAndReason) {
       {"unknown section", "[web]\n",
        "t.conf:1: unknown section [web] (known: database, security, lockout, "
        "totp, session, "
-       "mail, portal)"},
+       "mail, portal, nss)"},
       {"sections are case-sensitive", "[Totp]\n",
        "t.conf:1: unknown section [Totp] (did you mean [totp]?)"},
       {"unknown key, suggestion", "[lockout]\nmax_failure = 3\n",
@@ -441,6 +470,36 @@ TEST(ParseConfigTest, ErrorsNameFileLineKeyAndReason) {
        "t.conf:2: user: must be a system user name of 1..32 letters, digits, "
        "'.', '_' or '-' "
        "(got '-x')"},
+      {"relative passwd_file", "[nss]\npasswd_file = passwd\n",
+       "t.conf:2: passwd_file: must be an absolute path (got 'passwd')"},
+      {"passwd_file is a directory", "[nss]\npasswd_file = /var/lib/\n",
+       "t.conf:2: passwd_file: must name a file, not a directory (got "
+       "'/var/lib/')"},
+      {"passwd_file is /etc/passwd", "[nss]\npasswd_file = /etc/passwd\n",
+       "t.conf:2: passwd_file: must not be /etc/passwd: nss-sync replaces the "
+       "whole file (use /var/lib/extrausers/passwd and group with "
+       "libnss-extrausers)"},
+      {"group_file is /etc/group", "[nss]\ngroup_file = /etc/group\n",
+       "t.conf:2: group_file: must not be /etc/group: nss-sync replaces the "
+       "whole file (use /var/lib/extrausers/passwd and group with "
+       "libnss-extrausers)"},
+      {"uid_min below 1000", "[nss]\nuid_min = 999\n",
+       "t.conf:2: uid_min: must be an integer between 1000 and 2147483647 "
+       "(got '999')"},
+      {"uid_max at 2^31", "[nss]\nuid_max = 2147483648\n",
+       "t.conf:2: uid_max: must be an integer between 1000 and 2147483647 "
+       "(got '2147483648')"},
+      {"negative uid", "[nss]\nuid_min = -1\n",
+       "t.conf:2: uid_min: must be an integer between 1000 and 2147483647 "
+       "(got '-1')"},
+      {"relative home_base", "[nss]\nhome_base = home\n",
+       "t.conf:2: home_base: must be an absolute path (got 'home')"},
+      {"shell with colon", "[nss]\nshell = /bin/ba:sh\n",
+       "t.conf:2: shell: must not contain ':' or control characters (it goes "
+       "into passwd lines; got '/bin/ba:sh')"},
+      {"home_base with a tab", "[nss]\nhome_base = /ho\tme\n",
+       "t.conf:2: home_base: must not contain ':' or control characters (it "
+       "goes into passwd lines; got '/ho?me')"},
       // Checks across keys: the line of the later key.
       {"tls_cert without tls_key", "[portal]\ntls_cert = /etc/c.pem\n",
        "t.conf:2: tls_cert: needs tls_key too (set both or neither)"},
@@ -479,6 +538,15 @@ TEST(ParseConfigTest, ErrorsNameFileLineKeyAndReason) {
        "(32)"},
       {"socket and hosts", "[database]\nsocket = /run/my.sock\nhosts = db1\n",
        "t.conf:3: hosts: set either socket or hosts, not both"},
+      {"uid_min > uid_max, max later",
+       "[nss]\nuid_min = 30000\nuid_max = 25000\n",
+       "t.conf:3: uid_max: must be at least uid_min (30000)"},
+      {"uid_min above the default uid_max", "[nss]\nuid_min = 40000\n",
+       "t.conf:2: uid_min: must not exceed uid_max (29999)"},
+      {"same passwd and group file",
+       "[nss]\npasswd_file = /srv/nss\ngroup_file = /srv/nss\n",
+       "t.conf:3: group_file: passwd_file and group_file must be different "
+       "files"},
   };
   for (const ErrorCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -635,8 +703,8 @@ TEST(ExampleConfigTest, EveryKeyUncommentedGivesTheDefaults) {
     }
     out += line + "\n";
   }
-  // 43 keys in config.h's structs, less hosts.
-  EXPECT_EQ(keys.size(), 42u);
+  // 49 keys in config.h's structs, less hosts.
+  EXPECT_EQ(keys.size(), 48u);
   const Config c = MustParse(out);
   ExpectDefaults(c);
 }

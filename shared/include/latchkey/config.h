@@ -95,6 +95,19 @@ struct PortalConfig {
   std::string user = "latchkey";  // drops to this user after binding as root
 };
 
+// libnss-extrausers files written by `latchkeyctl nss-sync`. The parser
+// refuses relative paths, /etc/passwd, /etc/group (and the shadow files),
+// the same file for both, uids outside 1000..2^31-1, uid_min > uid_max, and
+// ':' or control characters in home_base and shell.
+struct NssConfig {
+  std::string passwd_file = "/var/lib/extrausers/passwd";
+  std::string group_file = "/var/lib/extrausers/group";
+  uint32_t uid_min = 20000;  // uids (and equal gids) handed out, once per user
+  uint32_t uid_max = 29999;
+  std::string home_base = "/home";  // home = home_base/username; no trailing /
+  std::string shell = "/bin/bash";
+};
+
 struct Config {
   std::string path;  // the file it was read from, for messages
   DatabaseConfig database;
@@ -104,6 +117,7 @@ struct Config {
   SessionConfig session;
   MailConfig mail;
   PortalConfig portal;
+  NssConfig nss;
 };
 
 // Parses INI text. `filename` is used in messages only. Errors are
