@@ -1,0 +1,63 @@
+// pam_sm_acct_mgmt: may this (already authenticated) user log in now?
+#include <string>
+
+#include "groups.h"
+
+namespace latchkey::pam {
+namespace {
+
+void TellUser(PamIo& io, const AccountCheck& check) {
+  switch (check.status) {
+    case AccountStatus::kInactive:
+    case AccountStatus::kAccountExpired:
+      io.Error(
+          "Your account has expired; please contact your system "
+          "administrator.");
+      break;
+    case AccountStatus::kUnverified:
+      io.Error(
+          "Please confirm your email address first (see the mail we sent "
+          "you).");
+      break;
+    case AccountStatus::kLocked:
+      io.Error("Your account is temporarily locked. Try again later.");
+      break;
+    case AccountStatus::kRoleMissing:
+      io.Error("Your account may not use this service.");
+      break;
+    case AccountStatus::kPasswordExpired:
+      io.Error(
+          "You are required to change your password immediately (password "
+          "expired).");
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+int CheckAccount(PamIo& io, const ModuleOptions& options) {
+  std::string user;
+  if (const int rc = io.GetUser(user); rc != PAM_SUCCESS) {
+    return Finish(io, Phase::kAccount, user, ConversationVerdict(rc));
+  }
+  Services* services = OpenServices(io, options);
+  if (services == nullptr) {
+    return Finish(io, Phase::kAccount, user, Verdict::kConfigError);
+  }
+  const AccountCheck check = services->accounts().CheckAccount(
+      user, options.require_roles,
+      services->config().portal.require_email_verification);
+  if (check.status == AccountStatus::kUnavailable) {
+    io.LogError("account check for " + LogValue(user, kAuditUsernameMax) +
+                ": the database is unavailable");
+  } else if (check.status == AccountStatus::kRoleMissing) {
+    io.LogNotice("account " + LogValue(user, kAuditUsernameMax) +
+                 " holds none of the roles " + check.missing_role);
+  }
+  TellUser(io, check);
+  return Finish(io, Phase::kAccount, user, VerdictOf(check.status));
+}
+
+}  // namespace latchkey::pam

@@ -1,0 +1,125 @@
+// pam_sm_authenticate: user, password, then (if the core asks for it) the
+// verification code.
+#include <string>
+
+#include "groups.h"
+
+namespace latchkey::pam {
+namespace {
+
+// Libpam applies the longest delay any module asked for, and only when
+// the stack fails, so a failure costs at least this (the application may
+// ask for more).
+constexpr unsigned int kFailDelayMicros = 2'000'000;
+
+constexpr char kCodePrompt[] = "Verification code: ";
+
+void TellUser(PamIo& io, Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kLocked:
+      io.Error("Your account is temporarily locked. Try again later.");
+      break;
+    case Verdict::kThrottled:
+      io.Error("Too many failed logins from your address. Try again later.");
+      break;
+    default:
+      break;
+  }
+}
+
+// Asks for the code and hands it to the core. The password is needed only
+// to notice an application that answers every hidden prompt with it
+// (OpenSSH's PasswordAuthentication does): that is not a wrong code, and
+// must not count against the account.
+AuthOutcome SecondFactor(PamIo& io, Services& services,
+                         const AuthOutcome& first, const Secret& password,
+                         const AuthContext& ctx, Verdict& conversation) {
+  Secret code;
+  const int rc = io.AskHidden(kCodePrompt, code);
+  AuthOutcome none;
+  none.status = AuthStatus::kBadCredentials;
+  none.user_known = true;
+  if (rc != PAM_SUCCESS) {
+    conversation = ConversationVerdict(rc);
+    if (conversation == Verdict::kUnknownUser) {
+      conversation = Verdict::kConversationFailed;
+    }
+    io.LogNotice("no verification code could be read (" +
+                 std::string(pam_strerror(io.handle(), rc)) + ")");
+    return none;
+  }
+  if (code.empty() || ConstantTimeEquals(code.view(), password.view())) {
+    conversation = Verdict::kConversationFailed;
+    io.LogNotice(code.empty()
+                     ? "empty verification code"
+                     : "the application answered the verification code "
+                       "prompt with the password; a second factor needs "
+                       "keyboard-interactive (sshd: KbdInteractive"
+                       "Authentication yes, AuthenticationMethods "
+                       "keyboard-interactive)");
+    return none;
+  }
+  return services.authenticator().CompleteSecondFactor(*first.challenge,
+                                                       code.view(), ctx);
+}
+
+void AfterRecoveryCode(PamIo& io, Services& services, const AuthOutcome& out) {
+  if (!out.recovery_code_used || !out.user) return;
+  Result<int64_t> left =
+      services.second_factor().RemainingRecoveryCodes(out.user->id);
+  if (!left.ok()) return;
+  io.Info("You used a recovery code; " + std::to_string(*left) +
+          " remain. Generate new ones in the portal when few are left.");
+}
+
+}  // namespace
+
+int Authenticate(PamIo& io, const ModuleOptions& options) {
+  (void)pam_fail_delay(io.handle(), kFailDelayMicros);
+
+  std::string user;
+  if (const int rc = io.GetUser(user); rc != PAM_SUCCESS) {
+    return Finish(io, Phase::kAuth, user, ConversationVerdict(rc));
+  }
+  Services* services = OpenServices(io, options);
+  if (services == nullptr) {
+    return Finish(io, Phase::kAuth, user, Verdict::kConfigError);
+  }
+
+  Secret password;
+  if (const int rc = io.GetAuthtok(PAM_AUTHTOK, nullptr, password);
+      rc != PAM_SUCCESS) {
+    Verdict v = ConversationVerdict(rc);
+    if (v == Verdict::kUnknownUser) v = Verdict::kConversationFailed;
+    return Finish(io, Phase::kAuth, user, v);
+  }
+
+  const AuthContext ctx = io.Context();
+  AuthOptions auth_options;
+  auth_options.totp = options.totp;
+  auth_options.require_verified_email =
+      services->config().portal.require_email_verification;
+  AuthOutcome out =
+      services->authenticator().Authenticate(user, password, ctx, auth_options);
+
+  if (out.status == AuthStatus::kSecondFactorNeeded && out.challenge) {
+    Verdict conversation = Verdict::kOk;
+    out = SecondFactor(io, *services, out, password, ctx, conversation);
+    if (conversation != Verdict::kOk) {
+      return Finish(io, Phase::kAuth, user, conversation);
+    }
+  }
+
+  Verdict verdict = VerdictOf(out);
+  // The core answers an empty password before looking the name up; it is
+  // a plain failure, never "unknown user" (which would let a stack fall
+  // through to the next module).
+  if (password.empty() && verdict == Verdict::kUnknownUser) {
+    verdict = Verdict::kBadCredentials;
+  }
+  if (verdict == Verdict::kOk) AfterRecoveryCode(io, *services, out);
+  TellUser(io, verdict);
+  return Finish(io, Phase::kAuth, user, verdict);
+}
+
+}  // namespace latchkey::pam

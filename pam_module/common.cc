@@ -1,0 +1,64 @@
+#include <string>
+
+#include "groups.h"
+#include "handle_state.h"
+
+namespace latchkey::pam {
+
+Verdict ConversationVerdict(int pam_code) {
+  switch (pam_code) {
+    case PAM_CONV_AGAIN:
+    case PAM_INCOMPLETE:
+      return Verdict::kConversationAgain;
+    case PAM_USER_UNKNOWN:
+      return Verdict::kUnknownUser;
+    default:
+      return Verdict::kConversationFailed;
+  }
+}
+
+Services* OpenServices(PamIo& io, const ModuleOptions& options) {
+  Result<Services*> services = ServicesFor(io.handle(), options.config);
+  if (!services.ok()) {
+    io.LogError("cannot use " + options.config + ": " +
+                services.status().message());
+    return nullptr;
+  }
+  return *services;
+}
+
+namespace {
+
+std::string_view PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kAuth:
+      return "auth";
+    case Phase::kAccount:
+      return "account";
+    case Phase::kPasswordPrelim:
+      return "password(prelim)";
+    case Phase::kPasswordUpdate:
+      return "password(update)";
+    case Phase::kSession:
+      return "session";
+  }
+  return "?";
+}
+
+}  // namespace
+
+int Finish(const PamIo& io, Phase phase, std::string_view user,
+           Verdict verdict) {
+  const int code = PamCode(phase, verdict);
+  std::string line(PhaseName(phase));
+  line += " user=";
+  line += LogValue(user, kAuditUsernameMax);
+  line += " verdict=";
+  line += VerdictName(verdict);
+  line += " pam=";
+  line += pam_strerror(io.handle(), code);
+  io.Debug(line);
+  return code;
+}
+
+}  // namespace latchkey::pam

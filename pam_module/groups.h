@@ -1,0 +1,44 @@
+// The four PAM management groups, one file each. Each takes the handle's
+// PamIo and parsed options and returns a PAM code, always through
+// PamCode() (pam_codes.h). They may throw (std::bad_alloc); entry.cc's
+// shims catch everything.
+#ifndef LATCHKEY_PAM_MODULE_GROUPS_H_
+#define LATCHKEY_PAM_MODULE_GROUPS_H_
+
+#include <string_view>
+
+#include "latchkey/services.h"
+#include "options.h"
+#include "pam_codes.h"
+#include "pam_io.h"
+
+namespace latchkey::pam {
+
+// auth.cc
+int Authenticate(PamIo& io, const ModuleOptions& options);
+// account.cc
+int CheckAccount(PamIo& io, const ModuleOptions& options);
+// password.cc
+int ChangePassword(PamIo& io, const ModuleOptions& options);
+// session.cc
+int OpenSession(PamIo& io, const ModuleOptions& options);
+int CloseSession(PamIo& io, const ModuleOptions& options);
+
+// --- Shared by the groups (common.cc) ---
+
+// The Verdict for a failed pam_get_user / pam_get_authtok / conversation
+// code: kConversationAgain for PAM_CONV_AGAIN or PAM_INCOMPLETE,
+// kUnknownUser for PAM_USER_UNKNOWN, else kConversationFailed.
+Verdict ConversationVerdict(int pam_code);
+
+// The handle's Services for options.config, or nullptr after logging the
+// reason (file:line of a config error, a missing password file) at LOG_ERR.
+Services* OpenServices(PamIo& io, const ModuleOptions& options);
+
+// Logs the verdict under `debug` and returns PamCode(phase, verdict).
+int Finish(const PamIo& io, Phase phase, std::string_view user,
+           Verdict verdict);
+
+}  // namespace latchkey::pam
+
+#endif  // LATCHKEY_PAM_MODULE_GROUPS_H_

@@ -1,0 +1,41 @@
+#include "handle_state.h"
+
+#include <memory>
+#include <utility>
+
+namespace latchkey::pam {
+namespace {
+
+// One name per config file, so two lines of a stack that name different
+// files do not share Services.
+std::string DataName(const std::string& config_path) {
+  return "latchkey:services:" + config_path;
+}
+
+void FreeServices(pam_handle_t* /*pamh*/, void* data,
+                  int /*error_status*/) noexcept {
+  // ~Services closes the connection; it does not throw.
+  delete static_cast<Services*>(data);
+}
+
+}  // namespace
+
+Result<Services*> ServicesFor(pam_handle_t* pamh,
+                              const std::string& config_path) {
+  const std::string name = DataName(config_path);
+  const void* stored = nullptr;
+  if (pam_get_data(pamh, name.c_str(), &stored) == PAM_SUCCESS &&
+      stored != nullptr) {
+    return const_cast<Services*>(static_cast<const Services*>(stored));
+  }
+  LK_ASSIGN_OR_RETURN(Config config, LoadConfig(config_path));
+  LK_ASSIGN_OR_RETURN(std::unique_ptr<Services> services,
+                      Services::Open(config));
+  if (pam_set_data(pamh, name.c_str(), services.get(), &FreeServices) !=
+      PAM_SUCCESS) {
+    return Internal("pam_set_data failed");
+  }
+  return services.release();
+}
+
+}  // namespace latchkey::pam

@@ -1,0 +1,195 @@
+#include "pam_codes.h"
+
+#include <security/_pam_types.h>
+
+namespace latchkey::pam {
+
+std::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kOk:
+      return "ok";
+    case Verdict::kBadCredentials:
+      return "bad_credentials";
+    case Verdict::kUnknownUser:
+      return "unknown_user";
+    case Verdict::kLocked:
+      return "locked";
+    case Verdict::kThrottled:
+      return "throttled";
+    case Verdict::kInactive:
+      return "inactive";
+    case Verdict::kUnverified:
+      return "unverified";
+    case Verdict::kAccountExpired:
+      return "account_expired";
+    case Verdict::kPasswordExpired:
+      return "password_expired";
+    case Verdict::kRoleMissing:
+      return "role_missing";
+    case Verdict::kUnavailable:
+      return "unavailable";
+    case Verdict::kConfigError:
+      return "config_error";
+    case Verdict::kConversationFailed:
+      return "conversation_failed";
+    case Verdict::kConversationAgain:
+      return "conversation_again";
+    case Verdict::kOldPasswordWrong:
+      return "old_password_wrong";
+    case Verdict::kMismatch:
+      return "mismatch";
+    case Verdict::kPolicyRejected:
+      return "policy_rejected";
+    case Verdict::kInternalError:
+      return "internal_error";
+  }
+  return "internal_error";
+}
+
+Verdict VerdictOf(const AuthOutcome& outcome) {
+  switch (outcome.status) {
+    case AuthStatus::kOk:
+      return Verdict::kOk;
+    case AuthStatus::kBadCredentials:
+      return outcome.user_known ? Verdict::kBadCredentials
+                                : Verdict::kUnknownUser;
+    case AuthStatus::kLocked:
+      return Verdict::kLocked;
+    case AuthStatus::kInactive:
+      return Verdict::kInactive;
+    case AuthStatus::kUnverified:
+      return Verdict::kUnverified;
+    case AuthStatus::kExpired:
+      return Verdict::kAccountExpired;
+    case AuthStatus::kUnavailable:
+      return Verdict::kUnavailable;
+    case AuthStatus::kThrottled:
+      return Verdict::kThrottled;
+    case AuthStatus::kSecondFactorNeeded:
+      // Not an end state: the caller asks for the code first.
+      return Verdict::kInternalError;
+  }
+  return Verdict::kInternalError;
+}
+
+Verdict VerdictOf(AccountStatus status) {
+  switch (status) {
+    case AccountStatus::kOk:
+      return Verdict::kOk;
+    case AccountStatus::kUnknownUser:
+      return Verdict::kUnknownUser;
+    case AccountStatus::kInactive:
+      return Verdict::kInactive;
+    case AccountStatus::kUnverified:
+      return Verdict::kUnverified;
+    case AccountStatus::kLocked:
+      return Verdict::kLocked;
+    case AccountStatus::kAccountExpired:
+      return Verdict::kAccountExpired;
+    case AccountStatus::kPasswordExpired:
+      return Verdict::kPasswordExpired;
+    case AccountStatus::kRoleMissing:
+      return Verdict::kRoleMissing;
+    case AccountStatus::kUnavailable:
+      return Verdict::kUnavailable;
+  }
+  return Verdict::kInternalError;
+}
+
+Verdict VerdictOfPasswordChange(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return Verdict::kOk;
+    case StatusCode::kInvalidArgument:
+      return Verdict::kPolicyRejected;
+    case StatusCode::kPermissionDenied:
+      return Verdict::kOldPasswordWrong;
+    case StatusCode::kFailedPrecondition:
+      return Verdict::kLocked;
+    case StatusCode::kNotFound:
+      return Verdict::kUnknownUser;
+    case StatusCode::kUnavailable:
+      return Verdict::kUnavailable;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kIoError:
+    case StatusCode::kInternal:
+      return Verdict::kInternalError;
+  }
+  return Verdict::kInternalError;
+}
+
+int PamCode(Phase phase, Verdict verdict) {
+  // The session phase never blocks a login because of us.
+  if (phase == Phase::kSession) return PAM_SUCCESS;
+
+  switch (verdict) {
+    case Verdict::kOk:
+      return PAM_SUCCESS;
+    case Verdict::kUnknownUser:
+      // Lets a stack fall through to pam_unix for local accounts.
+      return PAM_USER_UNKNOWN;
+    case Verdict::kInternalError:
+      return PAM_SERVICE_ERR;
+    case Verdict::kConversationAgain:
+      return PAM_INCOMPLETE;
+    default:
+      break;
+  }
+
+  switch (phase) {
+    case Phase::kAuth:
+      switch (verdict) {
+        case Verdict::kLocked:
+        case Verdict::kThrottled:
+          return PAM_MAXTRIES;
+        case Verdict::kUnavailable:
+        case Verdict::kConfigError:
+          return PAM_AUTHINFO_UNAVAIL;
+        default:
+          // Wrong password or code, and also inactive, unverified and
+          // expired accounts: the auth phase says only "no", the account
+          // phase says why.
+          return PAM_AUTH_ERR;
+      }
+    case Phase::kAccount:
+      switch (verdict) {
+        case Verdict::kInactive:
+        case Verdict::kAccountExpired:
+          return PAM_ACCT_EXPIRED;
+        case Verdict::kPasswordExpired:
+          return PAM_NEW_AUTHTOK_REQD;
+        case Verdict::kUnavailable:
+        case Verdict::kConfigError:
+          return PAM_AUTHINFO_UNAVAIL;
+        default:
+          // Unverified, locked, role missing.
+          return PAM_PERM_DENIED;
+      }
+    case Phase::kPasswordPrelim:
+      switch (verdict) {
+        case Verdict::kUnavailable:
+        case Verdict::kConfigError:
+          return PAM_TRY_AGAIN;
+        case Verdict::kOldPasswordWrong:
+        case Verdict::kConversationFailed:
+          return PAM_AUTHTOK_RECOVERY_ERR;
+        default:
+          return PAM_AUTHTOK_ERR;
+      }
+    case Phase::kPasswordUpdate:
+      switch (verdict) {
+        case Verdict::kOldPasswordWrong:
+          return PAM_AUTHTOK_RECOVERY_ERR;
+        default:
+          // Mismatch, policy, locked, database down after the prelim
+          // check: the password was not changed.
+          return PAM_AUTHTOK_ERR;
+      }
+    case Phase::kSession:
+      break;
+  }
+  return PAM_SUCCESS;  // kSession, handled above
+}
+
+}  // namespace latchkey::pam

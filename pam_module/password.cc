@@ -1,0 +1,121 @@
+// pam_sm_chauthtok: `passwd` changes the password stored in the database.
+//
+// libpam calls this twice. PAM_PRELIM_CHECK: is the user ours, is the
+// database there, and (unless root) what is the current password?
+// PAM_UPDATE_AUTHTOK: the new password twice, then the core checks the
+// current one, the policy, stores the hash, voids reset tokens and portal
+// sessions, and audits.
+#include <unistd.h>
+
+#include <string>
+
+#include "groups.h"
+
+namespace latchkey::pam {
+namespace {
+
+constexpr char kOldPrompt[] = "Current password: ";
+
+void TellUser(PamIo& io, Verdict verdict, const Status& status) {
+  switch (verdict) {
+    case Verdict::kPolicyRejected:
+      io.Error(status.message());
+      break;
+    case Verdict::kOldPasswordWrong:
+      io.Error("The current password is not correct.");
+      break;
+    case Verdict::kLocked:
+      io.Error("Your account is temporarily locked. Try again later.");
+      break;
+    case Verdict::kUnavailable:
+    case Verdict::kInternalError:
+      io.Error("The password could not be changed; please try again later.");
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+int ChangePassword(PamIo& io, const ModuleOptions& options) {
+  const int flags = io.flags();
+  const Phase phase = (flags & PAM_PRELIM_CHECK) != 0 ? Phase::kPasswordPrelim
+                                                      : Phase::kPasswordUpdate;
+  std::string user;
+  if (const int rc = io.GetUser(user); rc != PAM_SUCCESS) {
+    return Finish(io, phase, user, ConversationVerdict(rc));
+  }
+  Services* services = OpenServices(io, options);
+  if (services == nullptr) {
+    return Finish(io, phase, user, Verdict::kConfigError);
+  }
+  const AccountCheck check = services->accounts().CheckAccount(user, {}, false);
+  if (check.status == AccountStatus::kUnknownUser) {
+    return Finish(io, phase, user, Verdict::kUnknownUser);
+  }
+  if (check.status == AccountStatus::kUnavailable || !check.user) {
+    io.LogError("password change for " + LogValue(user, kAuditUsernameMax) +
+                ": the database is unavailable");
+    TellUser(io, Verdict::kUnavailable, Status());
+    return Finish(io, phase, user, Verdict::kUnavailable);
+  }
+
+  // As pam_unix: the real uid 0 changes any password without the current
+  // one, except when the application only wants an expired one renewed
+  // (sshd and login run as root then, on the user's behalf).
+  const bool expired_only = (flags & PAM_CHANGE_EXPIRED_AUTHTOK) != 0;
+  const bool as_root = getuid() == 0 && !expired_only;
+  if (expired_only) {
+    const std::optional<int64_t>& expires = check.user->password_expires_at;
+    if (!expires || *expires > services->clock().NowUnix()) {
+      return Finish(io, phase, user, Verdict::kOk);  // nothing to renew
+    }
+  }
+
+  if (phase == Phase::kPasswordPrelim) {
+    if (as_root) return Finish(io, phase, user, Verdict::kOk);
+    if (check.status == AccountStatus::kLocked) {
+      TellUser(io, Verdict::kLocked, Status());
+      return Finish(io, phase, user, Verdict::kLocked);
+    }
+    Secret old_password;
+    if (const int rc = io.GetAuthtok(PAM_OLDAUTHTOK, kOldPrompt, old_password);
+        rc != PAM_SUCCESS || old_password.empty()) {
+      Verdict v = rc == PAM_SUCCESS ? Verdict::kOldPasswordWrong
+                                    : ConversationVerdict(rc);
+      if (v == Verdict::kUnknownUser) v = Verdict::kConversationFailed;
+      return Finish(io, phase, user, v);
+    }
+    return Finish(io, phase, user, Verdict::kOk);
+  }
+
+  Secret old_password;
+  if (!as_root) {
+    old_password = io.PeekAuthtok(PAM_OLDAUTHTOK);
+    if (old_password.empty()) {
+      return Finish(io, phase, user, Verdict::kOldPasswordWrong);
+    }
+  }
+  Secret new_password;
+  if (const int rc = io.GetAuthtok(PAM_AUTHTOK, nullptr, new_password);
+      rc != PAM_SUCCESS) {
+    // libpam has told the user ("Sorry, passwords do not match." or
+    // "Password change aborted.").
+    return Finish(io, phase, user,
+                  rc == PAM_TRY_AGAIN ? Verdict::kMismatch
+                                      : Verdict::kConversationFailed);
+  }
+  const Status changed = services->accounts().ChangePassword(
+      check.user->id, new_password, as_root ? nullptr : &old_password,
+      io.Context());
+  const Verdict verdict = VerdictOfPasswordChange(changed);
+  if (verdict == Verdict::kUnavailable || verdict == Verdict::kInternalError) {
+    io.LogError("password change for " + LogValue(user, kAuditUsernameMax) +
+                " failed: " + changed.ToString());
+  }
+  TellUser(io, verdict, changed);
+  return Finish(io, phase, user, verdict);
+}
+
+}  // namespace latchkey::pam

@@ -1,0 +1,40 @@
+#include "latchkey/login_record.h"
+
+#include <optional>
+#include <string>
+
+namespace latchkey {
+
+LoginRecorder::LoginRecorder(UserStore& users, AuditLog& audit)
+    : users_(users), audit_(audit) {}
+
+Status LoginRecorder::Opened(std::string_view username,
+                             const AuthContext& ctx) {
+  return Record(AuditEvent::kSessionOpen, username, ctx);
+}
+
+Status LoginRecorder::Closed(std::string_view username,
+                             const AuthContext& ctx) {
+  return Record(AuditEvent::kSessionClose, username, ctx);
+}
+
+Status LoginRecorder::Record(AuditEvent event, std::string_view username,
+                             const AuthContext& ctx) {
+  LK_ASSIGN_OR_RETURN(std::optional<User> user,
+                      users_.FindByUsername(username));
+  if (!user) {
+    // The name is an attacker-free system value here (PAM_USER after
+    // authentication), but keep it bounded like every logged name.
+    return NotFound("no user named '" +
+                    EscapeLogField(username, kAuditUsernameMax) + "'");
+  }
+  if (event == AuditEvent::kSessionOpen) {
+    LK_RETURN_IF_ERROR(users_.RecordLogin(user->id));
+  }
+  const std::string detail =
+      ctx.pid > 0 ? "pid " + std::to_string(ctx.pid) : std::string();
+  return audit_.Record(event, user->id, user->username, ctx, AuditOutcome::kOk,
+                       detail);
+}
+
+}  // namespace latchkey
