@@ -97,10 +97,13 @@ void BuildFilter(const UserFilter& f, int64_t now_micros, std::string& sql,
   sql += "WHERE 1=1";
   if (!f.query.empty()) {
     const std::string& p = strings.emplace_back(ContainsPattern(f.query));
-    sql +=
-        " AND (LOWER(u.username) LIKE LOWER(?) ESCAPE '!' OR "
-        "LOWER(u.email) LIKE LOWER(?) ESCAPE '!' OR "
-        "LOWER(u.full_name) LIKE LOWER(?) ESCAPE '!')";
+    // Text parameters arrive as binary strings, which LOWER() leaves alone:
+    // convert first, then compare in the columns' collation.
+    const std::string like =
+        " LIKE (LOWER(CONVERT(? USING utf8mb4)) COLLATE utf8mb4_bin) "
+        "ESCAPE '!'";
+    sql += " AND (LOWER(u.username)" + like + " OR LOWER(u.email)" + like +
+           " OR LOWER(u.full_name)" + like + ")";
     for (int i = 0; i < 3; ++i) params.push_back(std::string_view(p));
   }
   if (f.active) {
