@@ -29,6 +29,15 @@ bool LooksLikeTotp(std::string_view code, std::string& compact) {
   return true;
 }
 
+// Runs `steps` in one transaction, so the rows of one attempt cost one log
+// flush; nothing is kept if a step fails.
+template <typename Steps>
+Status InOneTransaction(db::Connection& db, Steps&& steps) {
+  LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db));
+  LK_RETURN_IF_ERROR(steps());
+  return tx.Commit();
+}
+
 }  // namespace
 
 std::string_view AuthStatusName(AuthStatus status) {
@@ -91,10 +100,12 @@ Result<SecondFactorChallenge> SecondFactorChallenge::Decode(
   return ch;
 }
 
-Authenticator::Authenticator(const Clock& clock, const PasswordHasher& hasher,
-                             UserStore& users, Throttle& throttle,
-                             SecondFactor& second_factor, AuditLog& audit)
-    : clock_(clock),
+Authenticator::Authenticator(db::Connection& db, const Clock& clock,
+                             const PasswordHasher& hasher, UserStore& users,
+                             Throttle& throttle, SecondFactor& second_factor,
+                             AuditLog& audit)
+    : db_(db),
+      clock_(clock),
       hasher_(hasher),
       users_(users),
       throttle_(throttle),
@@ -147,12 +158,12 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     // The same work as a wrong password: the KDF, the failure transaction
     // (against no row), the address count and the audit row.
     hasher_.DummyVerify(password.view());
-    Status s = throttle_.PadAccountFailure();
-    if (s.ok()) s = throttle_.RecordIpFailure(ctx.rhost);
-    if (s.ok()) {
-      s = audit_.Record(AuditEvent::kUnknownUser, std::nullopt, login, ctx,
-                        AuditOutcome::kFail, "no such user");
-    }
+    Status s = InOneTransaction(db_, [&]() -> Status {
+      LK_RETURN_IF_ERROR(throttle_.PadAccountFailure());
+      LK_RETURN_IF_ERROR(throttle_.RecordIpFailure(ctx.rhost));
+      return audit_.Record(AuditEvent::kUnknownUser, std::nullopt, login, ctx,
+                           AuditOutcome::kFail, "no such user");
+    });
     if (!s.ok()) return Unavailable(login, ctx, s);
     return out;
   }
@@ -243,11 +254,11 @@ void Authenticator::MaybeRehash(const User& user, const Secret& password,
 AuthOutcome Authenticator::Succeed(User user, std::string_view tried,
                                    const AuthContext& ctx,
                                    std::string_view detail) {
-  Status s = throttle_.RecordLoginSuccess(user.id);
-  if (s.ok()) {
-    s = audit_.Record(AuditEvent::kLoginSuccess, user.id, tried, ctx,
-                      AuditOutcome::kOk, detail);
-  }
+  Status s = InOneTransaction(db_, [&]() -> Status {
+    LK_RETURN_IF_ERROR(throttle_.RecordLoginSuccess(user.id));
+    return audit_.Record(AuditEvent::kLoginSuccess, user.id, tried, ctx,
+                         AuditOutcome::kOk, detail);
+  });
   if (!s.ok()) return Unavailable(tried, ctx, s);
   AuthOutcome out;
   out.status = AuthStatus::kOk;
@@ -264,25 +275,25 @@ AuthOutcome Authenticator::Succeed(User user, std::string_view tried,
 AuthOutcome Authenticator::Fail(User user, std::string_view tried,
                                 const AuthContext& ctx, AuditEvent event,
                                 std::string_view detail) {
-  Result<AccountFailure> failure = throttle_.RecordAccountFailure(user.id);
-  if (!failure.ok()) return Unavailable(tried, ctx, failure.status());
-  Status s = throttle_.RecordIpFailure(ctx.rhost);
-  if (s.ok()) {
-    s = audit_.Record(event, user.id, tried, ctx, AuditOutcome::kFail, detail);
-  }
-  if (s.ok() && failure->lock_started) {
-    s = audit_.Record(AuditEvent::kAccountLocked, user.id, tried, ctx,
-                      AuditOutcome::kFail,
-                      "locked until " + std::to_string(*failure->locked_until));
-  }
+  AccountFailure failure;
+  Status s = InOneTransaction(db_, [&]() -> Status {
+    LK_ASSIGN_OR_RETURN(failure, throttle_.RecordAccountFailure(user.id));
+    LK_RETURN_IF_ERROR(throttle_.RecordIpFailure(ctx.rhost));
+    LK_RETURN_IF_ERROR(
+        audit_.Record(event, user.id, tried, ctx, AuditOutcome::kFail, detail));
+    if (!failure.lock_started) return Status::Ok();
+    return audit_.Record(
+        AuditEvent::kAccountLocked, user.id, tried, ctx, AuditOutcome::kFail,
+        "locked until " + std::to_string(failure.locked_until.value_or(0)));
+  });
   if (!s.ok()) return Unavailable(tried, ctx, s);
   AuthOutcome out;
   out.status = AuthStatus::kBadCredentials;
   out.user_known = true;
-  out.lock_started = failure->lock_started;
-  out.locked_until = failure->locked_until;
-  user.failed_logins = failure->failed_logins;
-  if (failure->lock_started) user.locked_until = failure->locked_until;
+  out.lock_started = failure.lock_started;
+  out.locked_until = failure.locked_until;
+  user.failed_logins = failure.failed_logins;
+  if (failure.lock_started) user.locked_until = failure.locked_until;
   out.user = std::move(user);
   return out;
 }

@@ -59,7 +59,7 @@ Services::Services(const Config& config,
       *db_, clock_, random_, *totp_, box_.get(),
       box_error_.ok() ? std::string() : box_error_.message());
   authenticator_ = std::make_unique<Authenticator>(
-      clock_, *hasher_, *users_, *throttle_, *second_factor_, *audit_);
+      *db_, clock_, *hasher_, *users_, *throttle_, *second_factor_, *audit_);
   accounts_ = std::make_unique<AccountService>(
       *db_, clock_, *hasher_, *policy_, *users_, *throttle_, *tokens_, *audit_);
 }

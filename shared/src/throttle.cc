@@ -30,7 +30,11 @@ std::optional<int64_t> Throttle::AccountLocked(const User& user) const {
 Result<AccountFailure> Throttle::FailureTransaction(int64_t user_id) {
   const int64_t now_micros = clock_.NowUnixMicros();
   const int64_t now = now_micros / 1'000'000;
-  LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
+  std::optional<db::Transaction> own;
+  if (!db_.in_transaction()) {
+    LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
+    own.emplace(std::move(tx));
+  }
   // The row lock serialises failures from every host and the portal, so
   // none is lost and exactly one of them starts the lock.
   LK_ASSIGN_OR_RETURN(
@@ -59,7 +63,7 @@ Result<AccountFailure> Throttle::FailureTransaction(int64_t user_id) {
               OptTime(d.state.last_locked_at), OptTime(d.state.locked_until),
               db::Timestamp{now_micros}, user_id})
           .status());
-  LK_RETURN_IF_ERROR(tx.Commit());
+  if (own) LK_RETURN_IF_ERROR(own->Commit());
   AccountFailure out;
   out.lock_started = d.lock_started;
   out.locked_until = d.locked_until;

@@ -23,7 +23,10 @@
 //      still gives kOk with password_expired = true (the PAM account phase
 //      maps it to PAM_NEW_AUTHTOK_REQD; the portal forces a change).
 // Each outcome but kSecondFactorNeeded writes one audit row (two when a
-// lock begins); kUnavailable writes only the syslog line.
+// lock begins); kUnavailable writes only the syslog line. The rows an
+// attempt writes (counters, address count, audit) commit in one
+// transaction, so each attempt costs one log flush; an unknown user runs
+// the same statements as a wrong password.
 //
 // Timing: an unknown user costs a KDF at the current parameters. A wrong
 // password against an imported legacy hash ($6$, $y$, bcrypt, PBKDF2)
@@ -40,6 +43,7 @@
 
 #include "latchkey/audit.h"
 #include "latchkey/clock.h"
+#include "latchkey/db.h"
 #include "latchkey/password_hash.h"
 #include "latchkey/result.h"
 #include "latchkey/second_factor.h"
@@ -108,9 +112,12 @@ struct AuthOutcome {
 // Not thread-safe (uses stores bound to one Connection).
 class Authenticator {
  public:
-  Authenticator(const Clock& clock, const PasswordHasher& hasher,
-                UserStore& users, Throttle& throttle,
-                SecondFactor& second_factor, AuditLog& audit);
+  // `db` is the connection the stores use: the writes of one attempt are
+  // committed together (one log flush per attempt).
+  Authenticator(db::Connection& db, const Clock& clock,
+                const PasswordHasher& hasher, UserStore& users,
+                Throttle& throttle, SecondFactor& second_factor,
+                AuditLog& audit);
 
   AuthOutcome Authenticate(std::string_view login, const Secret& password,
                            const AuthContext& ctx,
@@ -136,6 +143,7 @@ class Authenticator {
   void MaybeRehash(const User& user, const Secret& password,
                    const AuthContext& ctx);
 
+  db::Connection& db_;
   const Clock& clock_;
   const PasswordHasher& hasher_;
   UserStore& users_;

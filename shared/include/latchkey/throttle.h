@@ -37,6 +37,8 @@ class Throttle {
   // One failed attempt on an account, in a transaction (SELECT ... FOR
   // UPDATE, then the lockout policy, then one UPDATE), so failures racing
   // on several connections all count. While locked it changes nothing.
+  // Runs inside the caller's transaction when one is open on the
+  // connection (the caller commits), else in its own.
   // Errors: NotFound "no user with id N".
   Result<AccountFailure> RecordAccountFailure(int64_t user_id);
   // The same statements against no row (id 0), so an unknown user costs
