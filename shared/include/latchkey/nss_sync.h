@@ -15,22 +15,48 @@ namespace latchkey {
 class Services;
 
 struct NssSyncReport {
-  int users_written = 0;   // passwd entries written
-  int uids_assigned = 0;   // users that got a uid in this run
-  bool changed = false;    // false: files were already up to date
+  int users_written = 0;  // passwd entries in the files now on disk
+  int uids_assigned = 0;  // users that got a uid in this run
+  bool changed = false;   // false: files were already up to date
   // Users left out, one line each with the reason (e.g. "root: a local
   // account of that name exists").
   std::vector<std::string> skipped;
 };
 
-// Assigns a uid from [nss] uid_min..uid_max to every user that has none
-// (once; kept in users.uid, never reused while the user exists, never a
-// uid or gid that /etc/passwd or /etc/group already uses), then writes the
-// passwd and group files named in config.nss atomically (temp file in the
-// same directory, fsync, rename; mode 0644). Active users only. Each user
-// gets a primary group of the same name and number. Errors: Unavailable
-// (database), ResourceExhausted (uid range full), IoError (files).
-Result<NssSyncReport> SyncNss(Services& services);
+// The host's own account files, read with fgetpwent_r/fgetgrent_r (never
+// through NSS, so the extrausers files themselves do not count). Tests
+// point these at files of their own.
+struct NssLocalFiles {
+  std::string passwd = "/etc/passwd";
+  std::string group = "/etc/group";
+};
+
+// Assigns a uid from [nss] uid_min..uid_max to every active user that has
+// none: the lowest number that no user holds in users.uid and that is no
+// uid or gid in the local passwd or group file. It is kept in users.uid
+// (a UNIQUE key: when another host takes the same number first, the next
+// free one is tried), never changed or reused while the user exists, and
+// kept when the range is later changed. Then writes the passwd and group
+// files named in config.nss, sorted by uid, atomically (temp file in the
+// same directory, fsync, rename, fsync of the directory; mode 0644; the
+// directory is created 0755 if missing). A file that already holds exactly
+// the new text is not rewritten (report.changed = false).
+//
+// Active users only. Each user gets a primary group of the same name and
+// number. Lines: "name:x:uid:uid:full name:home_base/name:shell" (the full
+// name with ':' ',' and control characters turned into spaces) and
+// "name:x:uid:". A user is skipped (and listed in report.skipped, with no
+// uid assigned) if its name is no valid Unix user name or is reserved for a
+// system account, or if a local user or group of that name exists; a user
+// whose stored uid a local account now uses is skipped too.
+//
+// Errors: Unavailable (database; no file is touched, so lookups keep
+// working from the last files), ResourceExhausted (uid range full: the
+// files are still written for every user that has a uid, and the message
+// says how many users were left without one), IoError (local account files
+// unreadable, or the files could not be written; naming the path).
+Result<NssSyncReport> SyncNss(Services& services,
+                              const NssLocalFiles& local = {});
 
 }  // namespace latchkey
 

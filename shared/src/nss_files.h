@@ -1,0 +1,51 @@
+// File work for nss-sync: reading the host's own account files, and
+// replacing a file atomically. Private to liblatchkey_core.
+#ifndef LATCHKEY_SRC_NSS_FILES_H_
+#define LATCHKEY_SRC_NSS_FILES_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "latchkey/result.h"
+
+namespace latchkey::nss_internal {
+
+// What the local passwd and group files hold.
+struct LocalAccounts {
+  std::set<std::string> user_names;
+  std::set<std::string> group_names;
+  // Every uid and gid in either file (the primary gids in passwd too), with
+  // who holds it, e.g. "local user 'bob'" or "local group 'adm'".
+  std::map<uint32_t, std::string> ids;
+};
+
+// Reads both files with fgetpwent_r / fgetgrent_r. Errors: IoError naming
+// the file (a missing file is an error too: without it no uid is safe).
+Result<LocalAccounts> ReadLocalAccounts(const std::string& passwd_path,
+                                        const std::string& group_path);
+
+// The file's bytes and permission bits, or nullopt if it does not exist.
+struct FileState {
+  std::string bytes;
+  mode_t mode = 0;
+};
+Result<std::optional<FileState>> ReadFileState(const std::string& path);
+
+// Replaces `path` with `bytes`: creates the missing directories above it
+// (mode 0755, whatever the umask), writes a temp file in the same
+// directory, sets `mode`, fsyncs, renames it over `path` and fsyncs the
+// directory. Readers see the old or the new file, never a partial one; on
+// failure the temp file is removed and `path` is untouched. Errors: IoError
+// naming the path and the errno text.
+Status ReplaceFileAtomically(const std::string& path, std::string_view bytes,
+                             mode_t mode);
+
+}  // namespace latchkey::nss_internal
+
+#endif  // LATCHKEY_SRC_NSS_FILES_H_
