@@ -31,6 +31,11 @@ int Run(Context& ctx, const ParsedArgs& args) {
                     "unreadable)");
   }
   if (!written.ok()) return ctx.Fail(written);
+  if (replacing) {
+    ctx.Warn(
+        "replaced the old key: TOTP secrets encrypted under it are now "
+        "unreadable, so those users must enrol TOTP again");
+  }
   if (ctx.json()) {
     PrintJson(
         ctx.out(),
@@ -39,11 +44,6 @@ int Run(Context& ctx, const ParsedArgs& args) {
   }
   ctx.out() << "wrote a new " << kSecretKeyBytes << "-byte key to " << path
             << " (mode 0600)\n";
-  if (replacing) {
-    ctx.Warn(
-        "replaced the old key: TOTP secrets encrypted under it are now "
-        "unreadable, so those users must enrol TOTP again");
-  }
   return kExitOk;
 }
 

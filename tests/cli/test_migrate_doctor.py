@@ -1,0 +1,181 @@
+"""latchkeyctl migrate [--status] and doctor."""
+
+import datetime
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import lkctl
+
+
+class MigrateTest(unittest.TestCase):
+    """A fresh, empty database per test (no CliTestCase: it migrates)."""
+
+    def setUp(self):
+        self.box = lkctl.Sandbox()
+        self.addCleanup(self.box.close)
+
+    def test_status_then_migrate_then_current(self):
+        r = self.box.ctl("migrate", "--status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["VERSION", "NAME", "APPLIED"])
+        self.assertEqual(lines[1].split(), ["001", "init", "pending"])
+
+        r = self.box.ctl("migrate")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        applied = r.stdout.splitlines()
+        self.assertEqual(applied[0], "applied 001_init")
+        self.assertTrue(all(line.startswith("applied 0") for line in applied))
+        # The tables exist now.
+        tables = self.box.query("SHOW TABLES").split()
+        for table in ("users", "roles", "auth_events", "schema_migrations"):
+            self.assertIn(table, tables)
+
+        r = self.box.ctl("migrate")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^the schema is current \(version \d+\)\n$")
+
+        r = self.box.ctl("--json", "migrate", "--status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        migrations = json.loads(r.stdout)["migrations"]
+        self.assertEqual(migrations[0]["version"], 1)
+        self.assertEqual(migrations[0]["name"], "init")
+        when = datetime.datetime.strptime(migrations[0]["applied_at"],
+                                          "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        age = datetime.datetime.now(datetime.timezone.utc) - when
+        self.assertLess(abs(age.total_seconds()), 120)
+        self.assertTrue(all(m["applied_at"] for m in migrations))
+
+        r = self.box.ctl("migrate", "--status")
+        self.assertRegex(r.stdout, r"(?m)^001 +init +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+    def test_json_migrate(self):
+        r = self.box.ctl("--json", "migrate")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["applied"][0], "001_init")
+        self.assertEqual(doc["version"], len(doc["applied"]))
+        doc = json.loads(self.box.ctl("--json", "migrate").stdout)
+        self.assertEqual(doc["applied"], [])
+
+    def test_commands_before_migrate_fail_cleanly(self):
+        r = self.box.ctl("user", "list")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stderr.startswith("latchkeyctl: "), r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+
+
+class DoctorTest(lkctl.CliTestCase):
+    def doctor(self, *args, config=None):
+        return lkctl.run(["--config", config or self.box.config, "doctor"] +
+                         list(args))
+
+    def lines(self, result):
+        return {line[5:].split(":", 1)[0]: line[:4].strip()
+                for line in result.stdout.splitlines()}
+
+    def test_ok_on_a_good_setup(self):
+        r = self.doctor()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        verdicts = self.lines(r)
+        for check in ("config", "secret key", "database", "schema"):
+            self.assertEqual(verdicts[check], "ok", r.stdout)
+        # Missing PAM setup is a warning, not a failure.
+        self.assertIn(verdicts["pam files"], ("ok", "warn"))
+        self.assertIn(verdicts["pam module"], ("ok", "warn"))
+        self.assertIn("ok   secret key: ", r.stdout)
+        self.assertIn("(mode 0600, 32 bytes)", r.stdout)
+        self.assertNotIn("FAIL", r.stdout)
+
+    def test_json(self):
+        r = lkctl.run(["--config", self.box.config, "--json", "doctor"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        checks = json.loads(r.stdout)
+        self.assertEqual([c["check"] for c in checks][:4],
+                         ["config", "secret key", "database", "schema"])
+        self.assertTrue(all(c["status"] in ("ok", "warn") for c in checks))
+
+    def test_pam_files_found(self):
+        tmp = tempfile.mkdtemp(prefix="lk-pamd-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        with open(os.path.join(tmp, "sshd"), "w") as f:
+            f.write("auth [success=done default=ignore] pam_latchkey.so\n")
+        with open(os.path.join(tmp, "login"), "w") as f:
+            f.write("# auth required pam_latchkey.so (commented out)\n")
+        r = self.doctor("--pam-dir", tmp)
+        self.assertIn(f"ok   pam files: {tmp}: sshd\n", r.stdout)
+        os.remove(os.path.join(tmp, "sshd"))
+        r = self.doctor("--pam-dir", tmp)
+        self.assertIn("warn pam files: none yet", r.stdout)
+        self.assertEqual(r.returncode, 0)
+
+    def bad_key_config(self, content, mode):
+        tmp = tempfile.mkdtemp(prefix="lk-badkey-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        key = os.path.join(tmp, "secret.key")
+        with open(key, "wb") as f:
+            f.write(content)
+        os.chmod(key, mode)
+        config = os.path.join(tmp, "latchkey.conf")
+        lkctl.write_private(config, lkctl.set_key(self.box.config_text, "security",
+                                                  "secret_key_file", key))
+        return config, key
+
+    def test_fail_on_short_key(self):
+        config, key = self.bad_key_config(b"x" * 16, 0o600)
+        r = self.doctor(config=config)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn(f"FAIL secret key: {key}", r.stdout)
+        self.assertIn("32 bytes", r.stdout)
+        # The other checks still run.
+        self.assertIn("ok   database: ", r.stdout)
+
+    def test_fail_on_key_mode(self):
+        config, key = self.bad_key_config(os.urandom(32), 0o644)
+        r = self.doctor(config=config)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn(f"FAIL secret key: {key} has mode 0644, expected 0600", r.stdout)
+
+    def test_fail_on_missing_key(self):
+        config, key = self.bad_key_config(b"", 0o600)
+        os.remove(key)
+        r = self.doctor(config=config)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("run latchkeyctl gen-key", r.stdout)
+
+    def test_fail_on_unmigrated_schema(self):
+        other = lkctl.Sandbox()
+        self.addCleanup(other.close)
+        r = lkctl.run(["--config", other.config, "doctor"])
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("ok   database: ", r.stdout)
+        self.assertIn("FAIL schema: ", r.stdout)
+        self.assertIn("latchkeyctl migrate", r.stdout)
+
+    def test_fail_on_database_down(self):
+        text = self.box.config_text.replace(
+            f"socket = {self.box.env['LK_DB_SOCKET']}",
+            f"hosts = 127.0.0.1:{lkctl.free_closed_port()}\nconnect_timeout = 1s")
+        self.assertNotEqual(text, self.box.config_text)
+        config = os.path.join(self.box.tmp, "down.conf")
+        lkctl.write_private(config, text)
+        r = self.doctor(config=config)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("FAIL database: database unavailable: ", r.stdout)
+        self.assertIn("FAIL schema: not checked", r.stdout)
+
+    def test_fail_on_bad_config(self):
+        config = os.path.join(self.box.tmp, "world.conf")
+        lkctl.write_private(config, self.box.config_text, mode=0o644)
+        r = self.doctor(config=config)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("FAIL config: ", r.stdout)
+        self.assertIn("world-readable", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

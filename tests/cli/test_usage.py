@@ -1,0 +1,178 @@
+"""latchkeyctl: usage errors (exit 2), config errors and an unreachable
+database (exit 1), help and version (exit 0)."""
+
+import os
+import shutil
+import tempfile
+import time
+import unittest
+
+import lkctl
+
+
+class UsageTest(unittest.TestCase):
+    def assert_error(self, result, code, message):
+        self.assertEqual(result.returncode, code, result.stderr + result.stdout)
+        lines = result.stderr.splitlines()
+        self.assertTrue(lines, "nothing on stderr")
+        self.assertTrue(lines[0].startswith("latchkeyctl: "), result.stderr)
+        self.assertIn(message, lines[0])
+        self.assertNotIn("Traceback", result.stderr)
+        self.assertNotIn("terminate called", result.stderr)
+
+    def test_version(self):
+        r = lkctl.run(["--version"])
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"^latchkeyctl \d+\.\d+\.\d+\n$")
+
+    def test_help_lists_every_command(self):
+        r = lkctl.run(["--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for command in ["migrate", "doctor", "gen-key", "nss-sync", "user add",
+                        "user show", "user list", "user lock", "user unlock",
+                        "user activate", "user deactivate", "user delete",
+                        "user set-role", "user set-password",
+                        "user totp-enable", "user totp-reset", "audit tail"]:
+            self.assertIn(f"  {command} ", r.stdout)
+        self.assertIn("Exit status: 0 ok, 1 failure, 2 usage error.", r.stdout)
+
+    def test_command_help(self):
+        r = lkctl.run(["user", "add", "--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("usage: latchkeyctl user add USERNAME"))
+        self.assertIn("--password-stdin", r.stdout)
+        r = lkctl.run(["user", "--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("user totp-reset", r.stdout)
+        self.assertNotIn("gen-key", r.stdout)
+        r = lkctl.run(["audit", "tail", "-h"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("--since DURATION", r.stdout)
+
+    def test_nss_sync_help(self):
+        r = lkctl.run(["nss-sync", "--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("usage: latchkeyctl nss-sync"))
+        self.assertIn("uid_min..uid_max", r.stdout)
+
+    def test_no_command(self):
+        r = lkctl.run([])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("usage: latchkeyctl", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+    def test_unknown_global_option(self):
+        r = lkctl.run(["--frobnicate", "user", "list"])
+        self.assert_error(r, 2, "unknown option '--frobnicate' (see latchkeyctl --help)")
+
+    def test_unknown_command_option(self):
+        r = lkctl.run(["user", "list", "--frobnicate"])
+        self.assert_error(r, 2, "unknown option '--frobnicate'")
+        self.assertIn("usage: latchkeyctl user list", r.stderr)
+
+    def test_unknown_command(self):
+        self.assert_error(lkctl.run(["frobnicate"]), 2,
+                          "unknown command 'frobnicate'")
+        self.assert_error(lkctl.run(["user", "frobnicate"]), 2,
+                          "unknown command 'user frobnicate'")
+
+    def test_group_without_subcommand(self):
+        r = lkctl.run(["user"])
+        self.assert_error(r, 2, "'user' needs a subcommand")
+
+    def test_missing_argument(self):
+        r = lkctl.run(["user", "show"])
+        self.assert_error(r, 2, "missing USERNAME")
+        self.assertIn("usage: latchkeyctl user show USERNAME", r.stderr)
+        self.assert_error(lkctl.run(["user", "add", "bob"]), 2, "missing --email")
+        self.assert_error(lkctl.run(["user", "set-role", "bob"]), 2,
+                          "missing USERNAME and ROLE")
+
+    def test_option_needs_value(self):
+        self.assert_error(lkctl.run(["user", "add", "bob", "--email"]), 2,
+                          "option '--email' needs a value")
+        self.assert_error(lkctl.run(["--config"]), 2,
+                          "option '--config' needs a value")
+
+    def test_too_many_arguments(self):
+        self.assert_error(lkctl.run(["user", "show", "a", "b"]), 2,
+                          "unexpected argument 'b'")
+
+    def test_bad_option_values(self):
+        self.assert_error(lkctl.run(["user", "list", "--limit", "x"]), 2,
+                          "--limit")
+        self.assert_error(lkctl.run(["user", "lock", "bob", "--for", "soon"]), 2,
+                          "--for")
+        self.assert_error(lkctl.run(["audit", "tail", "--event", "nonsense"]), 2,
+                          "no event named 'nonsense'")
+        self.assert_error(lkctl.run(["audit", "tail", "-n", "-3"]), 2, "-n")
+
+    def test_delete_needs_yes(self):
+        self.assert_error(lkctl.run(["user", "delete", "bob"]), 2, "--yes")
+
+    def test_exclusive_password_options(self):
+        r = lkctl.run(["user", "add", "bob", "--email", "b@example.org",
+                       "--password-stdin", "--no-password"])
+        self.assert_error(r, 2, "exclude each other")
+
+
+class ConfigErrorTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="lk-cli-conf-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def assert_error(self, result, message):
+        self.assertEqual(result.returncode, 1, result.stderr + result.stdout)
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertTrue(lines[0].startswith("latchkeyctl: "), result.stderr)
+        self.assertIn(message, lines[0])
+
+    def test_unreadable_config(self):
+        missing = os.path.join(self.tmp, "nope.conf")
+        r = lkctl.run(["--config", missing, "user", "list"])
+        self.assert_error(r, f"{missing}: cannot read: No such file or directory")
+
+    def test_config_from_environment(self):
+        missing = os.path.join(self.tmp, "from-env.conf")
+        r = lkctl.run(["user", "list"], env={"LATCHKEY_CONFIG": missing})
+        self.assert_error(r, f"{missing}: cannot read")
+
+    def test_world_readable_config(self):
+        path = os.path.join(self.tmp, "latchkey.conf")
+        lkctl.write_private(path, "[database]\nname = latchkey\n", mode=0o644)
+        r = lkctl.run(["--config", path, "user", "list"])
+        self.assert_error(r, "world-readable")
+        self.assertIn(path, r.stderr)
+
+    def test_typo_in_config_key(self):
+        path = os.path.join(self.tmp, "latchkey.conf")
+        lkctl.write_private(path, "[database]\nname = x\nconect_timeout = 1s\n")
+        r = lkctl.run(["--config", path, "user", "list"])
+        self.assert_error(r, f"{path}:3: conect_timeout: ")
+
+    def test_config_option_after_command(self):
+        path = os.path.join(self.tmp, "late.conf")
+        lkctl.write_private(path, "[nonsense]\n")
+        r = lkctl.run(["user", "list", "--config", path])
+        self.assert_error(r, f"{path}:1")
+
+    def test_database_down(self):
+        path = os.path.join(self.tmp, "down.conf")
+        port = lkctl.free_closed_port()
+        lkctl.write_private(
+            path,
+            f"[database]\nhosts = 127.0.0.1:{port}\nconnect_timeout = 1s\n"
+            f"[security]\nsecret_key_file = {self.tmp}/secret.key\n")
+        for args in (["user", "list"], ["migrate"], ["user", "show", "bob"],
+                     ["audit", "tail"]):
+            start = time.monotonic()
+            r = lkctl.run(["--config", path] + args, timeout=30)
+            elapsed = time.monotonic() - start
+            self.assert_error(r, "latchkeyctl: database unavailable: ")
+            self.assertIn(f"127.0.0.1:{port}", r.stderr)
+            self.assertLess(elapsed, 3.0, args)
+
+
+if __name__ == "__main__":
+    unittest.main()
