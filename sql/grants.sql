@@ -45,7 +45,8 @@ GRANT SELECT ON recovery_codes TO latchkey_pam;
 GRANT UPDATE (used_at) ON recovery_codes TO latchkey_pam;
 GRANT SELECT ON tokens TO latchkey_pam;
 GRANT UPDATE (used_at) ON tokens TO latchkey_pam;
-GRANT DELETE ON sessions TO latchkey_pam;
+-- DELETE ... WHERE user_id = ? reads user_id, which needs SELECT on it.
+GRANT SELECT (user_id), DELETE ON sessions TO latchkey_pam;
 GRANT SELECT, INSERT ON auth_events TO latchkey_pam;
 GRANT SELECT, INSERT, UPDATE ON ip_failures TO latchkey_pam;
 GRANT INSERT ON mail_outbox TO latchkey_pam;

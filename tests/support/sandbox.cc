@@ -318,17 +318,26 @@ PrivateSandbox::~PrivateSandbox() {
 }
 
 Status PrivateSandbox::Run(std::string_view verb) const {
-  const char* script = std::getenv("LATCHKEY_SANDBOX_SCRIPT");
-  if (script == nullptr || *script == '\0') {
-    return FailedPrecondition(
-        "LATCHKEY_SANDBOX_SCRIPT is not set (ctest sets it to "
-        "scripts/lib/mariadb-sandbox.sh)");
+  // ctest sets LATCHKEY_SANDBOX_SCRIPT; without it (a test binary run by
+  // hand) the script is found next to this source file.
+  std::string script;
+  if (const char* env = std::getenv("LATCHKEY_SANDBOX_SCRIPT");
+      env != nullptr && *env != '\0') {
+    script = env;
+  } else {
+    std::string here = __FILE__;
+    script = here.substr(0, here.rfind('/') + 1) +
+             "../../scripts/lib/mariadb-sandbox.sh";
+  }
+  if (::access(script.c_str(), R_OK) != 0) {
+    return FailedPrecondition("cannot read the sandbox script " + script +
+                              " (set LATCHKEY_SANDBOX_SCRIPT)");
   }
   pid_t pid = fork();
   if (pid < 0) return Internal("fork failed");
   if (pid == 0) {
     std::string v(verb);
-    execlp("bash", "bash", script, v.c_str(), dir_.c_str(),
+    execlp("bash", "bash", script.c_str(), v.c_str(), dir_.c_str(),
            static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -337,9 +346,8 @@ Status PrivateSandbox::Run(std::string_view verb) const {
     if (errno != EINTR) return Internal("waitpid failed");
   }
   if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-    return Internal("`bash " + std::string(script) + " " + std::string(verb) +
-                    " " + dir_ + "` failed (status " + std::to_string(wstatus) +
-                    ")");
+    return Internal("`bash " + script + " " + std::string(verb) + " " + dir_ +
+                    "` failed (status " + std::to_string(wstatus) + ")");
   }
   return Status::Ok();
 }

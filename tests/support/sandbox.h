@@ -114,8 +114,9 @@ class DatabaseTest : public ::testing::Test {
   std::unique_ptr<db::Connection> conn_;
 };
 
-// A private sandbox started with $LATCHKEY_SANDBOX_SCRIPT (for tests that
-// stop and start a server). Stopped and removed in the destructor.
+// A private sandbox, for tests that stop and start a server, started with
+// $LATCHKEY_SANDBOX_SCRIPT (default: the repository's
+// scripts/lib/mariadb-sandbox.sh). Stopped and removed in the destructor.
 class PrivateSandbox {
  public:
   PrivateSandbox();

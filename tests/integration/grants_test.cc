@@ -1,0 +1,211 @@
+// sql/grants.sql: what the latchkey_pam and latchkey_portal roles may and
+// may not do, checked by logging in as a user holding each role.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "latchkey/db.h"
+#include "latchkey/migrations.h"
+#include "latchkey/random.h"
+#include "support/sandbox.h"
+
+namespace latchkey {
+namespace {
+
+using db::Null;
+using db::Timestamp;
+
+std::string RandomHex(size_t bytes) {
+  std::vector<uint8_t> buf(bytes);
+  EXPECT_TRUE(SystemRandom::Shared().Fill(buf).ok());
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : buf) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+// A login user holding one role; dropped when destroyed.
+class RoleUser {
+ public:
+  RoleUser(db::Connection& admin, const std::string& role)
+      : admin_(admin), name_("lk_t_" + RandomHex(6)), password_(RandomHex(16)) {
+    // Name and password are hex we made, so they may stand in the text.
+    const std::string account = "'" + name_ + "'@'localhost'";
+    status_ = admin_.ExecuteScript(
+        "CREATE USER " + account + " IDENTIFIED BY '" + password_ + "';\n" +
+        "GRANT " + role + " TO " + account + ";\n" + "SET DEFAULT ROLE " +
+        role + " FOR " + account + ";\n");
+  }
+  ~RoleUser() {
+    Status s =
+        admin_.ExecuteScript("DROP USER IF EXISTS '" + name_ + "'@'localhost'");
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  const Status& status() const { return status_; }
+  std::unique_ptr<db::Connection> Connect(DatabaseConfig cfg) const {
+    cfg.user = name_;
+    cfg.password_file.clear();
+    return std::make_unique<db::Connection>(cfg, Secret(password_));
+  }
+
+ private:
+  db::Connection& admin_;
+  std::string name_;
+  std::string password_;
+  Status status_;
+};
+
+class GrantsTest : public testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(DatabaseTest::SetUp());
+    admin_ = db().ConnectAsAdmin();
+    Status s = ApplyGrants(*admin_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    // One user row to work on, written by the schema owner.
+    const Timestamp now = Timestamp::FromUnix(1'700'000'000);
+    auto ins = conn().Execute(
+        "INSERT INTO users (username, email, password_hash, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?)",
+        {std::string_view("alice"), std::string_view("alice@example.org"),
+         std::string_view("$argon2id$x"), now, now});
+    ASSERT_TRUE(ins.ok()) << ins.status().ToString();
+    user_id_ = conn().last_insert_id();
+  }
+
+  static void ExpectDenied(const Status& s, const char* what) {
+    EXPECT_EQ(s.code(), StatusCode::kPermissionDenied)
+        << what << ": " << s.ToString();
+  }
+
+  std::unique_ptr<db::Connection> admin_;
+  uint64_t user_id_ = 0;
+};
+
+TEST_F(GrantsTest, ApplyingTwiceIsHarmless) {
+  Status s = ApplyGrants(*admin_);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST_F(GrantsTest, PamRoleMayAuthenticateButNotRewriteHistory) {
+  RoleUser pam(*admin_, "latchkey_pam");
+  ASSERT_TRUE(pam.status().ok()) << pam.status().ToString();
+  auto c = pam.Connect(db().config());
+  Status connected = c->Connect();
+  ASSERT_TRUE(connected.ok()) << connected.ToString();
+
+  auto user = c->QueryOne(
+      "SELECT id, password_hash FROM users WHERE "
+      "username = ?",
+      {std::string_view("alice")});
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  ASSERT_TRUE(user->has_value());
+  EXPECT_EQ((*user)->str(1), "$argon2id$x");
+
+  auto failed = c->Execute(
+      "UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = "
+      "?, updated_at = ? WHERE id = ?",
+      {Timestamp::FromUnix(1'700'000'001), Timestamp::FromUnix(1'700'000'001),
+       user_id_});
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_EQ(*failed, 1u);
+
+  ExpectDenied(c->Execute("UPDATE users SET email = ? WHERE id = ?",
+                          {std::string_view("evil@example.org"), user_id_})
+                   .status(),
+               "UPDATE users.email");
+  ExpectDenied(
+      c->Execute("UPDATE users SET is_active = 1 WHERE id = ?", {user_id_})
+          .status(),
+      "UPDATE users.is_active");
+  ExpectDenied(
+      c->Execute("DELETE FROM users WHERE id = ?", {user_id_}).status(),
+      "DELETE users");
+
+  auto logged = c->Execute(
+      "INSERT INTO auth_events (ts, user_id, event, outcome) VALUES (?, ?, "
+      "?, ?)",
+      {Timestamp::FromUnix(1'700'000'001), user_id_, std::string_view("auth"),
+       std::string_view("failure")});
+  ASSERT_TRUE(logged.ok()) << logged.status().ToString();
+  ExpectDenied(c->Execute("DELETE FROM auth_events").status(),
+               "DELETE auth_events");
+  ExpectDenied(c->Execute("UPDATE auth_events SET outcome = ?",
+                          {std::string_view("success")})
+                   .status(),
+               "UPDATE auth_events");
+
+  auto throttle = c->Execute(
+      "INSERT INTO ip_failures (ip, window_start, failures) VALUES (?, ?, 1) "
+      "ON DUPLICATE KEY UPDATE failures = failures + 1",
+      {std::string_view("192.0.2.1"), Timestamp::FromUnix(1'700'000'000)});
+  EXPECT_TRUE(throttle.ok()) << throttle.status().ToString();
+  auto sessions =
+      c->Execute("DELETE FROM sessions WHERE user_id = ?", {user_id_});
+  EXPECT_TRUE(sessions.ok()) << sessions.status().ToString();
+  auto tokens = c->Execute("UPDATE tokens SET used_at = ? WHERE user_id = ?",
+                           {Timestamp::FromUnix(1'700'000'002), user_id_});
+  EXPECT_TRUE(tokens.ok()) << tokens.status().ToString();
+  ExpectDenied(c->Query("SELECT csrf_secret FROM sessions").status(),
+               "SELECT sessions.csrf_secret");
+  ExpectDenied(c->Execute("DELETE FROM tokens").status(), "DELETE tokens");
+
+  // No DDL.
+  ExpectDenied(c->ExecuteScript("DROP TABLE users"), "DROP TABLE");
+  ExpectDenied(c->ExecuteScript("CREATE TABLE x (y INT)"), "CREATE TABLE");
+  ExpectDenied(c->ExecuteScript("ALTER TABLE users ADD COLUMN z INT"),
+               "ALTER TABLE");
+  // It can tell whether the schema is current.
+  Status current = CheckSchemaCurrent(*c);
+  EXPECT_TRUE(current.ok()) << current.ToString();
+
+  // The admin sees the effect of the allowed update only.
+  auto row = conn().QueryOne(
+      "SELECT failed_logins, email FROM users WHERE id = ?", {user_id_});
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->i64(0), 1);
+  EXPECT_EQ((*row)->str(1), "alice@example.org");
+}
+
+TEST_F(GrantsTest, PortalRoleManagesAccountsButNotTheAuditLogOrSchema) {
+  RoleUser portal(*admin_, "latchkey_portal");
+  ASSERT_TRUE(portal.status().ok()) << portal.status().ToString();
+  auto c = portal.Connect(db().config());
+  Status connected = c->Connect();
+  ASSERT_TRUE(connected.ok()) << connected.ToString();
+
+  auto email = c->Execute("UPDATE users SET email = ? WHERE id = ?",
+                          {std::string_view("a2@example.org"), user_id_});
+  ASSERT_TRUE(email.ok()) << email.status().ToString();
+  EXPECT_EQ(*email, 1u);
+  auto role = c->Execute(
+      "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles "
+      "WHERE name = ?",
+      {user_id_, std::string_view("user")});
+  EXPECT_TRUE(role.ok()) << role.status().ToString();
+  EXPECT_TRUE(
+      c->Execute("INSERT INTO auth_events (ts, event, outcome) "
+                 "VALUES (?, ?, ?)",
+                 {Timestamp::FromUnix(1'700'000'000), std::string_view("login"),
+                  std::string_view("success")})
+          .ok());
+  EXPECT_TRUE(c->Query("SELECT * FROM auth_events").ok());
+  ExpectDenied(c->Execute("DELETE FROM auth_events").status(),
+               "DELETE auth_events");
+  ExpectDenied(
+      c->Execute("UPDATE auth_events SET detail = ?", {std::string_view("x")})
+          .status(),
+      "UPDATE auth_events");
+  ExpectDenied(c->Execute("INSERT INTO roles (name) VALUES (?)",
+                          {std::string_view("root")})
+                   .status(),
+               "INSERT roles");
+  ExpectDenied(c->ExecuteScript("DROP TABLE sessions"), "DROP TABLE");
+  ExpectDenied(c->ExecuteScript("TRUNCATE TABLE auth_events"), "TRUNCATE");
+}
+
+}  // namespace
+}  // namespace latchkey
