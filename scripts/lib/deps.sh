@@ -24,6 +24,13 @@ LK_DEB_PACKAGES=(
   nlohmann-json3-dev
   # Tests and formatting
   libgtest-dev libgmock-dev clang-format
+  # End-to-end tests: a real sshd (a copy with its own config, port and PAM
+  # service; see lk_without_service_starts) and ssh client, sshpass and
+  # pexpect to type passwords and codes, real sudo, libnss-extrausers (what
+  # nss-sync writes for) and nss_wrapper (shows the synced users to the
+  # test's sshd without touching /etc/nsswitch.conf)
+  openssh-server openssh-client sshpass python3-pexpect sudo
+  libnss-extrausers libnss-wrapper
 )
 
 # Prints the packages from "$@" that are not installed, one per line.
@@ -35,6 +42,28 @@ lk_missing_packages() {
       printf '%s\n' "$pkg"
     fi
   done
+}
+
+# lk_without_service_starts CMD...: runs CMD (an apt-get install) so that
+# packages which ship a service do not start it: installing openssh-server
+# would otherwise start the system sshd on port 22 (the tests run their own
+# sshd). It puts a /usr/sbin/policy-rc.d that exits 101 ("action forbidden",
+# which invoke-rc.d honours) in place for the duration, and removes it
+# afterwards, but only if it created it: a container's own policy-rc.d
+# stays as it was.
+lk_without_service_starts() {
+  local policy=/usr/sbin/policy-rc.d created=0 rc=0
+  if [[ ! -e "$policy" ]]; then
+    lk_as_root sh -c 'printf "%s\n" "#!/bin/sh" \
+      "# latchkey scripts/lib/deps.sh: no service starts during apt-get install" \
+      "exit 101" >"$1" && chmod 0755 "$1"' sh "$policy" || return
+    created=1
+  fi
+  "$@" || rc=$?
+  if [[ "$created" -eq 1 ]]; then
+    lk_as_root rm -f "$policy" || rc=1
+  fi
+  return "$rc"
 }
 
 # lk_install_deps LOG: apt-get installs whatever in LK_DEB_PACKAGES is
@@ -52,7 +81,7 @@ lk_install_deps() {
   lk_say "Installing ${#missing[@]} missing Debian packages: ${missing[*]} (log: $log)"
   lk_run_logged "$log" "apt-get update" \
     lk_as_root env DEBIAN_FRONTEND=noninteractive apt-get update || return
-  lk_run_logged "$log" "apt-get install" \
+  lk_run_logged "$log" "apt-get install" lk_without_service_starts \
     lk_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y \
     --no-install-recommends "${missing[@]}" || return
   mapfile -t missing < <(lk_missing_packages "${LK_DEB_PACKAGES[@]}")
