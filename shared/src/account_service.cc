@@ -136,12 +136,12 @@ Status AccountService::ChangePassword(int64_t user_id,
   if (old_password != nullptr) {
     LK_RETURN_IF_ERROR(throttle_.RecordAccountSuccess(user.id));
   }
+  std::string detail = old_password != nullptr ? "with the current password"
+                                               : "without the current password";
+  if (!options.audit_note.empty()) detail += " " + options.audit_note;
   return audit_.Record(options.is_reset ? AuditEvent::kPasswordReset
                                         : AuditEvent::kPasswordChanged,
-                       user.id, user.username, ctx, AuditOutcome::kOk,
-                       old_password != nullptr
-                           ? "with the current password"
-                           : "without the current password");
+                       user.id, user.username, ctx, AuditOutcome::kOk, detail);
 }
 
 }  // namespace latchkey

@@ -256,6 +256,7 @@ Status UserAdmin::SetPassword(const User& user, const Secret& password,
   PasswordChangeOptions options;
   options.is_reset = true;
   options.must_change = must_change;
+  options.audit_note = "by " + actor.name;
   return services_.accounts().ChangePassword(user.id, password, nullptr,
                                              actor.ctx, options);
 }

@@ -49,6 +49,9 @@ struct PasswordChangeOptions {
   // The portal keeps the session the change was made in (its id_sha256,
   // 32 bytes); every other session of the user ends. Empty: all end.
   std::string keep_session_sha256;
+  // Appended to the audit detail when set, e.g. "by root (uid 0)" for an
+  // admin's change (see UserAdmin).
+  std::string audit_note;
 };
 
 // Not thread-safe (one Connection).
