@@ -26,11 +26,11 @@ LK_DEB_PACKAGES=(
   libgtest-dev libgmock-dev clang-format
   # End-to-end tests: a real sshd (a copy with its own config, port and PAM
   # service; see lk_without_service_starts) and ssh client, sshpass and
-  # pexpect to type passwords and codes, real sudo, libnss-extrausers (what
-  # nss-sync writes for) and nss_wrapper (shows the synced users to the
-  # test's sshd without touching /etc/nsswitch.conf)
+  # pexpect to type passwords and codes, real sudo, and libnss-extrausers,
+  # which serves what nss-sync writes (the tests show it to sshd and sudo in
+  # a private mount namespace, never through the host's nsswitch.conf)
   openssh-server openssh-client sshpass python3-pexpect sudo
-  libnss-extrausers libnss-wrapper
+  libnss-extrausers
 )
 
 # Prints the packages from "$@" that are not installed, one per line.
