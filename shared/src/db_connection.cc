@@ -363,7 +363,9 @@ uint64_t Connection::last_insert_id() const { return impl_->last_insert_id; }
 Status Connection::ExecuteScript(std::string_view sql) {
   std::vector<ScriptStatement> statements = SplitSqlScript(sql);
   for (size_t i = 0; i < statements.size(); ++i) {
-    Status s = impl_->RunSimple(statements[i].text, /*may_retry=*/false);
+    // Only the first statement may be retried on a new connection: after
+    // it, the script has changed something.
+    Status s = impl_->RunSimple(statements[i].text, /*may_retry=*/i == 0);
     if (!s.ok()) {
       return s.WithContext("statement " + std::to_string(i + 1) + " (line " +
                            std::to_string(statements[i].line) + ")");

@@ -333,6 +333,10 @@ TEST_F(DbTest, ReconnectsOnceAfterTheSessionIsKilled) {
   auto tz = conn().QueryOne("SELECT @@session.time_zone");
   ASSERT_TRUE(tz.ok() && tz->has_value());
   EXPECT_EQ((*tz)->str(0), "+00:00");
+  // A script's first statement is retried the same way.
+  ASSERT_NO_FATAL_FAILURE(Kill(SessionId(conn())));
+  Status script = conn().ExecuteScript("CREATE TABLE k1 (x INT);\nDO 1;\n");
+  EXPECT_TRUE(script.ok()) << script.ToString();
 }
 
 TEST_F(DbTest, ALostConnectionBreaksTheTransaction) {
@@ -423,6 +427,26 @@ TEST_F(DbTest, UnknownDatabaseIsNotUnavailable) {
   EXPECT_NE(s.code(), StatusCode::kUnavailable) << s.ToString();
   EXPECT_NE(s.message().find("lk_test_does_not_exist"), std::string::npos)
       << s.ToString();
+}
+
+TEST_F(DbTest, ConfigFileForTheTestDatabaseLoadsAndConnects) {
+  testing::TempDir dir;
+  const std::string port = std::to_string(testing::Sandbox().port);
+  const std::string path =
+      db().WriteConfigFile(dir, "[database]\nhosts = 127.0.0.1:" + port +
+                                    "\n[security]\nargon2_memory_kib = 1024\n");
+  Result<Config> cfg = LoadConfig(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_EQ(cfg->database.name, db().name());
+  EXPECT_TRUE(cfg->database.socket.empty());
+  ASSERT_EQ(cfg->database.hosts.size(), 1u);
+  EXPECT_EQ(cfg->security.argon2_memory_kib, 1024u);
+  EXPECT_EQ(cfg->security.secret_key_file, testing::Sandbox().secret_key_file);
+  auto c = OpenFromConfig(cfg->database);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto users = (*c)->QueryOne("SELECT COUNT(*) FROM users");
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  EXPECT_EQ((*c)->peer(), "127.0.0.1:" + port);
 }
 
 TEST(DbConfigTest, NoHostIsUnavailable) {

@@ -36,6 +36,30 @@ uint16_t DeadPort() {
   return ntohs(addr.sin_port);
 }
 
+// A loopback port that accepts TCP connections (the kernel completes them)
+// but never says a word: a hung server. Closed when destroyed.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    EXPECT_GE(fd_, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(listen(fd_, 8), 0);
+    socklen_t len = sizeof(addr);
+    EXPECT_EQ(getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { close(fd_); }
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
 std::string Label(const HostPort& hp) {
   return hp.host + ":" + std::to_string(hp.port);
 }
@@ -85,6 +109,36 @@ TEST(FailoverTest, AllHostsDeadIsUnavailableQuicklyNamingThem) {
   // A statement says the same and does not hang or crash.
   auto q = (*conn)->Query("SELECT 1");
   EXPECT_EQ(q.status().code(), StatusCode::kUnavailable);
+}
+
+TEST(FailoverTest, AHungHostCostsAtMostConnectTimeout) {
+  SilentListener hung;
+  DatabaseConfig cfg = SandboxTcpConfig(Sandbox(), "");
+  const HostPort live = cfg.hosts.at(0);
+  const HostPort silent{"127.0.0.1", hung.port()};
+  cfg.hosts = {silent, live};
+  cfg.connect_timeout = Millis(1000);
+  cfg.read_timeout = Millis(5000);  // must not apply to the handshake
+  auto conn = OpenFromConfig(cfg);
+  ASSERT_TRUE(conn.ok());
+
+  const auto start = Clock::now();
+  Status s = (*conn)->Connect();
+  const double took = SecondsSince(start);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ((*conn)->peer(), Label(live));
+  EXPECT_GE(took, 0.9);  // it did wait for the silent one
+  EXPECT_LT(took, 2.5) << took;
+
+  // Alone, the hung host is Unavailable after about connect_timeout.
+  cfg.hosts = {silent};
+  auto only = OpenFromConfig(cfg);
+  ASSERT_TRUE(only.ok());
+  const auto start2 = Clock::now();
+  Status s2 = (*only)->Connect();
+  EXPECT_EQ(s2.code(), StatusCode::kUnavailable) << s2.ToString();
+  EXPECT_NE(s2.message().find(Label(silent)), std::string::npos);
+  EXPECT_LT(SecondsSince(start2), 2.5);
 }
 
 TEST(FailoverTest, MissingSocketIsUnavailable) {

@@ -126,7 +126,9 @@ class Connection {
   // Runs trusted, constant SQL text that may hold several statements
   // separated by ";" at line ends (migration files). Never for values.
   // Each statement runs with mysql_real_query (DDL cannot always be
-  // prepared); no retry. A failure names the statement number and line:
+  // prepared). A lost connection is retried once only for the first
+  // statement (before the script changed anything). A failure names the
+  // statement number and line:
   // "statement 3 (line 12): <MariaDB error>". Statements before it stay
   // applied.
   Status ExecuteScript(std::string_view sql);
