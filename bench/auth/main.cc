@@ -149,6 +149,13 @@ int Run(const std::string& config_path, int runs, int warmup) {
           unknown.push_back(t_unknown);
         }
       }
+      AuditFilter rehashes;
+      rehashes.event = AuditEvent::kRehash;
+      Result<std::vector<AuditEntry>> rehashed =
+          services->audit().Query(rehashes);
+      if (rehashed.ok() && !rehashed->empty()) {
+        std::printf("note: %zu rehash(es) during the run\n", rehashed->size());
+      }
       if (failed) {
         std::fprintf(stderr, "bench_auth: an attempt gave the wrong answer\n");
         rc = 1;
