@@ -181,9 +181,14 @@ int PamCode(Phase phase, Verdict verdict) {
       switch (verdict) {
         case Verdict::kOldPasswordWrong:
           return PAM_AUTHTOK_RECOVERY_ERR;
+        case Verdict::kUnavailable:
+        case Verdict::kConfigError:
+          // libpam (1.5) picks each pass's action from that pass's own
+          // code, so a stack that ignores try_again in the preliminary
+          // pass needs a code it can ignore here too (authinfo_unavail).
+          return PAM_AUTHINFO_UNAVAIL;
         default:
-          // Mismatch, policy, locked, database down after the prelim
-          // check: the password was not changed.
+          // Mismatch, policy, locked: the password was not changed.
           return PAM_AUTHTOK_ERR;
       }
     case Phase::kSession:

@@ -55,9 +55,10 @@ int ChangePassword(PamIo& io, const ModuleOptions& options) {
     return Finish(io, phase, user, Verdict::kUnknownUser);
   }
   if (check.status == AccountStatus::kUnavailable || !check.user) {
+    // Nothing to the user: the name may be a local account that pam_unix
+    // goes on to change.
     io.LogError("password change for " + LogValue(user, kAuditUsernameMax) +
                 ": the database is unavailable");
-    TellUser(io, Verdict::kUnavailable, Status());
     return Finish(io, phase, user, Verdict::kUnavailable);
   }
 

@@ -24,6 +24,10 @@ LK_DEB_PACKAGES=(
   nlohmann-json3-dev
   # Tests and formatting
   libgtest-dev libgmock-dev clang-format
+  # PAM stack tests: pamtester under pam_wrapper (its own service dirs, never
+  # /etc/pam.d), valgrind memcheck of the module, mkpasswd for
+  # legacy crypt(3) hashes; pam_mysql only for bench/pam's comparison
+  pamtester libpam-wrapper valgrind whois libpam-mysql
   # End-to-end tests: a real sshd (a copy with its own config, port and PAM
   # service; see lk_without_service_starts) and ssh client, sshpass and
   # pexpect to type passwords and codes, real sudo, and libnss-extrausers,

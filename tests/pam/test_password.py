@@ -1,0 +1,124 @@
+"""pam_sm_chauthtok: `passwd` against the database, driven by pamtester's
+chauthtok (as root: no current password asked, as pam_unix does)."""
+import os
+import unittest
+
+import pamharness as h
+from test_auth import GOOD, StackTest
+
+NEW = "a new passphrase 42"
+
+
+class PasswordChangeTest(StackTest):
+
+    def setUp(self):
+        self.svc = self.stack("lk-passwd")
+
+    def test_root_changes_password(self):
+        self.assertEqual(os.getuid(), 0, "these tests run as root")
+        self.db.add_user("paul", GOOD)
+        r = self.pam(self.svc, "paul", ["chauthtok"], [NEW, NEW])
+        self.assertTrue(r.ok, r)
+        self.assertEqual(r.prompts, ["New password: ", "Retype new password: "])
+        self.assertIn("password_changed",
+                      [e["event"] for e in self.db.events("paul")])
+        r = self.pam(self.svc, "paul", ["authenticate"], [GOOD])
+        self.assertTrue(r.failed_with("PAM_AUTH_ERR"), r)
+        r = self.pam(self.svc, "paul", ["authenticate"], [NEW])
+        self.assertTrue(r.ok, r)
+
+    def test_change_ends_portal_sessions_and_clears_expiry(self):
+        self.db.add_user("sara", GOOD)
+        uid = self.db.user_row("sara", "id")[0]
+        self.db.sql(
+            "UPDATE users SET password_expires_at = UTC_TIMESTAMP() - "
+            "INTERVAL 1 DAY WHERE id = %s" % uid)
+        self.assertTrue(self.pam(self.svc, "sara", ["acct_mgmt"]).failed_with(
+            "PAM_NEW_AUTHTOK_REQD"))
+        r = self.pam(self.svc, "sara", ["chauthtok"], [NEW, NEW])
+        self.assertTrue(r.ok, r)
+        self.assertTrue(self.pam(self.svc, "sara", ["acct_mgmt"]).ok)
+
+    def test_mismatch(self):
+        self.db.add_user("mia", GOOD)
+        r = self.pam(self.svc, "mia", ["chauthtok"], [NEW, NEW + "x"])
+        self.assertTrue(r.failed_with("PAM_AUTHTOK_ERR"), r)
+        self.assertIn("Sorry, passwords do not match.", r.stderr)
+        self.assertTrue(self.pam(self.svc, "mia", ["authenticate"],
+                                 [GOOD]).ok)
+
+    def test_policy_rejection_is_shown(self):
+        self.db.add_user("pia", GOOD)
+        r = self.pam(self.svc, "pia", ["chauthtok"], ["short", "short"])
+        self.assertTrue(r.failed_with("PAM_AUTHTOK_ERR"), r)
+        self.assertIn("at least 8", r.stderr)
+        self.assertTrue(self.pam(self.svc, "pia", ["authenticate"],
+                                 [GOOD]).ok)
+
+    def test_unknown_user(self):
+        r = self.pam(self.svc, "nobody-here", ["chauthtok"], [NEW, NEW])
+        self.assertTrue(r.failed_with("PAM_USER_UNKNOWN"), r)
+        self.assertEqual(r.prompts, [])
+
+
+class UserChangesOwnPasswordTest(StackTest):
+    """pamtester run as an ordinary Unix user (as setuid passwd would be
+    with its real uid): the current password is asked and checked."""
+
+    def setUp(self):
+        self.runner = self.enterContext(
+            h.local_unix_user("unused local password"))
+        import pwd
+        import shutil
+        pw = pwd.getpwnam(self.runner)
+        # The runner must read its config, the database password and the
+        # key, and reach the server: over TCP, since the sandbox directory
+        # (and so its socket) is private to root.
+        home = os.path.join(self.tmp.path, "as-" + self.runner)
+        os.makedirs(home)
+        db_pw = os.path.join(home, "db.password")
+        key = os.path.join(home, "secret.key")
+        shutil.copy(self.db.sb["LK_DB_PASSWORD_FILE"], db_pw)
+        shutil.copy(self.db.sb["LK_SECRET_KEY"], key)
+        config = os.path.join(home, "latchkey.conf")
+        text = self.db.config_text(database=(
+            "hosts = 127.0.0.1:%s\nname = %s\nuser = %s\npassword_file = %s\n"
+            % (self.db.sb["LK_DB_PORT"], self.db.name, self.db.sb["LK_DB_USER"],
+               db_pw))).replace(self.db.sb["LK_SECRET_KEY"], key)
+        h.write_private(config, text)
+        for path in (home, db_pw, key, config):
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+        for path in (self.tmp.path, self.services.path):
+            os.chmod(path, 0o755)
+        self.svc = self.stack("lk-passwd-user", config=config)
+        os.chmod(os.path.join(self.services.path, self.svc), 0o644)
+        self.as_user = ["setpriv", "--reuid=%d" % pw.pw_uid,
+                        "--regid=%d" % pw.pw_gid, "--clear-groups"]
+
+    def test_current_password_required(self):
+        self.db.add_user("walt", GOOD)
+        r = self.pam(self.svc, "walt", ["chauthtok"], ["not it", NEW, NEW],
+                     wrapper=self.as_user)
+        self.assertEqual(r.prompts, ["Current password: ", "New password: ",
+                                     "Retype new password: "], r)
+        self.assertTrue(r.failed_with("PAM_AUTHTOK_RECOVERY_ERR"), r)
+        self.assertIn("current password is not correct", r.stderr)
+        self.assertEqual(self.db.user_row("walt", "failed_logins")[0], "1")
+
+        r = self.pam(self.svc, "walt", ["chauthtok"], [GOOD, NEW, NEW],
+                     wrapper=self.as_user)
+        self.assertTrue(r.ok, r)
+        r = self.pam(self.svc, "walt", ["authenticate"], [NEW],
+                     wrapper=self.as_user)
+        self.assertTrue(r.ok, r)
+
+    def test_no_current_password_given(self):
+        self.db.add_user("wim", GOOD)
+        r = self.pam(self.svc, "wim", ["chauthtok"], [""],
+                     wrapper=self.as_user)
+        self.assertTrue(r.failed_with("PAM_AUTHTOK_RECOVERY_ERR"), r)
+        self.assertEqual(r.prompts, ["Current password: "])
+
+
+if __name__ == "__main__":
+    unittest.main()
