@@ -1,0 +1,96 @@
+// POST /api/v1/login {"login", "password"} and POST /api/v1/login/totp
+// {"code", "challenge"?}.
+//
+// Login answers 200 {"status": "ok", "user": {...}, "csrf": token} with the
+// session cookie, or 200 {"status": "totp_required", "challenge": c} (also
+// set as the lk_2fa cookie) when a second factor is needed; errors are
+// 400/401/403/422/429/503 with {"error", "message", "fields"}.
+#include <string>
+
+#include "latchkey/secret.h"
+#include "portal/api/json_user.h"
+#include "portal/context.h"
+#include "portal/login_flow.h"
+
+namespace latchkey::portal {
+namespace {
+
+// The string member `name` of a JSON object, or "" (wrong type: noted in
+// `errors`).
+std::string StringField(const nlohmann::json& body, const char* name,
+                        FieldErrors& errors) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return {};
+  if (!it->is_string()) {
+    errors.Add(name, "must be a string");
+    return {};
+  }
+  return it->get<std::string>();
+}
+
+Response Signed(Context& ctx, LoginVerdict& v) {
+  const Status started = FinishLogin(ctx, *v.user);
+  if (!started.ok()) return ctx.Fail(started, "starting a session");
+  return ctx.Json({{"status", "ok"},
+                   {"user", UserJson(*v.user)},
+                   {"csrf", ctx.CsrfToken()}});
+}
+
+Response Refused(Context& ctx, const LoginVerdict& v) {
+  Response r = ctx.ApiError(v.http_status, v.code, v.message);
+  if (v.status == AuthStatus::kThrottled) r.Header("Retry-After", "60");
+  return r;
+}
+
+}  // namespace
+
+Response ApiLogin(Context& ctx) {
+  const nlohmann::json body = ctx.req().Json();
+  if (!body.is_object()) {
+    return ctx.ApiError(400, "bad_json", "The body must be a JSON object.");
+  }
+  FieldErrors errors;
+  const std::string login = StringField(body, "login", errors);
+  std::string password_text = StringField(body, "password", errors);
+  const Secret password = Secret::Take(password_text);
+  if (login.empty() && !errors.Has("login")) errors.Add("login", "required");
+  if (password.empty() && !errors.Has("password")) {
+    errors.Add("password", "required");
+  }
+  if (!errors.empty()) {
+    return ctx.ApiError(422, "invalid", "Some fields are missing or wrong.",
+                        errors.Json());
+  }
+  LoginVerdict v = PasswordStep(ctx, login, password);
+  if (v.status == AuthStatus::kSecondFactorNeeded) {
+    CookieOptions once;
+    once.max_age = kChallengeTtl.count();
+    ctx.SetCookie(kChallengeCookie, v.challenge, once);
+    return ctx.Json({{"status", "totp_required"}, {"challenge", v.challenge}});
+  }
+  if (v.status == AuthStatus::kOk) return Signed(ctx, v);
+  return Refused(ctx, v);
+}
+
+Response ApiLoginTotp(Context& ctx) {
+  const nlohmann::json body = ctx.req().Json();
+  if (!body.is_object()) {
+    return ctx.ApiError(400, "bad_json", "The body must be a JSON object.");
+  }
+  FieldErrors errors;
+  const std::string code = StringField(body, "code", errors);
+  std::string challenge = StringField(body, "challenge", errors);
+  if (challenge.empty()) {
+    challenge = std::string(ctx.GetCookie(kChallengeCookie).value_or(""));
+  }
+  if (code.empty() && !errors.Has("code")) errors.Add("code", "required");
+  if (!errors.empty()) {
+    return ctx.ApiError(422, "invalid", "Some fields are missing or wrong.",
+                        errors.Json());
+  }
+  LoginVerdict v = SecondFactorStep(ctx, challenge, code);
+  if (v.status == AuthStatus::kOk) return Signed(ctx, v);
+  return Refused(ctx, v);
+}
+
+}  // namespace latchkey::portal

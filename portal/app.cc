@@ -1,0 +1,64 @@
+#include "portal/app.h"
+
+#include "portal/assets.h"
+
+namespace latchkey::portal {
+
+Status LoadTemplates(tmpl::TemplateSet& set) {
+  constexpr std::string_view kDir = "templates/";
+  constexpr std::string_view kExt = ".html";
+  for (const EmbeddedFile& f : EmbeddedFiles()) {
+    if (f.path.rfind(kDir, 0) != 0 ||
+        f.path.size() <= kDir.size() + kExt.size() ||
+        f.path.substr(f.path.size() - kExt.size()) != kExt) {
+      continue;
+    }
+    const std::string_view name =
+        f.path.substr(kDir.size(), f.path.size() - kDir.size() - kExt.size());
+    LK_RETURN_IF_ERROR(set.Add(name, f.data));
+  }
+  return set.Check();
+}
+
+App::~App() {
+  // Workers hold leases: stop them before the pool goes.
+  if (kdf_) kdf_->Shutdown();
+}
+
+Result<std::unique_ptr<App>> App::Create(const Config& config,
+                                         const AppOptions& options) {
+  std::unique_ptr<App> app(new App());
+  app->config_ = config;
+  Result<Secret> key = ReadSecretKey(config.security.secret_key_file);
+  if (!key.ok()) {
+    return FailedPrecondition("the portal needs the secret key file " +
+                              config.security.secret_key_file + " (" +
+                              key.status().message() +
+                              "): run latchkeyctl gen-key");
+  }
+  app->box_ =
+      std::make_unique<SecretBox>(std::move(*key), SystemRandom::Shared());
+  app->csrf_ = std::make_unique<CsrfTokens>(*app->box_);
+  LK_ASSIGN_OR_RETURN(app->proxies_,
+                      ProxyList::Parse(config.portal.trusted_proxies));
+  LK_RETURN_IF_ERROR(LoadTemplates(app->templates_));
+  app->routes_ = AllRoutes();
+  const std::string bad_route = CheckRoutes(app->routes_);
+  if (!bad_route.empty()) return Internal("route table: " + bad_route);
+
+  std::vector<std::string> labels;
+  for (const Route& r : app->routes_) labels.emplace_back(r.pattern);
+  labels.emplace_back("unmatched");
+  app->metrics_ = std::make_unique<Metrics>(std::move(labels));
+
+  LK_ASSIGN_OR_RETURN(
+      app->pool_, ServicesPool::Open(
+                      config, options.http_threads + options.kdf_threads + 1));
+  KdfPool::Options kdf;
+  kdf.threads = options.kdf_threads;
+  kdf.queue_capacity = options.kdf_queue;
+  app->kdf_ = std::make_unique<KdfPool>(kdf, *app->pool_);
+  return app;
+}
+
+}  // namespace latchkey::portal

@@ -1,0 +1,74 @@
+// App: what every request shares, built once at startup and read-only
+// afterwards (apart from the thread-safe pools and metrics): the config,
+// the secret-key box, CSRF tokens, the pool of Services, the KDF pool,
+// templates, the route table and the metrics.
+#ifndef LATCHKEY_PORTAL_APP_H_
+#define LATCHKEY_PORTAL_APP_H_
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "latchkey/config.h"
+#include "latchkey/csrf.h"
+#include "latchkey/result.h"
+#include "latchkey/secret_box.h"
+#include "latchkey/services_pool.h"
+#include "portal/client_ip.h"
+#include "portal/kdf_pool.h"
+#include "portal/metrics.h"
+#include "portal/route.h"
+#include "portal/template.h"
+
+namespace latchkey::portal {
+
+struct AppOptions {
+  size_t http_threads = 2;  // MHD's thread pool
+  size_t kdf_threads = 2;
+  size_t kdf_queue = 64;
+};
+
+class App {
+ public:
+  // Reads the secret key (the portal needs it for CSRF and sign-in steps:
+  // FailedPrecondition naming the file when it is missing), opens
+  // http_threads + kdf_threads + 1 Services, parses trusted_proxies and
+  // every embedded template, checks the route table. Reads every file it
+  // needs now, so privileges can be dropped afterwards.
+  static Result<std::unique_ptr<App>> Create(const Config& config,
+                                             const AppOptions& options);
+  ~App();
+
+  const Config& config() const { return config_; }
+  const SecretBox& box() const { return *box_; }
+  const CsrfTokens& csrf() const { return *csrf_; }
+  ServicesPool& pool() { return *pool_; }
+  KdfPool& kdf() { return *kdf_; }
+  Metrics& metrics() { return *metrics_; }
+  const tmpl::TemplateSet& templates() const { return templates_; }
+  const ProxyList& trusted_proxies() const { return proxies_; }
+  std::span<const Route> routes() const { return routes_; }
+  // Metric label indexes beyond the table: unmatched paths.
+  size_t unmatched_index() const { return routes_.size(); }
+
+ private:
+  App() = default;
+
+  Config config_;
+  std::unique_ptr<SecretBox> box_;
+  std::unique_ptr<CsrfTokens> csrf_;
+  std::unique_ptr<ServicesPool> pool_;
+  std::unique_ptr<KdfPool> kdf_;
+  std::unique_ptr<Metrics> metrics_;
+  tmpl::TemplateSet templates_;
+  ProxyList proxies_;
+  std::span<const Route> routes_;
+};
+
+// Parses every embedded templates/*.html into `set` (named without the
+// directory and extension: "login") and checks partials.
+Status LoadTemplates(tmpl::TemplateSet& set);
+
+}  // namespace latchkey::portal
+
+#endif  // LATCHKEY_PORTAL_APP_H_

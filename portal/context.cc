@@ -1,0 +1,283 @@
+#include "portal/context.h"
+
+#include <chrono>
+
+#include "portal/log.h"
+
+namespace latchkey::portal {
+namespace {
+
+constexpr std::chrono::milliseconds kLeaseWait{2000};
+
+struct Notice {
+  std::string_view code;
+  std::string_view text;
+};
+// Add a line here for each new ?notice= code.
+constexpr Notice kNotices[] = {
+    {"signed_out", "You have signed out."},
+    {"signin_required", "Sign in to continue."},
+    {"step_expired", "The sign-in step has expired. Sign in again."},
+};
+
+}  // namespace
+
+std::string_view NoticeText(std::string_view code) {
+  for (const Notice& n : kNotices) {
+    if (n.code == code) return n.text;
+  }
+  return {};
+}
+
+void FieldErrors::Add(std::string_view field, std::string_view message) {
+  errors_.try_emplace(std::string(field), std::string(message));
+}
+
+bool FieldErrors::Has(std::string_view field) const {
+  return errors_.find(field) != errors_.end();
+}
+
+tmpl::Value FieldErrors::View() const {
+  tmpl::Dict d;
+  for (const auto& [k, v] : errors_) d[k] = v;
+  return d;
+}
+
+nlohmann::json FieldErrors::Json() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : errors_) j[k] = v;
+  return j;
+}
+
+Context::Context(App& app, const Request& request, const Route& route,
+                 Services* services)
+    : app_(app), request_(request), route_(route), services_(services) {}
+
+Context::~Context() = default;
+
+Services& Context::services() {
+  if (services_ == nullptr) {
+    lease_ = app_.pool().Acquire(kLeaseWait);
+    if (!lease_) throw ServicesBusy{};
+    services_ = lease_->get();
+  }
+  return *services_;
+}
+
+SessionStore& Context::sessions() {
+  if (!sessions_) {
+    Services& s = services();
+    sessions_ = std::make_unique<SessionStore>(s.db(), s.clock(), s.random(),
+                                               config().session);
+  }
+  return *sessions_;
+}
+
+AuthContext Context::auth_context() const {
+  AuthContext ctx;
+  ctx.service = is_api() ? "api" : "portal";
+  ctx.rhost = request_.client_ip;
+  ctx.user_agent = std::string(request_.Header("User-Agent").value_or(""));
+  return ctx;
+}
+
+Status Context::LoadSession() {
+  if (session_loaded_) return session_error_;
+  session_loaded_ = true;
+  const std::optional<std::string_view> cookie = GetCookie(kSessionCookie);
+  if (!cookie || cookie->empty()) return Status::Ok();
+  Result<std::optional<Session>> found = sessions().Lookup(*cookie);
+  if (!found.ok()) {
+    session_error_ = found.status();
+    return session_error_;
+  }
+  if (!*found) return Status::Ok();
+  Result<std::optional<User>> user =
+      services().users().FindById((*found)->user_id);
+  if (!user.ok()) {
+    session_error_ = user.status();
+    return session_error_;
+  }
+  if (!*user || !(*user)->is_active) {
+    // A deactivated account keeps no session.
+    (void)sessions().Destroy(*cookie);
+    return Status::Ok();
+  }
+  session_ = std::move(**found);
+  user_ = std::move(**user);
+  return Status::Ok();
+}
+
+const Session* Context::session() {
+  if (!LoadSession().ok()) return nullptr;
+  return session_ ? &*session_ : nullptr;
+}
+
+const User* Context::user() {
+  if (!LoadSession().ok()) return nullptr;
+  return user_ ? &*user_ : nullptr;
+}
+
+Status Context::StartSession(const User& user) {
+  if (const std::optional<std::string_view> old = GetCookie(kSessionCookie)) {
+    LK_RETURN_IF_ERROR(sessions().Destroy(*old));
+  }
+  std::string ua(request_.Header("User-Agent").value_or(""));
+  LK_ASSIGN_OR_RETURN(NewSession created,
+                      sessions().Create(user.id, request_.client_ip, ua));
+  SetCookie(kSessionCookie, created.id.view());
+  session_loaded_ = true;
+  session_error_ = Status::Ok();
+  session_ = std::move(created.session);
+  user_ = user;
+  csrf_token_.reset();
+  return Status::Ok();
+}
+
+Status Context::EndSession() {
+  Status result;
+  if (const std::optional<std::string_view> old = GetCookie(kSessionCookie)) {
+    result = sessions().Destroy(*old);
+  }
+  ClearCookie(kSessionCookie);
+  session_loaded_ = true;
+  session_.reset();
+  user_.reset();
+  csrf_token_.reset();
+  return result;
+}
+
+std::string Context::CsrfToken() {
+  if (csrf_token_) return *csrf_token_;
+  if (const Session* s = session()) {
+    csrf_token_ = CsrfTokens::ForSession(s->csrf_secret);
+    return *csrf_token_;
+  }
+  std::string pre(GetCookie(kPreSessionCookie).value_or(""));
+  if (!CsrfTokens::IsPreSessionId(pre)) {
+    Result<std::string> fresh =
+        CsrfTokens::NewPreSessionId(SystemRandom::Shared());
+    if (!fresh.ok()) return {};
+    pre = std::move(*fresh);
+    SetCookie(kPreSessionCookie, pre);
+  }
+  csrf_token_ = app_.csrf().ForPreSession(pre);
+  return *csrf_token_;
+}
+
+bool Context::CsrfValid(bool session_only) {
+  std::string_view token = request_.Field(kCsrfField);
+  if (token.empty()) token = request_.Header(kCsrfHeader).value_or("");
+  if (token.empty()) return false;
+  if (const Session* s = session()) {
+    if (CsrfTokens::CheckSession(s->csrf_secret, token)) return true;
+  }
+  if (session_only) return false;
+  const std::optional<std::string_view> pre = GetCookie(kPreSessionCookie);
+  return pre && app_.csrf().CheckPreSession(*pre, token);
+}
+
+std::string Context::CookieName(std::string_view base) const {
+  return (request_.is_https ? "__Host-" : "") + std::string(base);
+}
+
+std::optional<std::string_view> Context::GetCookie(
+    std::string_view base) const {
+  return request_.Cookie(CookieName(base));
+}
+
+void Context::SetCookie(std::string_view base, std::string_view value,
+                        const CookieOptions& options) {
+  std::string c = CookieName(base);
+  c += '=';
+  c += value;
+  c += "; Path=/; SameSite=Lax";
+  if (options.http_only) c += "; HttpOnly";
+  if (request_.is_https) c += "; Secure";
+  if (options.max_age) c += "; Max-Age=" + std::to_string(*options.max_age);
+  set_cookies_.push_back(std::move(c));
+}
+
+void Context::ClearCookie(std::string_view base) {
+  CookieOptions o;
+  o.max_age = 0;
+  SetCookie(base, "", o);
+}
+
+void Context::ApplyCookies(Response& response) {
+  for (std::string& c : set_cookies_) {
+    response.headers.emplace_back("Set-Cookie", std::move(c));
+  }
+  set_cookies_.clear();
+}
+
+tmpl::Dict Context::View(std::string_view title) {
+  tmpl::Dict view;
+  view["title"] = title;
+  view["csrf"] = CsrfToken();
+  if (const std::optional<std::string_view> code = request_.Query("notice")) {
+    const std::string_view text = NoticeText(*code);
+    if (!text.empty()) view["notice"] = text;
+  }
+  if (const User* u = user()) {
+    tmpl::Dict who;
+    who["username"] = u->username;
+    who["full_name"] = u->full_name;
+    who["is_admin"] = u->HasRole("admin");
+    view["user"] = std::move(who);
+  }
+  return view;
+}
+
+Response Context::Page(std::string_view name, const tmpl::Dict& view,
+                       int status) {
+  Result<std::string> html = app_.templates().Render(name, tmpl::Value(view));
+  if (!html.ok()) return Fail(html.status(), "rendering a page");
+  return Response::Html(std::move(*html), status);
+}
+
+Response Context::Json(const nlohmann::json& value, int status) {
+  return Response::Json(value, status);
+}
+
+Response Context::ApiError(int status, std::string_view code,
+                           std::string_view message,
+                           const nlohmann::json& fields) {
+  return Response::Json(ApiErrorBody(code, message, fields), status);
+}
+
+Response Context::Error(int status, std::string_view code,
+                        std::string_view message) {
+  if (is_api() || request_.WantsJson()) {
+    return ApiError(status, code, message);
+  }
+  tmpl::Dict view;
+  view["title"] = "Error";
+  view["status"] = status;
+  view["message"] = message;
+  Result<std::string> html =
+      app_.templates().Render("error", tmpl::Value(view));
+  if (!html.ok()) {
+    return Response::Text(std::string(message) + "\n", status);
+  }
+  return Response::Html(std::move(*html), status);
+}
+
+Response Context::Fail(const Status& status, std::string_view what) {
+  const std::string incident = NewIncidentId();
+  LogLine("incident " + incident + ": " + std::string(what) + " (" +
+          std::string(MethodName(request_.method)) + " " +
+          LogValue(request_.path, 200) + "): " + status.ToString());
+  const bool unavailable = status.code() == StatusCode::kUnavailable;
+  const int code = unavailable ? 503 : 500;
+  const std::string message =
+      (unavailable ? "The service is unavailable right now. Try again "
+                     "shortly. Incident "
+                   : "Something went wrong on our side. Incident ") +
+      incident + ".";
+  Response r = Error(code, unavailable ? "unavailable" : "internal", message);
+  if (unavailable) r.Header("Retry-After", "5");
+  return r;
+}
+
+}  // namespace latchkey::portal

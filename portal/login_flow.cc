@@ -1,0 +1,107 @@
+#include "portal/login_flow.h"
+
+namespace latchkey::portal {
+namespace {
+
+void Describe(LoginVerdict& v) {
+  switch (v.status) {
+    case AuthStatus::kOk:
+    case AuthStatus::kSecondFactorNeeded:
+      v.http_status = 200;
+      return;
+    case AuthStatus::kBadCredentials:
+      v.http_status = 401;
+      v.code = "bad_credentials";
+      v.message = "Incorrect username or password.";
+      return;
+    case AuthStatus::kLocked:
+      v.http_status = 403;
+      v.code = "locked";
+      v.message =
+          "This account is temporarily locked after too many failed "
+          "sign-ins. Try again later.";
+      return;
+    case AuthStatus::kThrottled:
+      v.http_status = 429;
+      v.code = "throttled";
+      v.message =
+          "Too many failed sign-ins from your address. Try again later.";
+      return;
+    case AuthStatus::kInactive:
+      v.http_status = 403;
+      v.code = "inactive";
+      v.message = "This account is not active. Ask an administrator.";
+      return;
+    case AuthStatus::kUnverified:
+      v.http_status = 403;
+      v.code = "unverified";
+      v.message =
+          "Confirm your email address first: follow the link in the mail "
+          "we sent you.";
+      return;
+    case AuthStatus::kExpired:
+      v.http_status = 403;
+      v.code = "expired";
+      v.message = "This account has expired. Ask an administrator.";
+      return;
+    case AuthStatus::kUnavailable:
+      v.http_status = 503;
+      v.code = "unavailable";
+      v.message = "Sign-in is unavailable right now. Try again shortly.";
+      return;
+  }
+}
+
+LoginVerdict FromOutcome(Context& ctx, AuthOutcome outcome) {
+  Metrics& metrics = ctx.app().metrics();
+  metrics.CountLogin(AuthStatusName(outcome.status));
+  if (outcome.lock_started) metrics.CountLockout();
+  LoginVerdict v;
+  v.status = outcome.status;
+  Describe(v);
+  if (outcome.status == AuthStatus::kOk) v.user = std::move(outcome.user);
+  if (outcome.status == AuthStatus::kSecondFactorNeeded && outcome.challenge) {
+    v.challenge = outcome.challenge->Encode(ctx.app().box());
+  }
+  return v;
+}
+
+}  // namespace
+
+LoginVerdict PasswordStep(Context& ctx, std::string_view login,
+                          const Secret& password) {
+  AuthOptions options;
+  options.require_verified_email =
+      ctx.config().portal.require_email_verification;
+  return FromOutcome(ctx, ctx.services().authenticator().Authenticate(
+                              login, password, ctx.auth_context(), options));
+}
+
+LoginVerdict SecondFactorStep(Context& ctx, std::string_view challenge,
+                              std::string_view code) {
+  Result<SecondFactorChallenge> decoded = SecondFactorChallenge::Decode(
+      challenge, ctx.app().box(), ctx.services().clock().NowUnix());
+  if (!decoded.ok()) {
+    LoginVerdict v;
+    v.status = AuthStatus::kBadCredentials;
+    v.http_status = 401;
+    v.code = "step_expired";
+    v.message = "The sign-in step has expired. Sign in again.";
+    return v;
+  }
+  LoginVerdict v =
+      FromOutcome(ctx, ctx.services().authenticator().CompleteSecondFactor(
+                           *decoded, code, ctx.auth_context()));
+  if (v.status == AuthStatus::kBadCredentials) {
+    v.code = "bad_code";
+    v.message = "That code is not correct. Try again.";
+  }
+  return v;
+}
+
+Status FinishLogin(Context& ctx, const User& user) {
+  if (ctx.GetCookie(kChallengeCookie)) ctx.ClearCookie(kChallengeCookie);
+  return ctx.StartSession(user);
+}
+
+}  // namespace latchkey::portal

@@ -1,0 +1,43 @@
+// The sign-in steps shared by the login pages and the login API: run the
+// core's Authenticator, count the outcome in the metrics, and say what to
+// tell the person (one fixed message per outcome: a wrong password and an
+// unknown user read the same; a locked account does not say whether the
+// password was right).
+#ifndef LATCHKEY_PORTAL_LOGIN_FLOW_H_
+#define LATCHKEY_PORTAL_LOGIN_FLOW_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "latchkey/authenticator.h"
+#include "latchkey/secret.h"
+#include "portal/context.h"
+
+namespace latchkey::portal {
+
+struct LoginVerdict {
+  AuthStatus status = AuthStatus::kUnavailable;
+  int http_status = 503;
+  std::string_view code;     // API error code ("" for kOk / second factor)
+  std::string_view message;  // for the person ("" for kOk / second factor)
+  std::optional<User> user;  // kOk
+  std::string challenge;     // kSecondFactorNeeded: the encoded challenge
+};
+
+// The password step for `login` (username or email).
+LoginVerdict PasswordStep(Context& ctx, std::string_view login,
+                          const Secret& password);
+
+// The second step, for an encoded challenge (from the lk_2fa cookie or the
+// API body) and a TOTP or recovery code. An invalid or expired challenge
+// gives kBadCredentials with code "step_expired".
+LoginVerdict SecondFactorStep(Context& ctx, std::string_view challenge,
+                              std::string_view code);
+
+// After kOk: a new session (and its cookie); the challenge cookie goes.
+Status FinishLogin(Context& ctx, const User& user);
+
+}  // namespace latchkey::portal
+
+#endif  // LATCHKEY_PORTAL_LOGIN_FLOW_H_

@@ -1,0 +1,175 @@
+// latchkey-portal: the self-service web site and its JSON API.
+//
+//   latchkey-portal [--config PATH]
+//
+// Startup order matters: read every file (config, secret key, database
+// password, TLS key) and bind the socket while still root, then drop to the
+// [portal] user, then serve. SIGTERM/SIGINT stop it cleanly.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include "latchkey/config.h"
+#include "latchkey/services_pool.h"
+#include "latchkey/session_store.h"
+#include "portal/app.h"
+#include "portal/listen.h"
+#include "portal/log.h"
+#include "portal/privileges.h"
+#include "portal/server.h"
+
+namespace latchkey::portal {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: latchkey-portal [--config PATH]\n"
+    "Serves the latchkey self-service portal as configured in [portal].\n";
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "latchkey-portal: %s\n", message.c_str());
+  return 1;
+}
+
+Result<std::string> ReadPlainFile(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    return IoError(path + ": " + std::strerror(errno));
+  }
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  std::fclose(f);
+  return out;
+}
+
+// Deletes timed-out sessions now and then, so the table does not grow.
+void Maintain(App& app) {
+  std::optional<ServicesPool::Lease> lease =
+      app.pool().Acquire(std::chrono::milliseconds(100));
+  if (!lease) return;
+  Services& s = **lease;
+  SessionStore store(s.db(), s.clock(), s.random(), app.config().session);
+  Result<uint64_t> purged = store.PurgeExpired();
+  if (!purged.ok()) {
+    LogLine("purging expired sessions failed: " + purged.status().ToString());
+  }
+}
+
+int Run(int argc, char** argv) {
+  std::string config_path = kDefaultConfigPath;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      config_path = arg.substr(9);
+    } else if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::printf("latchkey-portal %s\n", LATCHKEY_VERSION);
+      return 0;
+    } else {
+      std::fputs(kUsage, stderr);
+      return 2;
+    }
+  }
+
+  // Signals are taken by sigtimedwait in this thread only: block them
+  // before any thread starts, so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Result<Config> config = LoadConfig(config_path);
+  if (!config.ok()) return Fail(config.status().message());
+  const PortalConfig& portal = config->portal;
+
+  ServerOptions server;
+  if (portal.tls_cert.empty() != portal.tls_key.empty()) {
+    return Fail(config_path + ": [portal] tls_cert and tls_key go together");
+  }
+  if (!portal.tls_cert.empty()) {
+    Result<std::string> cert = ReadPlainFile(portal.tls_cert);
+    if (!cert.ok()) return Fail(cert.status().message());
+    Result<Secret> key = ReadSecretFile(portal.tls_key, false);
+    if (!key.ok()) return Fail(key.status().message());
+    server.tls_cert_pem = std::move(*cert);
+    server.tls_key_pem = std::move(*key);
+  }
+
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  AppOptions options;
+  options.http_threads = cores;
+  options.kdf_threads = cores;
+  options.kdf_queue = 32 * cores;
+  Result<std::unique_ptr<App>> app = App::Create(*config, options);
+  if (!app.ok()) return Fail(app.status().message());
+
+  Result<ListenAddress> address = ParseListen(portal.listen);
+  if (!address.ok())
+    return Fail(config_path + ": " + address.status().message());
+  Result<int> fd = BindListenSocket(*address);
+  if (!fd.ok()) return Fail(fd.status().message());
+  const uint16_t port = BoundPort(*fd);
+
+  const Status dropped = DropPrivileges(portal.user);
+  if (!dropped.ok()) {
+    ::close(*fd);
+    return Fail(dropped.message());
+  }
+
+  server.listen_fd = *fd;
+  server.threads = cores;
+  Result<std::unique_ptr<Server>> running =
+      Server::Start(**app, std::move(server));
+  if (!running.ok()) return Fail(running.status().message());
+  LogLine(std::string("listening on ") +
+          ((*running)->tls() ? "https://" : "http://") +
+          (address->host.find(':') != std::string::npos
+               ? "[" + address->host + "]"
+               : address->host) +
+          ":" + std::to_string(port) + " (" + std::to_string(cores) +
+          " HTTP threads, " + std::to_string(cores) + " KDF threads)");
+
+  constexpr int kMaintainEverySeconds = 600;
+  timespec tick{kMaintainEverySeconds, 0};
+  while (true) {
+    const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) {
+      LogLine(std::string("stopping on ") +
+              (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+      break;
+    }
+    if (sig < 0 && errno == EAGAIN) Maintain(**app);
+  }
+  (*running)->Stop();
+  running->reset();
+  app->reset();
+  LogLine("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace latchkey::portal
+
+int main(int argc, char** argv) {
+  try {
+    return latchkey::portal::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "latchkey-portal: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "latchkey-portal: fatal: unknown exception\n");
+  }
+  return 1;
+}
