@@ -22,8 +22,8 @@ LK_DEB_PACKAGES=(
   libpam0g-dev
   # JSON
   nlohmann-json3-dev
-  # Tests and formatting
-  libgtest-dev libgmock-dev clang-format
+  # Tests and formatting; a real SMTP server for the mail tests
+  libgtest-dev libgmock-dev clang-format python3-aiosmtpd
   # PAM stack tests: pamtester under pam_wrapper (its own service dirs, never
   # /etc/pam.d), valgrind memcheck of the module, mkpasswd for
   # legacy crypt(3) hashes; pam_mysql only for bench/pam's comparison
