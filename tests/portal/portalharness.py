@@ -1,0 +1,370 @@
+"""Test harness for latchkey-portal: a database of its own in the ctest
+MariaDB sandbox, a config, users made with latchkeyctl, the real portal
+binary started on a free loopback port, and a small cookie-keeping HTTP
+client (stdlib only: http.client).
+
+Environment (set by ctest): LATCHKEY_PORTAL (the portal binary),
+LATCHKEYCTL, LATCHKEY_SANDBOX (directory with sandbox.env).
+
+    portal = Portal(session_idle="2s")     # starts it
+    portal.add_user("alice", "alice@example.org", "a long passphrase 1")
+    b = portal.browser()
+    r = b.login("alice", "a long passphrase 1")
+    portal.close()                         # stops it by PID, drops the db
+"""
+
+import http.client
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+_counter = itertools.count(1)
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+}
+
+
+def _env(name):
+    value = os.environ.get(name)
+    if not value:
+        raise unittest.SkipTest(f"{name} is not set: run through ctest")
+    return value
+
+
+def sandbox_env():
+    env = {}
+    path = os.path.join(_env("LATCHKEY_SANDBOX"), "sandbox.env")
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            key, sep, value = line.rstrip("\n").partition("=")
+            if sep:
+                env[key] = value.strip("'\"")
+    return env
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_private(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # list of (lower-case name, value)
+        self.body = body        # bytes
+
+    def header(self, name):
+        name = name.lower()
+        for k, v in self.headers:
+            if k == name:
+                return v
+        return None
+
+    def all(self, name):
+        name = name.lower()
+        return [v for k, v in self.headers if k == name]
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def csrf(self):
+        """The hidden csrf field of the first form on the page."""
+        m = re.search(r'name="csrf" value="([^"]*)"', self.text)
+        return m.group(1) if m else None
+
+    def __repr__(self):
+        return f"<Response {self.status} {self.text[:200]!r}>"
+
+
+def parse_set_cookie(value):
+    """(name, value, {attr-lower: value-or-True})."""
+    parts = [p.strip() for p in value.split(";")]
+    name, _, val = parts[0].partition("=")
+    attrs = {}
+    for p in parts[1:]:
+        k, sep, v = p.partition("=")
+        attrs[k.lower()] = v if sep else True
+    return name, val, attrs
+
+
+class Browser:
+    """Keeps cookies like a browser would (one host, Path=/)."""
+
+    def __init__(self, portal, headers=None):
+        self.portal = portal
+        self.cookies = {}
+        self.default_headers = dict(headers or {})
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        all_headers = dict(self.default_headers)
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(
+                f"{k}={v}" for k, v in self.cookies.items())
+        all_headers.update(headers or {})
+        r = self.portal.raw(method, path, body, all_headers, timeout=timeout)
+        for value in r.all("set-cookie"):
+            name, val, attrs = parse_set_cookie(value)
+            if attrs.get("max-age") == "0" or val == "":
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = val
+        return r
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post_form(self, path, fields, headers=None):
+        body = urllib.parse.urlencode(fields).encode()
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        h.update(headers or {})
+        return self.request("POST", path, body, h)
+
+    def post_json(self, path, value, csrf=None, headers=None):
+        h = {"Content-Type": "application/json"}
+        if csrf is not None:
+            h["X-CSRF-Token"] = csrf
+        h.update(headers or {})
+        return self.request("POST", path, json.dumps(value).encode(), h)
+
+    def csrf_for(self, path="/login"):
+        return self.get(path).csrf()
+
+    def login(self, login, password):
+        token = self.csrf_for("/login")
+        return self.post_form("/login", {"csrf": token, "login": login,
+                                         "password": password})
+
+
+class Portal:
+    """A running latchkey-portal over a fresh database."""
+
+    def __init__(self, session_idle=None, trusted_proxies="127.0.0.1",
+                 argon2_memory_kib=1024, lockout_max_failures=None,
+                 start=True):
+        self.binary = _env("LATCHKEY_PORTAL")
+        self.ctl_binary = _env("LATCHKEYCTL")
+        self.env = sandbox_env()
+        self.tmp = tempfile.mkdtemp(prefix="lk-portal-")
+        os.chmod(self.tmp, 0o755)
+        self.db_name = f"lk_test_portal_{os.getpid()}_{next(_counter)}"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.log_path = os.path.join(self.tmp, "portal.log")
+        self.sql(f"CREATE DATABASE `{self.db_name}` CHARACTER SET utf8mb4")
+        try:
+            self.key_file = os.path.join(self.tmp, "secret.key")
+            shutil.copyfile(self.env["LK_SECRET_KEY"], self.key_file)
+            os.chmod(self.key_file, 0o600)
+            self.config = os.path.join(self.tmp, "latchkey.conf")
+            write_private(self.config, self._config_text(
+                session_idle, trusted_proxies, argon2_memory_kib,
+                lockout_max_failures))
+            migrated = self.ctl("migrate")
+            if migrated.returncode != 0:
+                raise RuntimeError(f"migrate failed: {migrated.stderr}")
+            if start:
+                self.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _config_text(self, session_idle, trusted_proxies, memory,
+                     max_failures):
+        # TCP, not the socket: the portal drops root to `nobody`, who cannot
+        # enter the sandbox directory; files are read before the drop.
+        lines = [
+            "[database]",
+            f"hosts = {self.env['LK_DB_HOST']}:{self.env['LK_DB_PORT']}",
+            f"name = {self.db_name}",
+            f"user = {self.env['LK_DB_USER']}",
+            f"password_file = {self.env['LK_DB_PASSWORD_FILE']}",
+            "connect_timeout = 2s",
+            "tls = off",
+            "",
+            "[security]",
+            f"secret_key_file = {self.key_file}",
+            f"argon2_memory_kib = {memory}",
+            "argon2_time = 1",
+            "",
+        ]
+        if max_failures is not None:
+            lines += ["[lockout]", f"max_failures = {max_failures}", ""]
+        if session_idle is not None:
+            lines += ["[session]", f"idle_timeout = {session_idle}", ""]
+        lines += [
+            "[mail]",
+            f"transport = maildir:{self.tmp}/mail",
+            "",
+            "[portal]",
+            f"listen = 127.0.0.1:{self.port}",
+            f"base_url = {self.base}",
+            f"trusted_proxies = {trusted_proxies}",
+            "require_email_verification = off",
+            "user = nobody",
+            "",
+        ]
+        return "\n".join(lines)
+
+    # --- database and CLI ---
+
+    def sql(self, statement, database=None):
+        with open(self.env["LK_DB_PASSWORD_FILE"], encoding="utf-8") as f:
+            password = f.read().strip()
+        args = ["mariadb", "--no-defaults", "-S", self.env["LK_DB_SOCKET"],
+                "-u", self.env["LK_DB_USER"], "-N", "-B"]
+        if database:
+            args.append(database)
+        args += ["-e", statement]
+        result = subprocess.run(args, capture_output=True, text=True,
+                                timeout=60,
+                                env=dict(os.environ, MYSQL_PWD=password))
+        if result.returncode != 0:
+            raise RuntimeError(f"mariadb: {statement!r}: {result.stderr}")
+        return result.stdout
+
+    def query(self, statement):
+        return self.sql(statement, database=self.db_name)
+
+    def ctl(self, *args, stdin=None):
+        return subprocess.run(
+            [self.ctl_binary, "--config", self.config] + list(args),
+            input=stdin, capture_output=True, text=True, timeout=120,
+            stdin=None if stdin is not None else subprocess.DEVNULL)
+
+    def add_user(self, name, email, password, full_name=None):
+        args = ["user", "add", name, "--email", email, "--password-stdin"]
+        if full_name is not None:
+            args += ["--full-name", full_name]
+        r = self.ctl(*args, stdin=password + "\n")
+        if r.returncode != 0:
+            raise RuntimeError(f"user add {name}: {r.stderr}")
+
+    def enable_totp(self, name):
+        """Returns (base32 secret, [recovery codes])."""
+        r = self.ctl("--json", "user", "totp-enable", name)
+        if r.returncode != 0:
+            raise RuntimeError(f"totp-enable {name}: {r.stderr}")
+        out = json.loads(r.stdout)
+        return out["secret"], out["recovery_codes"]
+
+    # --- the process ---
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [self.binary, "--config", self.config],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"latchkey-portal exited with {self.process.returncode}:"
+                    f"\n{self.log()}")
+            try:
+                if self.raw("GET", "/healthz", timeout=2).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"latchkey-portal did not get ready:\n{self.log()}")
+
+    def stop(self):
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=15)
+        code = self.process.returncode
+        self.process = None
+        return code
+
+    def log(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def close(self):
+        try:
+            self.stop()
+        finally:
+            try:
+                self.sql(f"DROP DATABASE IF EXISTS `{self.db_name}`")
+            finally:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- HTTP ---
+
+    def raw(self, method, path, body=None, headers=None, timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            data = r.read()
+            return Response(r.status,
+                            [(k.lower(), v) for k, v in r.getheaders()], data)
+        finally:
+            conn.close()
+
+    def browser(self, headers=None):
+        return Browser(self, headers)
+
+
+class PortalTestCase(unittest.TestCase):
+    """One portal for the whole class (setUpClass), users added per test
+    with unique names."""
+
+    portal_options = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.portal = Portal(**cls.portal_options)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.portal.close()
+
+    _names = itertools.count(1)
+
+    def new_user(self, password="a long enough passphrase 7", full_name=None):
+        name = f"u{os.getpid() % 10000}n{next(self._names)}"
+        self.portal.add_user(name, f"{name}@example.org", password, full_name)
+        return name, password
+
+    def assertSecurityHeaders(self, r):
+        for name, must in SECURITY_HEADERS.items():
+            value = r.header(name)
+            self.assertIsNotNone(value, f"{name} missing on {r}")
+            self.assertIn(must, value, name)

@@ -1,0 +1,206 @@
+"""Sign-in pages end to end: /login, /login/totp, /logout, /profile, /."""
+
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import portalharness  # noqa: E402
+
+
+def totp_now(secret):
+    return subprocess.run(["oathtool", "--totp", "-b", secret],
+                          capture_output=True, text=True, check=True,
+                          timeout=30).stdout.strip()
+
+
+class LoginTest(portalharness.PortalTestCase):
+
+    def test_login_sets_a_fresh_http_only_lax_cookie(self):
+        name, password = self.new_user()
+        b = self.portal.browser()
+        r = b.login(name, password)
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(r.header("location"), "/profile")
+        cookies = [portalharness.parse_set_cookie(v)
+                   for v in r.all("set-cookie")]
+        session = [c for c in cookies if c[0] == "lk_session"]
+        self.assertEqual(len(session), 1, cookies)
+        _, value, attrs = session[0]
+        self.assertEqual(len(value), 43)
+        self.assertIn("httponly", attrs)
+        self.assertEqual(attrs.get("samesite"), "Lax")
+        self.assertEqual(attrs.get("path"), "/")
+        self.assertNotIn("secure", attrs)  # plain HTTP
+        self.assertSecurityHeaders(r)
+        # Only the hash is stored.
+        stored = self.portal.query("SELECT COUNT(*) FROM sessions")
+        self.assertGreaterEqual(int(stored), 1)
+        self.assertEqual(self.portal.query(
+            f"SELECT COUNT(*) FROM sessions WHERE id_sha256 = '{value}'"
+        ).strip(), "0")
+
+        # A second login in the same browser gets a new id; the old one dies.
+        first = b.cookies["lk_session"]
+        token = b.get("/profile").csrf()  # /login redirects when signed in
+        r = b.post_form("/login", {"csrf": token, "login": name,
+                                   "password": password})
+        self.assertEqual(r.status, 303)
+        self.assertNotEqual(b.cookies["lk_session"], first)
+        old = self.portal.browser()
+        old.cookies["lk_session"] = first
+        self.assertEqual(old.get("/profile").status, 303)
+
+    def test_profile_shows_the_user_and_needs_a_session(self):
+        name, password = self.new_user(full_name="Ada Lovelace")
+        anon = self.portal.browser()
+        r = anon.get("/profile")
+        self.assertEqual(r.status, 303)
+        self.assertTrue(r.header("location").startswith("/login"))
+        self.assertEqual(anon.get("/").header("location"), "/login")
+        b = self.portal.browser()
+        b.login(name, password)
+        r = b.get("/profile")
+        self.assertEqual(r.status, 200)
+        self.assertIn("Ada Lovelace", r.text)
+        self.assertIn(name, r.text)
+        self.assertIn(f"{name}@example.org", r.text)
+        self.assertEqual(r.header("cache-control"), "no-store")
+        self.assertSecurityHeaders(r)
+        self.assertEqual(b.get("/").header("location"), "/profile")
+        self.assertEqual(b.get("/login").header("location"), "/profile")
+
+    def test_full_name_is_escaped(self):
+        evil = "<script>alert(\"x\")</script> & 'co'"
+        name, password = self.new_user(full_name=evil)
+        b = self.portal.browser()
+        b.login(name, password)
+        r = b.get("/profile")
+        self.assertEqual(r.status, 200)
+        self.assertNotIn("<script>alert", r.text)
+        self.assertIn("&lt;script&gt;alert(&quot;x&quot;)&lt;&#47;script&gt; "
+                      "&amp; &#39;co&#39;", r.text)
+
+    def test_wrong_password_and_unknown_user_read_the_same(self):
+        name, _ = self.new_user()
+        b = self.portal.browser()
+        wrong = b.login(name, "not the password at all")
+        unknown = b.login("nobody-like-this", "not the password at all")
+        for r in (wrong, unknown):
+            self.assertEqual(r.status, 401, r)
+            self.assertIn("Incorrect username or password.", r.text)
+            self.assertNotIn("lk_session", b.cookies)
+        strip = lambda t: t.replace(name, "X").replace("nobody-like-this", "X")
+        self.assertEqual(strip(wrong.text).replace(wrong.csrf(), ""),
+                         strip(unknown.text).replace(unknown.csrf(), ""))
+        # The typed login is kept (escaped), the password is not.
+        self.assertIn(f'value="{name}"', wrong.text)
+        self.assertNotIn("not the password at all", wrong.text)
+
+    def test_login_by_email(self):
+        name, password = self.new_user()
+        r = self.portal.browser().login(f"{name.upper()}@EXAMPLE.ORG", password)
+        self.assertEqual(r.status, 303, r)
+
+    def test_missing_fields_are_reported_per_field(self):
+        b = self.portal.browser()
+        token = b.csrf_for("/login")
+        r = b.post_form("/login", {"csrf": token, "login": "", "password": ""})
+        self.assertEqual(r.status, 422)
+        self.assertIn('aria-describedby="login-error"', r.text)
+        self.assertIn('id="login-error"', r.text)
+        self.assertIn('id="password-error"', r.text)
+
+    def test_locked_account_says_locked_whatever_the_password(self):
+        name, password = self.new_user()
+        locked = self.portal.ctl("user", "lock", name)
+        self.assertEqual(locked.returncode, 0, locked.stderr)
+        b = self.portal.browser()
+        right = b.login(name, password)
+        wrong = b.login(name, "wrong wrong wrong wrong")
+        for r in (right, wrong):
+            self.assertEqual(r.status, 403, r)
+            self.assertIn("temporarily locked", r.text)
+            self.assertNotIn("Incorrect", r.text)
+        self.assertNotIn("lk_session", b.cookies)
+        self.assertEqual(right.text.replace(right.csrf(), ""),
+                         wrong.text.replace(wrong.csrf(), ""))
+
+    def test_totp_step(self):
+        name, password = self.new_user()
+        secret, recovery = self.portal.enable_totp(name)
+        b = self.portal.browser()
+        r = b.login(name, password)
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(r.header("location"), "/login/totp")
+        self.assertNotIn("lk_session", b.cookies)
+        challenge = [portalharness.parse_set_cookie(v)
+                     for v in r.all("set-cookie") if v.startswith("lk_2fa=")]
+        self.assertEqual(len(challenge), 1)
+        self.assertIn("httponly", challenge[0][2])
+        self.assertEqual(challenge[0][2].get("max-age"), "300")
+
+        page = b.get("/login/totp")
+        self.assertEqual(page.status, 200)
+        bad = b.post_form("/login/totp", {"csrf": page.csrf(), "code": "000000"})
+        self.assertEqual(bad.status, 401)
+        self.assertIn("That code is not correct", bad.text)
+        self.assertNotIn("lk_session", b.cookies)
+
+        ok = b.post_form("/login/totp", {"csrf": bad.csrf(),
+                                         "code": totp_now(secret)})
+        self.assertEqual(ok.status, 303, ok)
+        self.assertEqual(ok.header("location"), "/profile")
+        self.assertIn("lk_session", b.cookies)
+        self.assertNotIn("lk_2fa", b.cookies)
+        self.assertEqual(b.get("/profile").status, 200)
+
+        # A recovery code works as the second step too.
+        b2 = self.portal.browser()
+        self.assertEqual(b2.login(name, password).header("location"),
+                         "/login/totp")
+        r = b2.post_form("/login/totp", {"csrf": b2.csrf_for("/login/totp"),
+                                         "code": recovery[0]})
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(b2.get("/profile").status, 200)
+
+    def test_totp_step_without_challenge_goes_back_to_login(self):
+        b = self.portal.browser()
+        self.assertEqual(b.get("/login/totp").header("location"), "/login")
+        token = b.csrf_for("/login")
+        r = b.post_form("/login/totp", {"csrf": token, "code": "123456"})
+        self.assertEqual(r.status, 303)
+        self.assertTrue(r.header("location").startswith("/login"))
+        b.cookies["lk_2fa"] = "forged.challenge"
+        r = b.post_form("/login/totp", {"csrf": token, "code": "123456"})
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.header("location"), "/login?notice=step_expired")
+        self.assertIn("expired", b.get("/login?notice=step_expired").text)
+
+    def test_logout_ends_the_session_on_the_server(self):
+        name, password = self.new_user()
+        b = self.portal.browser()
+        b.login(name, password)
+        cookie = b.cookies["lk_session"]
+        profile = b.get("/profile")
+        r = b.post_form("/logout", {"csrf": profile.csrf()})
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.header("location"), "/login?notice=signed_out")
+        self.assertNotIn("lk_session", b.cookies)
+        # Replaying the old cookie is refused.
+        thief = self.portal.browser()
+        thief.cookies["lk_session"] = cookie
+        self.assertEqual(thief.get("/profile").status, 303)
+        self.assertIn("You have signed out.",
+                      b.get("/login?notice=signed_out").text)
+
+    def test_notice_text_comes_only_from_the_table(self):
+        r = self.portal.browser().get("/login?notice=%3Cscript%3Ex")
+        self.assertEqual(r.status, 200)
+        self.assertNotIn("<script>x", r.text)
+        self.assertNotIn('class="notice"', r.text)
+
+
+if __name__ == "__main__":
+    unittest.main()
