@@ -21,6 +21,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -164,7 +165,8 @@ class Portal:
 
     def __init__(self, session_idle=None, trusted_proxies="127.0.0.1",
                  argon2_memory_kib=1024, lockout_max_failures=None,
-                 start=True):
+                 start=True, portal_user="nobody", db_port=None, tls=False,
+                 wait_ready=True, migrate=True):
         self.binary = _env("LATCHKEY_PORTAL")
         self.ctl_binary = _env("LATCHKEYCTL")
         self.env = sandbox_env()
@@ -172,7 +174,11 @@ class Portal:
         os.chmod(self.tmp, 0o755)
         self.db_name = f"lk_test_portal_{os.getpid()}_{next(_counter)}"
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.portal_user = portal_user
+        self.db_port = db_port or self.env["LK_DB_PORT"]
+        self.wait_ready = wait_ready
         self.process = None
         self.log_path = os.path.join(self.tmp, "portal.log")
         self.sql(f"CREATE DATABASE `{self.db_name}` CHARACTER SET utf8mb4")
@@ -180,13 +186,16 @@ class Portal:
             self.key_file = os.path.join(self.tmp, "secret.key")
             shutil.copyfile(self.env["LK_SECRET_KEY"], self.key_file)
             os.chmod(self.key_file, 0o600)
+            if tls:
+                self._make_certificate()
             self.config = os.path.join(self.tmp, "latchkey.conf")
             write_private(self.config, self._config_text(
                 session_idle, trusted_proxies, argon2_memory_kib,
                 lockout_max_failures))
-            migrated = self.ctl("migrate")
-            if migrated.returncode != 0:
-                raise RuntimeError(f"migrate failed: {migrated.stderr}")
+            if migrate:
+                migrated = self.ctl("migrate")
+                if migrated.returncode != 0:
+                    raise RuntimeError(f"migrate failed: {migrated.stderr}")
             if start:
                 self.start()
         except BaseException:
@@ -199,7 +208,7 @@ class Portal:
         # enter the sandbox directory; files are read before the drop.
         lines = [
             "[database]",
-            f"hosts = {self.env['LK_DB_HOST']}:{self.env['LK_DB_PORT']}",
+            f"hosts = {self.env['LK_DB_HOST']}:{self.db_port}",
             f"name = {self.db_name}",
             f"user = {self.env['LK_DB_USER']}",
             f"password_file = {self.env['LK_DB_PASSWORD_FILE']}",
@@ -225,10 +234,21 @@ class Portal:
             f"base_url = {self.base}",
             f"trusted_proxies = {trusted_proxies}",
             "require_email_verification = off",
-            "user = nobody",
-            "",
+            f"user = {self.portal_user}",
         ]
-        return "\n".join(lines)
+        if self.tls:
+            lines += [f"tls_cert = {self.tmp}/cert.pem",
+                      f"tls_key = {self.tmp}/key.pem"]
+        return "\n".join(lines) + "\n"
+
+    def _make_certificate(self):
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+             "-subj", "/CN=127.0.0.1", "-keyout", f"{self.tmp}/key.pem",
+             "-out", f"{self.tmp}/cert.pem"],
+            check=True, capture_output=True, timeout=60)
+        os.chmod(f"{self.tmp}/key.pem", 0o600)
 
     # --- database and CLI ---
 
@@ -280,6 +300,8 @@ class Portal:
             [self.binary, "--config", self.config],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
+        if not self.wait_ready:
+            return
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -327,8 +349,16 @@ class Portal:
     # --- HTTP ---
 
     def raw(self, method, path, body=None, headers=None, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                          timeout=timeout)
+        if self.tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port,
+                                               timeout=timeout,
+                                               context=context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                              timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             r = conn.getresponse()
