@@ -6,8 +6,10 @@
 // password, TLS key) and bind the socket while still root, then drop to the
 // [portal] user, then serve. SIGTERM/SIGINT stop it cleanly.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -47,6 +49,18 @@ Result<std::string> ReadPlainFile(const std::string& path) {
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
   std::fclose(f);
   return out;
+}
+
+// Each connection is a descriptor: raise the soft limit to the hard one
+// (capped), so thousands of idle keep-alive connections fit.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t want = std::min<rlim_t>(limit.rlim_max, 65536);
+  if (limit.rlim_cur < want) {
+    limit.rlim_cur = want;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 // Deletes timed-out sessions now and then, so the table does not grow.
@@ -91,6 +105,7 @@ int Run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  RaiseFileLimit();
   Result<Config> config = LoadConfig(config_path);
   if (!config.ok()) return Fail(config.status().message());
   const PortalConfig& portal = config->portal;

@@ -111,6 +111,14 @@ class HttpTest(portalharness.PortalTestCase):
         r = b.post_form("/login", fields)
         self.assertEqual(r.status, 413)
 
+    def test_oversized_headers_are_refused(self):
+        with socket.create_connection(("127.0.0.1", self.portal.port),
+                                      timeout=10) as s:
+            s.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\nCookie: a=" +
+                      b"x" * 40000 + b"\r\n\r\n")
+            head = s.recv(65536).decode("latin-1")
+        self.assertTrue(head.startswith("HTTP/1.1 431"), head[:200])
+
     def test_files_are_refused_where_no_upload_is_expected(self):
         b = self.portal.browser()
         token = b.csrf_for("/login")

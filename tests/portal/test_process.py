@@ -3,6 +3,7 @@ root, native TLS, and errors shown as incidents when the database is down."""
 
 import os
 import re
+import shutil
 import signal
 import sys
 import time
@@ -64,6 +65,7 @@ class ProcessTest(unittest.TestCase):
         finally:
             portal.close()
 
+    @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
     def test_native_tls(self):
         portal = portalharness.Portal(tls=True)
         try:
