@@ -1,5 +1,5 @@
-// File work for nss-sync: reading the host's own account files, and
-// replacing a file atomically. Private to liblatchkey_core.
+// File work for nss-sync: the host's own account files, and the current
+// state of the files it writes. Private to liblatchkey_core.
 #ifndef LATCHKEY_SRC_NSS_FILES_H_
 #define LATCHKEY_SRC_NSS_FILES_H_
 
@@ -10,7 +10,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <string_view>
 
 #include "latchkey/result.h"
 
@@ -36,15 +35,6 @@ struct FileState {
   mode_t mode = 0;
 };
 Result<std::optional<FileState>> ReadFileState(const std::string& path);
-
-// Replaces `path` with `bytes`: creates the missing directories above it
-// (mode 0755, whatever the umask), writes a temp file in the same
-// directory, sets `mode`, fsyncs, renames it over `path` and fsyncs the
-// directory. Readers see the old or the new file, never a partial one; on
-// failure the temp file is removed and `path` is untouched. Errors: IoError
-// naming the path and the errno text.
-Status ReplaceFileAtomically(const std::string& path, std::string_view bytes,
-                             mode_t mode);
 
 }  // namespace latchkey::nss_internal
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "atomic_file.h"
 #include "latchkey/db.h"
 #include "latchkey/services.h"
 #include "latchkey/user_store.h"
@@ -174,8 +175,7 @@ Status WriteIfChanged(const std::string& path, const std::string& text,
   LK_ASSIGN_OR_RETURN(std::optional<nss_internal::FileState> now,
                       nss_internal::ReadFileState(path));
   if (now && now->bytes == text && now->mode == kFileMode) return Status::Ok();
-  LK_RETURN_IF_ERROR(
-      nss_internal::ReplaceFileAtomically(path, text, kFileMode));
+  LK_RETURN_IF_ERROR(internal::ReplaceFileAtomically(path, text, kFileMode));
   changed = true;
   return Status::Ok();
 }

@@ -1,0 +1,26 @@
+// Replacing a file atomically (temp file, fsync, rename). Private to
+// liblatchkey_core.
+#ifndef LATCHKEY_SRC_ATOMIC_FILE_H_
+#define LATCHKEY_SRC_ATOMIC_FILE_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "latchkey/status.h"
+
+namespace latchkey::internal {
+
+// Replaces `path` with `bytes`: creates the missing directories above it
+// (mode 0755, whatever the umask), writes a temp file in the same
+// directory, sets `mode`, fsyncs, renames it over `path` and fsyncs the
+// directory. Readers see the old or the new file, never a partial one; on
+// failure the temp file is removed and `path` is untouched. Errors: IoError
+// naming the path and the errno text.
+Status ReplaceFileAtomically(const std::string& path, std::string_view bytes,
+                             mode_t mode);
+
+}  // namespace latchkey::internal
+
+#endif  // LATCHKEY_SRC_ATOMIC_FILE_H_
