@@ -174,11 +174,12 @@ class VerificationTest(StackTest):
 
 
 class LockoutTest(StackTest):
-    # Each failure also costs the 2 s fail delay, so a 2 s lock would be
-    # over before it could be observed: 5 s.
-    lock_seconds = 5
-    config_extra = ("[lockout]\nmax_failures = 3\nlock_duration = 5s\n"
-                    "max_lock_duration = 5s\n")
+    # Each failure also costs the 2 s fail delay (the one that starts the
+    # lock, then the refused attempt), so a 2 s lock would be over before it
+    # could be observed: 10 s leaves room on a loaded machine.
+    lock_seconds = 10
+    config_extra = ("[lockout]\nmax_failures = 3\nlock_duration = 10s\n"
+                    "max_lock_duration = 10s\n")
 
     def setUp(self):
         self.svc = self.stack("lk-lock")

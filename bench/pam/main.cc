@@ -1,0 +1,438 @@
+// bench_pam: what one PAM login costs, in process, through libpam.
+//
+//   bench_pam --config PATH [--runs N] [--module PATH]
+//
+// PATH is a latchkey config for a reachable MariaDB (e.g. a sandbox's:
+//   bash scripts/lib/mariadb-sandbox.sh start /tmp/sb &&
+//   build/bench/pam/bench_pam --config /tmp/sb/latchkey.conf
+// ). Run as root: it creates a temporary local user (useradd/chpasswd,
+// removed with userdel -r at the end) for pam_unix. It creates a database
+// lk_test_pam_bench_<pid> next to the configured one (dropped at the end),
+// migrates it, and writes service files to a temp dir read with
+// pam_start_confdir, so the machine's /etc/pam.d is never used.
+//
+// Each sample is one whole transaction, as sshd or sudo runs it:
+// pam_start_confdir + pam_authenticate + pam_end (for latchkey that includes
+// loading the config and connecting). A no-op PAM_FAIL_DELAY function keeps
+// libpam's failure delay out of the figures. Cases:
+//   latchkey right / wrong / unknown user (Argon2id at the config's [security]
+//   parameters, over the config's connection: a unix socket for a sandbox),
+//   pam_unix with a local yescrypt user (right / wrong),
+//   pam_mysql (Debian's libpam-mysql, crypt=1: crypt(3), so the same yescrypt
+//   hash) against a table in the same MariaDB (right / wrong),
+// and the KDF alone (PasswordHasher::Verify). Prints median and p90 ms, the
+// latchkey right/KDF ratio (what the database and PAM add) and the
+// unknown/wrong ratio (should be close to 1: unknown users cost the same).
+#include <crypt.h>
+#include <fcntl.h>
+#include <security/pam_appl.h>
+#include <shadow.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "latchkey/config.h"
+#include "latchkey/db.h"
+#include "latchkey/migrations.h"
+#include "latchkey/password_hash.h"
+#include "latchkey/random.h"
+#include "latchkey/user_store.h"
+
+#ifndef LATCHKEY_PAM_MODULE_PATH
+#error "LATCHKEY_PAM_MODULE_PATH must name pam_latchkey.so"
+#endif
+
+namespace {
+
+using namespace latchkey;  // a benchmark's main file
+
+constexpr char kPassword[] = "bench correct horse 4";
+constexpr char kWrong[] = "bench wrong horse 4";
+
+struct Stats {
+  double median = 0;
+  double p90 = 0;
+  int failures = 0;  // samples whose PAM result was not the expected one
+};
+
+// --- child processes (useradd & co.) ---
+
+int Run(const std::vector<std::string>& argv, const std::string& input = "") {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    dup2(pipefd[0], 0);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    // Quiet (userdel -r complains about a missing mail spool).
+    const int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+    std::vector<char*> args;
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(pipefd[0]);
+  if (!input.empty()) {
+    (void)!write(pipefd[1], input.data(), input.size());
+  }
+  close(pipefd[1]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class LocalUser {
+ public:
+  explicit LocalUser(std::string name) : name_(std::move(name)) {}
+  bool Create() {
+    if (Run({"useradd", "--create-home", "--shell", "/bin/sh", name_}) != 0) {
+      return false;
+    }
+    created_ = true;
+    return Run({"chpasswd"}, name_ + ":" + kPassword + "\n") == 0;
+  }
+  ~LocalUser() {
+    if (created_) Run({"userdel", "-r", name_});
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  bool created_ = false;
+};
+
+// --- PAM ---
+
+int Converse(int n, const struct pam_message** msgs, struct pam_response** out,
+             void* data) {
+  const char* password = static_cast<const char*>(data);
+  auto* replies = static_cast<pam_response*>(
+      calloc(static_cast<size_t>(n), sizeof(pam_response)));
+  if (replies == nullptr) return PAM_BUF_ERR;
+  for (int i = 0; i < n; ++i) {
+    if (msgs[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
+        msgs[i]->msg_style == PAM_PROMPT_ECHO_ON) {
+      replies[i].resp = strdup(password);
+    }
+  }
+  *out = replies;
+  return PAM_SUCCESS;
+}
+
+void NoDelay(int /*retval*/, unsigned /*usec*/, void* /*appdata*/) {}
+
+// One transaction; returns the pam_authenticate result.
+int Login(const std::string& confdir, const std::string& service,
+          const std::string& user, const char* password) {
+  struct pam_conv conv = {&Converse, const_cast<char*>(password)};
+  pam_handle_t* pamh = nullptr;
+  if (pam_start_confdir(service.c_str(), user.c_str(), &conv, confdir.c_str(),
+                        &pamh) != PAM_SUCCESS) {
+    return -1;
+  }
+  void (*delay)(int, unsigned, void*) = &NoDelay;
+  pam_set_item(pamh, PAM_FAIL_DELAY, reinterpret_cast<const void*>(delay));
+  pam_set_item(pamh, PAM_TTY, "bench");
+  const int rc = pam_authenticate(pamh, 0);
+  pam_end(pamh, rc);
+  return rc;
+}
+
+double Ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+Stats Measure(int runs, const std::function<bool()>& once) {
+  std::vector<double> ms;
+  Stats s;
+  for (int i = 0; i < 2; ++i) (void)once();  // warm up
+  for (int i = 0; i < runs; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool ok = once();
+    ms.push_back(Ms(std::chrono::steady_clock::now() - t0));
+    if (!ok) ++s.failures;
+  }
+  std::sort(ms.begin(), ms.end());
+  s.median = ms[ms.size() / 2];
+  s.p90 = ms[std::min(ms.size() - 1, (ms.size() * 9) / 10)];
+  return s;
+}
+
+void Print(const char* name, const Stats& s) {
+  std::printf("  %-38s median %8.2f ms   p90 %8.2f ms%s\n", name, s.median,
+              s.p90, s.failures ? "   (UNEXPECTED RESULTS!)" : "");
+}
+
+bool WriteFile(const std::string& path, const std::string& text, mode_t mode) {
+  std::ofstream f(path, std::ios::trunc);
+  f << text;
+  f.close();
+  return f && chmod(path.c_str(), mode) == 0;
+}
+
+// The start of the local user's shadow hash ("$y$j9T$"): its scheme and
+// cost, to compare with pam_mysql's.
+std::string LocalHashPrefix(const std::string& user) {
+  const struct spwd* sp = getspnam(user.c_str());
+  return sp != nullptr && sp->sp_pwdp != nullptr
+             ? std::string(sp->sp_pwdp).substr(0, 7)
+             : std::string("?");
+}
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "bench_pam: %s\n", what.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  std::string module = LATCHKEY_PAM_MODULE_PATH;
+  int runs = 30;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (a == "--runs" && i + 1 < argc) {
+      runs = std::max(3, std::atoi(argv[++i]));
+    } else if (a == "--module" && i + 1 < argc) {
+      module = argv[++i];
+    } else {
+      std::fprintf(stderr,
+                   "usage: bench_pam --config PATH [--runs N] [--module "
+                   "PATH]\n");
+      return 2;
+    }
+  }
+  if (config_path.empty()) return Fail("--config PATH is required");
+  if (geteuid() != 0) return Fail("run as root (it adds a local user)");
+
+  Result<Config> loaded = LoadConfig(config_path);
+  if (!loaded.ok()) return Fail(loaded.status().message());
+  const Config& base = *loaded;
+  Result<Secret> db_password =
+      base.database.password_file.empty()
+          ? Result<Secret>(Secret())
+          : ReadSecretFile(base.database.password_file, true);
+  if (!db_password.ok()) return Fail(db_password.status().message());
+
+  // A scratch database and directory.
+  const std::string db_name = "lk_test_pam_bench_" + std::to_string(getpid());
+  char dir_template[] = "/tmp/bench_pam.XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) return Fail("mkdtemp failed");
+  const std::string dir = dir_template;
+  // Drops the database and removes the directory on every way out.
+  struct Cleanup {
+    std::string dir;
+    std::string db_name;
+    std::unique_ptr<db::Connection> admin;  // set once the database exists
+    ~Cleanup() {
+      if (admin) {
+        (void)admin->ExecuteScript("DROP DATABASE IF EXISTS `" + db_name + "`");
+      }
+      Run({"rm", "-rf", dir});
+    }
+  } cleanup{dir, db_name, nullptr};
+
+  DatabaseConfig server = base.database;
+  server.name.clear();
+  auto admin = std::make_unique<db::Connection>(server, db_password->Clone());
+  if (Status s = admin->ExecuteScript("CREATE DATABASE `" + db_name +
+                                      "` CHARACTER SET utf8mb4");
+      !s.ok()) {
+    return Fail("create database: " + s.ToString());
+  }
+  cleanup.admin = std::move(admin);
+  DatabaseConfig bench_db = base.database;
+  bench_db.name = db_name;
+  db::Connection conn(bench_db, db_password->Clone());
+  if (Result<int> m = ApplyPendingMigrations(conn, SystemClock::Shared());
+      !m.ok()) {
+    return Fail("migrate: " + m.status().ToString());
+  }
+
+  // Users: latchkey (Argon2id at the config's parameters) and pam_mysql's
+  // table (a yescrypt hash, as chpasswd makes for the local user).
+  PasswordHasher hasher(HashParams::FromConfig(base.security),
+                        SystemRandom::Shared());
+  Result<std::string> argon = hasher.Hash(kPassword);
+  if (!argon.ok()) return Fail(argon.status().ToString());
+  UserStore users(conn, SystemClock::Shared());
+  NewUser nu;
+  nu.username = "benchpam";
+  nu.email = "benchpam@example.org";
+  nu.password_hash = *argon;
+  nu.email_verified = true;
+  if (Result<int64_t> id = users.Create(nu); !id.ok()) {
+    return Fail("create user: " + id.status().ToString());
+  }
+  char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+  if (crypt_gensalt_rn("$y$", 0, nullptr, 0, setting, sizeof setting) ==
+      nullptr) {
+    return Fail("crypt_gensalt_rn($y$) failed");
+  }
+  struct crypt_data cd;
+  std::memset(&cd, 0, sizeof cd);
+  const char* yescrypt = crypt_rn(kPassword, setting, &cd, sizeof cd);
+  if (yescrypt == nullptr || yescrypt[0] == '*') return Fail("crypt_rn failed");
+  const std::string yescrypt_hash = yescrypt;
+  if (Status s = conn.ExecuteScript(
+          "CREATE TABLE pam_mysql_users (username VARCHAR(64) PRIMARY KEY, "
+          "password VARCHAR(255) NOT NULL)");
+      !s.ok()) {
+    return Fail("pam_mysql table: " + s.ToString());
+  }
+  if (Result<uint64_t> r = conn.Execute(
+          "INSERT INTO pam_mysql_users (username, password) VALUES (?, ?)",
+          {std::string_view("benchpam"), std::string_view(yescrypt_hash)});
+      !r.ok()) {
+    return Fail("pam_mysql row: " + r.status().ToString());
+  }
+
+  // latchkey.conf for the scratch database: the base config's connection
+  // and [security], lockout and address limits out of the way (the wrong-
+  // password runs would lock the account otherwise).
+  std::string conf = "[database]\n";
+  if (!bench_db.socket.empty()) {
+    conf += "socket = " + bench_db.socket + "\n";
+  } else {
+    conf += "hosts = ";
+    for (size_t i = 0; i < bench_db.hosts.size(); ++i) {
+      conf += (i ? ", " : "") + bench_db.hosts[i].host + ":" +
+              std::to_string(bench_db.hosts[i].port);
+    }
+    conf += "\n";
+  }
+  conf += "name = " + db_name + "\nuser = " + bench_db.user + "\n";
+  if (!bench_db.password_file.empty()) {
+    conf += "password_file = " + bench_db.password_file + "\n";
+  }
+  const SecurityConfig& sec = base.security;
+  conf += "[security]\nsecret_key_file = " + sec.secret_key_file +
+          "\nargon2_memory_kib = " + std::to_string(sec.argon2_memory_kib) +
+          "\nargon2_time = " + std::to_string(sec.argon2_time) +
+          "\nargon2_parallelism = " + std::to_string(sec.argon2_parallelism) +
+          "\n[lockout]\nmax_failures = 1000000\nip_max_failures = 1000000\n"
+          "[portal]\nrequire_email_verification = off\n";
+  const std::string conf_path = dir + "/latchkey.conf";
+  if (!WriteFile(conf_path, conf, 0600)) return Fail("cannot write config");
+
+  LocalUser local("lkbench" + std::to_string(getpid() % 100000));
+  if (!local.Create()) return Fail("useradd/chpasswd failed");
+
+  // pam_mysql reaches the server by its unix socket path or host:port.
+  std::string mysql_host = bench_db.socket;
+  if (mysql_host.empty() && !bench_db.hosts.empty()) {
+    mysql_host =
+        bench_db.hosts[0].host + ":" + std::to_string(bench_db.hosts[0].port);
+  }
+  const std::string confdir = dir + "/pam.d";
+  mkdir(confdir.c_str(), 0700);
+  bool wrote =
+      WriteFile(confdir + "/lk",
+                "auth required " + module + " config=" + conf_path + "\n",
+                0600) &&
+      WriteFile(confdir + "/unix", "auth required pam_unix.so\n", 0600) &&
+      WriteFile(confdir + "/mysql",
+                "auth required pam_mysql.so user=" + bench_db.user +
+                    " passwd=" + std::string(db_password->view()) +
+                    " host=" + mysql_host + " db=" + db_name +
+                    " table=pam_mysql_users usercolumn=username "
+                    "passwdcolumn=password crypt=1\n",
+                0600);
+  if (!wrote) return Fail("cannot write service files");
+
+  std::printf(
+      "bench_pam: %d runs per case; Argon2id m=%u KiB t=%u p=%u; pam_mysql "
+      "%.7s, pam_unix %.7s; database %s\n",
+      runs, sec.argon2_memory_kib, sec.argon2_time, sec.argon2_parallelism,
+      yescrypt_hash.c_str(), LocalHashPrefix(local.name()).c_str(),
+      bench_db.socket.empty() ? "over TCP" : "over its unix socket");
+
+  auto expect = [&](const char* svc, const std::string& user, const char* pw,
+                    int want) {
+    return [&, svc, user, pw, want] {
+      return Login(confdir, svc, user, pw) == want;
+    };
+  };
+  // One probe each first, so a broken setup says what broke.
+  const int lk_probe = Login(confdir, "lk", "benchpam", kPassword);
+  if (lk_probe != PAM_SUCCESS) {
+    if (Result<Config> c = LoadConfig(conf_path); !c.ok()) {
+      return Fail("the bench config is refused: " + c.status().message());
+    }
+    return Fail("pam_latchkey refused the bench user: " +
+                std::string(lk_probe < 0 ? "pam_start failed"
+                                         : pam_strerror(nullptr, lk_probe)));
+  }
+  const Stats kdf = Measure(runs, [&] {
+    Result<bool> ok = hasher.Verify(kPassword, *argon);
+    return ok.ok() && *ok;
+  });
+  const Stats lk_right =
+      Measure(runs, expect("lk", "benchpam", kPassword, PAM_SUCCESS));
+  const Stats lk_wrong =
+      Measure(runs, expect("lk", "benchpam", kWrong, PAM_AUTH_ERR));
+  const Stats lk_unknown =
+      Measure(runs, expect("lk", "nosuchbench", kPassword, PAM_USER_UNKNOWN));
+  const Stats unix_right =
+      Measure(runs, expect("unix", local.name(), kPassword, PAM_SUCCESS));
+  const Stats unix_wrong =
+      Measure(runs, expect("unix", local.name(), kWrong, PAM_AUTH_ERR));
+  const int mysql_probe = Login(confdir, "mysql", "benchpam", kPassword);
+  std::optional<Stats> mysql_right, mysql_wrong;
+  if (mysql_probe == PAM_SUCCESS) {
+    mysql_right =
+        Measure(runs, expect("mysql", "benchpam", kPassword, PAM_SUCCESS));
+    mysql_wrong =
+        Measure(runs, expect("mysql", "benchpam", kWrong, PAM_AUTH_ERR));
+  }
+
+  std::printf("\n");
+  Print("KDF alone (PasswordHasher::Verify)", kdf);
+  Print("pam_latchkey right password", lk_right);
+  Print("pam_latchkey wrong password", lk_wrong);
+  Print("pam_latchkey unknown user", lk_unknown);
+  Print("pam_unix right (local yescrypt user)", unix_right);
+  Print("pam_unix wrong", unix_wrong);
+  if (mysql_right) {
+    Print("pam_mysql right (crypt=1, yescrypt)", *mysql_right);
+    Print("pam_mysql wrong", *mysql_wrong);
+  } else {
+    std::printf("  pam_mysql: right password refused (%s); not measured\n",
+                mysql_probe < 0 ? "pam_start failed"
+                                : pam_strerror(nullptr, mysql_probe));
+  }
+  std::printf("\n  latchkey right / KDF alone:     %.2f\n",
+              lk_right.median / kdf.median);
+  std::printf("  latchkey unknown / wrong:       %.2f\n",
+              lk_unknown.median / lk_wrong.median);
+  const bool all_as_expected =
+      kdf.failures + lk_right.failures + lk_wrong.failures +
+          lk_unknown.failures + unix_right.failures + unix_wrong.failures +
+          (mysql_right ? mysql_right->failures + mysql_wrong->failures : 0) ==
+      0;
+  return all_as_expected ? 0 : 1;
+}
