@@ -337,6 +337,7 @@ def unique_name(prefix):
 def local_unix_user(password, prefix="lkpam"):
     """A temporary local account with `password` (hashed by chpasswd with
     the system default, yescrypt on Debian 12); removed with userdel -r."""
+    _need_root()
     name = unique_name(prefix)
     subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", name],
                    check=True, capture_output=True)
@@ -346,6 +347,12 @@ def local_unix_user(password, prefix="lkpam"):
         yield name
     finally:
         subprocess.run(["userdel", "-r", name], capture_output=True)
+
+
+def _need_root():
+    import unittest
+    if os.geteuid() != 0:
+        raise unittest.SkipTest("needs root to add a local Unix user")
 
 
 class TempDir:
@@ -440,6 +447,7 @@ def unix_twin(name):
     """A passwd entry (no home, locked password) for a database user, as
     `latchkeyctl nss-sync` would give one through libnss-extrausers:
     pam_unix's account and session steps need the name to resolve."""
+    _need_root()
     subprocess.run(["useradd", "--no-create-home", "--shell",
                     "/usr/sbin/nologin", name], check=True,
                    capture_output=True)
