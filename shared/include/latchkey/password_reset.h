@@ -1,0 +1,67 @@
+// PasswordReset: "forgot my password" by emailed link. The portal's
+// /forgot and /reset pages and their API calls are thin doors over it.
+#ifndef LATCHKEY_PASSWORD_RESET_H_
+#define LATCHKEY_PASSWORD_RESET_H_
+
+#include <string_view>
+
+#include "latchkey/audit.h"
+#include "latchkey/field_errors.h"
+#include "latchkey/link_state.h"
+#include "latchkey/rate_limit.h"
+#include "latchkey/result.h"
+#include "latchkey/secret.h"
+#include "latchkey/services.h"
+
+namespace latchkey {
+
+// Requests counted per typed address and per client IP (429 when over);
+// reset mails per account are capped silently on top.
+inline constexpr RateLimit kForgotPerAddress{3, Seconds(3600)};
+inline constexpr RateLimit kForgotPerIp{20, Seconds(3600)};
+inline constexpr RateLimit kResetMailsPerUser{3, Seconds(3600)};
+
+struct ResetResult {
+  LinkState link = LinkState::kOk;
+  FieldErrors errors;  // "password", "confirm" (only when link is kOk)
+  // The password was set.
+  bool ok() const { return link == LinkState::kOk && errors.empty(); }
+};
+
+// Not thread-safe (uses one Services).
+class PasswordReset {
+ public:
+  explicit PasswordReset(Services& services);
+
+  // Mails a reset link (base_url/reset?token=..., valid 1 h) if `email`
+  // belongs to an active account; otherwise does nothing. The answer is the
+  // same either way: empty FieldErrors, or field "email" only when the text
+  // is not an email address at all. Counted against kForgotPerAddress
+  // (this address, known or not) and kForgotPerIp (ctx.rhost; "" is not
+  // counted). Errors: ResourceExhausted "too many requests: try again
+  // later"; db errors.
+  Result<FieldErrors> Forgot(std::string_view email, const AuthContext& ctx);
+
+  // What the reset page should show for `token` before the form is sent.
+  Result<LinkState> CheckLink(std::string_view token);
+
+  // Sets a new password through a reset token. The form is checked first
+  // (the token is not used up by a bad form): password empty or refused by
+  // the policy (with the username and email), confirm mismatch. Then the
+  // token is used atomically (two racing resets: one wins, the other gets
+  // kUsed) and AccountService::ChangePassword runs as a reset: EVERY
+  // session of the account ends and the other reset links are voided. TOTP
+  // and recovery codes are left alone. The email counts as verified (the
+  // link reached it), and a "password changed" mail is queued.
+  // kInvalid also for an account that is gone or deactivated.
+  // Errors: db/KDF errors.
+  Result<ResetResult> Reset(std::string_view token, const Secret& password,
+                            const Secret& confirm, const AuthContext& ctx);
+
+ private:
+  Services& s_;
+};
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_PASSWORD_RESET_H_

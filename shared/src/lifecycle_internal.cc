@@ -1,0 +1,41 @@
+#include "lifecycle_internal.h"
+
+namespace latchkey::internal {
+
+std::string Sentence(std::string_view message) {
+  std::string out(message);
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') {
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  }
+  if (!out.empty() && out.back() != '.') out += '.';
+  return out;
+}
+
+Result<LinkState> FailedLinkState(TokenStore& tokens, std::string_view token,
+                                  TokenPurpose purpose) {
+  LK_ASSIGN_OR_RETURN(TokenPeek peek, tokens.Peek(token, purpose));
+  switch (peek.state) {
+    case TokenState::kUsed:
+      return LinkState::kUsed;
+    case TokenState::kExpired:
+      return LinkState::kExpired;
+    case TokenState::kValid:  // raced with a use that has not finished
+    case TokenState::kUnknown:
+      break;
+  }
+  return peek.state == TokenState::kValid ? LinkState::kUsed
+                                          : LinkState::kInvalid;
+}
+
+Status RequireWithinLimit(RateLimiter& limiter, std::string_view kind,
+                          std::string_view subject, const RateLimit& limit) {
+  if (subject.empty()) return Status::Ok();
+  std::string key(kind);
+  key += ':';
+  key += subject;
+  LK_ASSIGN_OR_RETURN(bool allowed, limiter.Hit(key, limit));
+  if (!allowed) return ResourceExhausted(kTooManyRequests);
+  return Status::Ok();
+}
+
+}  // namespace latchkey::internal

@@ -1,0 +1,34 @@
+// Private: small pieces shared by the account-lifecycle services
+// (registration, password reset, email change, profile, TOTP enrolment).
+#ifndef LATCHKEY_SRC_LIFECYCLE_INTERNAL_H_
+#define LATCHKEY_SRC_LIFECYCLE_INTERNAL_H_
+
+#include <string>
+#include <string_view>
+
+#include "latchkey/link_state.h"
+#include "latchkey/rate_limit.h"
+#include "latchkey/result.h"
+#include "latchkey/token_store.h"
+
+namespace latchkey::internal {
+
+// A message as a form shows it: first letter upper-case, a final period.
+std::string Sentence(std::string_view message);
+
+// The state of a token that could not be consumed (or peeked): used,
+// expired or invalid. Errors: db errors.
+Result<LinkState> FailedLinkState(TokenStore& tokens, std::string_view token,
+                                  TokenPurpose purpose);
+
+// Counts a hit; ResourceExhausted "too many requests: try again later" when
+// over the limit. An empty `subject` (e.g. no client address) is not
+// counted.
+Status RequireWithinLimit(RateLimiter& limiter, std::string_view kind,
+                          std::string_view subject, const RateLimit& limit);
+
+inline constexpr char kTooManyRequests[] = "too many requests: try again later";
+
+}  // namespace latchkey::internal
+
+#endif  // LATCHKEY_SRC_LIFECYCLE_INTERNAL_H_
