@@ -362,7 +362,9 @@ void OnCompleted(void* /*cls*/, MHD_Connection* /*conn*/, void** req_cls,
   delete st;
 }
 
-void OnMhdLog(void* /*cls*/, const char* fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) void OnMhdLog(void* /*cls*/,
+                                                    const char* fmt,
+                                                    va_list ap) {
   char buf[512];
   va_list copy;
   va_copy(copy, ap);

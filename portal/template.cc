@@ -235,7 +235,7 @@ class Renderer {
 
   Status Render(const std::vector<Node>& nodes) {
     for (const Node& n : nodes) {
-      if (out_.size() > kMaxOutput) {
+      if (out_.size() > kMaxOutput || ++steps_ > kMaxSteps) {
         return ResourceExhausted("the rendered page is too large");
       }
       switch (n.kind) {
@@ -324,6 +324,7 @@ class Renderer {
   std::string& out_;
   std::vector<const Value*> stack_;
   size_t partial_depth_ = 0;
+  size_t steps_ = 0;
 };
 
 }  // namespace

@@ -18,9 +18,10 @@
 // are parse errors. Names are [A-Za-z0-9_.-]+ with optional spaces
 // around them.
 //
-// Limits (parse errors, or render errors for the last two): sections nest
-// at most kMaxDepth deep; partials nest at most kMaxPartialDepth deep; a
-// rendering stops with an error past kMaxOutput bytes.
+// Limits (parse errors, or render errors for the last three): sections
+// nest at most kMaxDepth deep; partials nest at most kMaxPartialDepth deep;
+// a rendering stops with an error past kMaxOutput bytes or kMaxSteps nodes
+// visited (nested sections over lists multiply).
 #ifndef LATCHKEY_PORTAL_TEMPLATE_H_
 #define LATCHKEY_PORTAL_TEMPLATE_H_
 
@@ -41,6 +42,7 @@ namespace latchkey::portal::tmpl {
 inline constexpr size_t kMaxDepth = 32;
 inline constexpr size_t kMaxPartialDepth = 8;
 inline constexpr size_t kMaxOutput = 4 * 1024 * 1024;
+inline constexpr size_t kMaxSteps = 1'000'000;
 
 class Value;
 using Dict = std::map<std::string, Value, std::less<>>;
@@ -94,8 +96,8 @@ class TemplateSet {
   Status Check() const;
 
   // Renders template `name` with `context` as the root. Errors: NotFound
-  // for an unknown template or partial; ResourceExhausted past kMaxOutput
-  // or kMaxPartialDepth.
+  // for an unknown template or partial; ResourceExhausted past kMaxOutput,
+  // kMaxSteps or kMaxPartialDepth.
   Result<std::string> Render(std::string_view name, const Value& context) const;
 
  private:

@@ -173,6 +173,19 @@ TEST(Template, OutputIsBounded) {
             StatusCode::kResourceExhausted);
 }
 
+TEST(Template, WorkIsBoundedEvenWithoutOutput) {
+  List three = {Value(true), Value(true), Value(true)};
+  Dict d;
+  d["l"] = three;
+  std::string t;
+  for (int i = 0; i < 20; ++i) t += "{{#l}}";  // 3^20 visits, no output
+  for (int i = 0; i < 20; ++i) t += "{{/l}}";
+  TemplateSet set;
+  ASSERT_TRUE(set.Add("t", t).ok());
+  EXPECT_EQ(set.Render("t", Value(d)).status().code(),
+            StatusCode::kResourceExhausted);
+}
+
 TEST(Template, UnknownTemplate) {
   TemplateSet set;
   EXPECT_EQ(set.Render("nope", Value(Dict{})).status().code(),
