@@ -178,6 +178,7 @@ TEST_F(MailTest, SmtpDownThenUpDeliversWithBackoff) {
   const std::string& m = got[0];
   EXPECT_EQ(MailHeader(m, "X-Envelope-From"), "no-reply@example.org");
   EXPECT_EQ(MailHeader(m, "X-Envelope-To"), "bob@example.org");
+  EXPECT_EQ(MailHeader(m, "X-Envelope-TLS"), "no");  // none offered
   EXPECT_EQ(MailHeader(m, "From"), "latchkey <no-reply@example.org>");
   EXPECT_EQ(MailHeader(m, "To"), "<bob@example.org>");
   const std::string subject = MailHeader(m, "Subject");
@@ -263,6 +264,35 @@ TEST_F(MailTest, SmtpAuthFromTheUrl) {
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->sent, 1u) << Entry(*id).last_error;
   EXPECT_EQ(smtp.WaitForMessages(1).size(), 1u);
+}
+
+TEST_F(MailTest, StartTlsIsUsedWhenOfferedAndVerifiedWhenRequired) {
+  SmtpTestServer smtp(SmtpTestServer::Options{"mailer:pw", /*tls=*/true});
+  ASSERT_TRUE(smtp.Start().ok());
+  const std::string hostport = "127.0.0.1:" + std::to_string(smtp.port());
+  // Credentials make TLS required and verified: the self-signed
+  // certificate is refused and nothing (no password) is sent.
+  auto verified = Transport("smtp://mailer:pw@" + hostport);
+  // Opportunistic STARTTLS encrypts without verifying, then AUTH.
+  auto opportunistic =
+      Transport("smtp://mailer:pw@" + hostport + "?starttls=try");
+  ASSERT_TRUE(verified && opportunistic);
+  auto id = outbox().Enqueue("bob@example.org", "over tls", "body\n");
+  ASSERT_TRUE(id.ok());
+  auto report = outbox().DeliverDue(*verified, kFrom, random_);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->retried, 1u);
+  EXPECT_NE(Entry(*id).last_error, "");
+  EXPECT_TRUE(smtp.Messages().empty());
+
+  clock_.Advance(seconds(30));
+  report = outbox().DeliverDue(*opportunistic, kFrom, random_);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->sent, 1u) << Entry(*id).last_error;
+  const auto got = smtp.WaitForMessages(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(MailHeader(got[0], "X-Envelope-TLS"), "yes");
+  EXPECT_EQ(MailHeader(got[0], "Subject"), "over tls");
 }
 
 TEST_F(MailTest, CredentialsRequireTlsByDefault) {

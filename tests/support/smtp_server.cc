@@ -99,6 +99,7 @@ Status SmtpTestServer::Start() {
     args.push_back("--auth");
     args.push_back(options_.auth);
   }
+  if (options_.tls) args.push_back("--tls-self-signed");
   return Run(args);
 }
 

@@ -20,6 +20,7 @@ class SmtpTestServer {
  public:
   struct Options {
     std::string auth;  // "user:password": require SMTP AUTH
+    bool tls = false;  // offer STARTTLS with a self-signed certificate
   };
   // Picks a free loopback port; does not start the server.
   SmtpTestServer() : SmtpTestServer(Options{}) {}

@@ -8,11 +8,14 @@ envelope prepended as X-Envelope-From: and X-Envelope-To: headers.
 Command line (run it with /usr/bin/python3, which has aiosmtpd):
 
   smtp_server.py serve --dir DIR [--port N] [--auth USER:PASS]
-                       [--tls-cert PEM --tls-key PEM]
+                       [--tls-cert PEM --tls-key PEM | --tls-self-signed]
       Serves in the foreground until SIGTERM/SIGINT. Writes DIR/smtp.pid and,
       once listening, DIR/smtp.port. --port 0 (the default) picks a free port.
       --auth requires AUTH (PLAIN/LOGIN, allowed without TLS); --tls-cert and
-      --tls-key offer STARTTLS.
+      --tls-key offer STARTTLS, and --tls-self-signed does so with a
+      certificate for CN=localhost made with the openssl command (kept as
+      DIR/tls.crt and DIR/tls.key). Each message also gets an
+      X-Envelope-TLS: yes|no header saying whether it came over TLS.
   smtp_server.py start --dir DIR [same options]
       Starts `serve` in the background (its own session, log in DIR/smtp.log),
       waits until it listens and prints the port.
@@ -116,12 +119,14 @@ class SmtpServer:
     """Starts and stops smtp_server.py serve as a background process."""
 
     def __init__(self, directory, port=0, auth=None, tls_cert=None,
-                 tls_key=None, python="/usr/bin/python3"):
+                 tls_key=None, tls_self_signed=False,
+                 python="/usr/bin/python3"):
         self.directory = directory
         self.port = port or free_port()
         self.auth = auth
         self.tls_cert = tls_cert
         self.tls_key = tls_key
+        self.tls_self_signed = tls_self_signed
         self.python = python
 
     def _args(self):
@@ -130,6 +135,8 @@ class SmtpServer:
             args += ["--auth", self.auth]
         if self.tls_cert:
             args += ["--tls-cert", self.tls_cert, "--tls-key", self.tls_key]
+        if self.tls_self_signed:
+            args.append("--tls-self-signed")
         return args
 
     def start(self, timeout=15):
@@ -235,7 +242,8 @@ class _MaildirHandler:
             self.count += 1
             name = f"{time.time_ns()}.{self.count}.eml"
         head = (f"X-Envelope-From: {envelope.mail_from}\r\n"
-                f"X-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n")
+                f"X-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n"
+                f"X-Envelope-TLS: {'yes' if session.ssl else 'no'}\r\n")
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode("utf-8")
@@ -265,6 +273,15 @@ def serve(args):
             return AuthResult(success=ok)
 
         kwargs.update(auth_required=True, authenticator=authenticator)
+    if args.tls_self_signed:
+        args.tls_cert = os.path.join(args.dir, "tls.crt")
+        args.tls_key = os.path.join(args.dir, "tls.key")
+        if not os.path.exists(args.tls_cert):
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                 "-days", "2", "-subj", "/CN=localhost", "-keyout",
+                 args.tls_key, "-out", args.tls_cert],
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if args.tls_cert:
         import ssl
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -301,6 +318,7 @@ def main(argv):
         p.add_argument("--auth")
         p.add_argument("--tls-cert")
         p.add_argument("--tls-key")
+        p.add_argument("--tls-self-signed", action="store_true")
     for name in ("stop", "list"):
         p = sub.add_parser(name)
         p.add_argument("--dir", required=True)
@@ -316,6 +334,8 @@ def main(argv):
         if args.tls_cert:
             serve_args += ["--tls-cert", args.tls_cert, "--tls-key",
                            args.tls_key]
+        if args.tls_self_signed:
+            serve_args.append("--tls-self-signed")
         print(start(args.dir, serve_args))
         return 0
     if args.command == "stop":
