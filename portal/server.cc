@@ -295,6 +295,20 @@ MHD_Result Finish(RequestState& st) {
   return Send(st, Dispatch(app, st.req, route, nullptr));
 }
 
+// After an exception in a callback: a 500 page with an incident id if
+// nothing was sent yet, else hang up.
+MHD_Result AnswerFailure(Server* server, RequestState* st,
+                         const char* what) noexcept {
+  if (st == nullptr || st->status != 0) return MHD_NO;
+  try {
+    return Send(*st, InternalErrorResponse(
+                         server->app(), st->req,
+                         std::string("exception in the server: ") + what));
+  } catch (...) {
+    return MHD_NO;
+  }
+}
+
 MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url,
                      const char* method, const char* /*version*/,
                      const char* upload_data, size_t* upload_data_size,
@@ -330,17 +344,9 @@ MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url,
     if (st->status != 0) return MHD_YES;  // answered already
     return Finish(*st);
   } catch (const std::exception& e) {
-    if (st == nullptr) return MHD_NO;
-    try {
-      return Send(*st,
-                  InternalErrorResponse(
-                      server->app(), st->req,
-                      std::string("exception in the server: ") + e.what()));
-    } catch (...) {
-      return MHD_NO;
-    }
+    return AnswerFailure(server, st, e.what());
   } catch (...) {
-    return MHD_NO;
+    return AnswerFailure(server, st, "unknown exception");
   }
 }
 
