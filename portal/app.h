@@ -5,6 +5,7 @@
 #ifndef LATCHKEY_PORTAL_APP_H_
 #define LATCHKEY_PORTAL_APP_H_
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -51,6 +52,17 @@ class App {
   // Metric label indexes beyond the table: unmatched paths.
   size_t unmatched_index() const { return routes_.size(); }
 
+  // Handlers call NudgeMail() after the core queued a mail, so the mail
+  // worker sends it now rather than at its next pass. main() sets the hook
+  // (thread-safe, never blocks) before serving; without one it does
+  // nothing.
+  void SetMailNudge(std::function<void()> nudge) {
+    mail_nudge_ = std::move(nudge);
+  }
+  void NudgeMail() const {
+    if (mail_nudge_) mail_nudge_();
+  }
+
  private:
   App() = default;
 
@@ -62,6 +74,7 @@ class App {
   std::unique_ptr<Metrics> metrics_;
   tmpl::TemplateSet templates_;
   ProxyList proxies_;
+  std::function<void()> mail_nudge_;
   std::span<const Route> routes_;
 };
 
