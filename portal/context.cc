@@ -18,6 +18,12 @@ constexpr Notice kNotices[] = {
     {"signed_out", "You have signed out."},
     {"signin_required", "Sign in to continue."},
     {"step_expired", "The sign-in step has expired. Sign in again."},
+    {"registered",
+     "Almost done: we have sent a link to your email address. Open it to "
+     "confirm the address, then sign in."},
+    {"activation_sent",
+     "If that account is waiting for confirmation, a new link is on its way "
+     "to its email address."},
 };
 
 }  // namespace

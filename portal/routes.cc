@@ -17,12 +17,20 @@ Response StaticFile(Context& ctx);       // static_file.cc
 Response HealthCheck(Context& ctx);      // healthz.cc
 Response MetricsPage(Context& ctx);      // metrics.cc
 
+Response RegisterPage(Context& ctx);          // register.cc
+Response RegisterSubmit(Context& ctx);        // register.cc
+Response ActivatePage(Context& ctx);          // activate.cc
+Response ActivateResendPage(Context& ctx);    // activate.cc
+Response ActivateResendSubmit(Context& ctx);  // activate.cc
 // API (api/*.cc)
 Response ApiCsrf(Context& ctx);       // csrf.cc
 Response ApiLogin(Context& ctx);      // login.cc
 Response ApiLoginTotp(Context& ctx);  // login.cc
 Response ApiLogout(Context& ctx);     // logout.cc
 Response ApiMe(Context& ctx);         // me.cc
+Response ApiRegister(Context& ctx);        // register.cc
+Response ApiActivate(Context& ctx);        // activate.cc
+Response ApiActivateResend(Context& ctx);  // activate.cc
 
 namespace {
 
@@ -39,12 +47,20 @@ constexpr Route kRoutes[] = {
   {"/static/*",          kGet,    StaticFile,      kNone},
   {"/healthz",           kGet,    HealthCheck,     kNone},
   {"/metrics",           kGet,    MetricsPage,     kNone},
+  {"/register",          kGet,    RegisterPage,    kNone},
+  {"/register",          kPost,   RegisterSubmit,  kKdfBound},
+  {"/activate",          kGet,    ActivatePage,    kNone},
+  {"/activate/resend",   kGet,    ActivateResendPage,   kNone},
+  {"/activate/resend",   kPost,   ActivateResendSubmit, kNone},
 
   {"/api/v1/csrf",       kGet,    ApiCsrf,         kApi},
   {"/api/v1/login",      kPost,   ApiLogin,        kApi | kKdfBound},
   {"/api/v1/login/totp", kPost,   ApiLoginTotp,    kApi},
   {"/api/v1/logout",     kPost,   ApiLogout,       kApi | kNeedsSession},
   {"/api/v1/me",         kGet,    ApiMe,           kApi | kNeedsSession},
+  {"/api/v1/register",   kPost,   ApiRegister,     kApi | kKdfBound},
+  {"/api/v1/activate",   kPost,   ApiActivate,     kApi},
+  {"/api/v1/activate/resend", kPost, ApiActivateResend, kApi},
 };
 // clang-format on
 
