@@ -24,6 +24,12 @@ constexpr Notice kNotices[] = {
     {"activation_sent",
      "If that account is waiting for confirmation, a new link is on its way "
      "to its email address."},
+    {"reset_sent",
+     "If an account uses that address, a link to choose a new password is "
+     "on its way. It is valid for one hour."},
+    {"password_reset",
+     "Your new password is set and every session of your account has ended. "
+     "Sign in with the new password."},
 };
 
 }  // namespace

@@ -22,6 +22,10 @@ Response RegisterSubmit(Context& ctx);        // register.cc
 Response ActivatePage(Context& ctx);          // activate.cc
 Response ActivateResendPage(Context& ctx);    // activate.cc
 Response ActivateResendSubmit(Context& ctx);  // activate.cc
+Response ForgotPage(Context& ctx);            // forgot.cc
+Response ForgotSubmit(Context& ctx);          // forgot.cc
+Response ResetPage(Context& ctx);             // reset.cc
+Response ResetSubmit(Context& ctx);           // reset.cc
 // API (api/*.cc)
 Response ApiCsrf(Context& ctx);       // csrf.cc
 Response ApiLogin(Context& ctx);      // login.cc
@@ -31,6 +35,8 @@ Response ApiMe(Context& ctx);         // me.cc
 Response ApiRegister(Context& ctx);        // register.cc
 Response ApiActivate(Context& ctx);        // activate.cc
 Response ApiActivateResend(Context& ctx);  // activate.cc
+Response ApiForgot(Context& ctx);          // forgot.cc
+Response ApiReset(Context& ctx);           // reset.cc
 
 namespace {
 
@@ -52,6 +58,10 @@ constexpr Route kRoutes[] = {
   {"/activate",          kGet,    ActivatePage,    kNone},
   {"/activate/resend",   kGet,    ActivateResendPage,   kNone},
   {"/activate/resend",   kPost,   ActivateResendSubmit, kNone},
+  {"/forgot",            kGet,    ForgotPage,      kNone},
+  {"/forgot",            kPost,   ForgotSubmit,    kNone},
+  {"/reset",             kGet,    ResetPage,       kNone},
+  {"/reset",             kPost,   ResetSubmit,     kKdfBound},
 
   {"/api/v1/csrf",       kGet,    ApiCsrf,         kApi},
   {"/api/v1/login",      kPost,   ApiLogin,        kApi | kKdfBound},
@@ -61,6 +71,8 @@ constexpr Route kRoutes[] = {
   {"/api/v1/register",   kPost,   ApiRegister,     kApi | kKdfBound},
   {"/api/v1/activate",   kPost,   ApiActivate,     kApi},
   {"/api/v1/activate/resend", kPost, ApiActivateResend, kApi},
+  {"/api/v1/forgot",     kPost,   ApiForgot,       kApi},
+  {"/api/v1/reset",      kPost,   ApiReset,        kApi | kKdfBound},
 };
 // clang-format on
 

@@ -1,0 +1,44 @@
+// POST /api/v1/forgot {"email"}: 200 {"status": "ok", "message"} whether
+// or not an account uses the address (a reset link is mailed if one
+// does); 422 for a missing or malformed address; 429 "throttled" (with
+// Retry-After) over the core's limits per address and per client address.
+// The limits count known and unknown addresses alike, so 429 says nothing
+// about accounts either.
+#include <string>
+
+#include "latchkey/password_reset.h"
+#include "portal/api/body_fields.h"
+#include "portal/api/link_errors.h"
+#include "portal/context.h"
+#include "portal/core_fields.h"
+
+namespace latchkey::portal {
+
+Response ApiForgot(Context& ctx) {
+  const nlohmann::json body = ctx.req().Json();
+  if (!body.is_object()) return BadJson(ctx);
+  FieldErrors errors;
+  const std::string email = StringMember(body, "email", errors);
+  if (email.empty() && !errors.Has("email")) errors.Add("email", "required");
+  if (!errors.empty()) return InvalidFields(ctx, errors);
+
+  PasswordReset reset(ctx.services());
+  Result<latchkey::FieldErrors> asked = reset.Forgot(email, ctx.auth_context());
+  if (!asked.ok()) {
+    if (asked.status().code() == StatusCode::kResourceExhausted) {
+      return Throttled(ctx, kForgotPerAddress.window);
+    }
+    return ctx.Fail(asked.status(), "asking for a reset link");
+  }
+  if (!asked->empty()) {
+    AddCoreErrors(*asked, errors);
+    return InvalidFields(ctx, errors);
+  }
+  ctx.app().NudgeMail();
+  return ctx.Json({{"status", "ok"},
+                   {"message",
+                    "If an account uses this address, a link to choose a new "
+                    "password is on its way. It is valid for one hour."}});
+}
+
+}  // namespace latchkey::portal
