@@ -4,7 +4,8 @@
 //
 // Startup order matters: read every file (config, secret key, database
 // password, TLS key) and bind the socket while still root, then drop to the
-// [portal] user, then serve. SIGTERM/SIGINT stop it cleanly.
+// [portal] user, then serve. The mail worker thread sends what requests
+// queued in mail_outbox. SIGTERM/SIGINT stop it cleanly.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -18,11 +19,13 @@
 #include <thread>
 
 #include "latchkey/config.h"
+#include "latchkey/rate_limit.h"
 #include "latchkey/services_pool.h"
 #include "latchkey/session_store.h"
 #include "portal/app.h"
 #include "portal/listen.h"
 #include "portal/log.h"
+#include "portal/mail_worker.h"
 #include "portal/privileges.h"
 #include "portal/server.h"
 
@@ -63,7 +66,12 @@ void RaiseFileLimit() {
   }
 }
 
-// Deletes timed-out sessions now and then, so the table does not grow.
+// Rate-limit counters older than this are forgotten (the longest window in
+// use is an hour).
+constexpr Seconds kRateLimitKeep{24 * 3600};
+
+// Deletes timed-out sessions and old rate-limit counters now and then, so
+// the tables do not grow.
 void Maintain(App& app) {
   std::optional<ServicesPool::Lease> lease =
       app.pool().Acquire(std::chrono::milliseconds(100));
@@ -73,6 +81,12 @@ void Maintain(App& app) {
   Result<uint64_t> purged = store.PurgeExpired();
   if (!purged.ok()) {
     LogLine("purging expired sessions failed: " + purged.status().ToString());
+  }
+  RateLimiter limits(s.db(), s.clock());
+  Result<uint64_t> forgotten = limits.PurgeOlderThan(kRateLimitKeep);
+  if (!forgotten.ok()) {
+    LogLine("purging rate-limit counters failed: " +
+            forgotten.status().ToString());
   }
 }
 
@@ -131,6 +145,14 @@ int Run(int argc, char** argv) {
   Result<std::unique_ptr<App>> app = App::Create(*config, options);
   if (!app.ok()) return Fail(app.status().message());
 
+  // Its database connection and transport are made now, while the
+  // password file is readable; the thread starts after the drop.
+  Result<std::unique_ptr<MailWorker>> mail =
+      MailWorker::Create(*config, MailWorker::Options{});
+  if (!mail.ok()) return Fail(mail.status().message());
+  (*mail)->RegisterMetrics((*app)->metrics());
+  (*app)->SetMailNudge([worker = mail->get()] { worker->Nudge(); });
+
   Result<ListenAddress> address = ParseListen(portal.listen);
   if (!address.ok())
     return Fail(config_path + ": " + address.status().message());
@@ -149,6 +171,7 @@ int Run(int argc, char** argv) {
   Result<std::unique_ptr<Server>> running =
       Server::Start(**app, std::move(server));
   if (!running.ok()) return Fail(running.status().message());
+  (*mail)->Start();
   LogLine(std::string("listening on ") +
           ((*running)->tls() ? "https://" : "http://") +
           (address->host.find(':') != std::string::npos
@@ -170,6 +193,9 @@ int Run(int argc, char** argv) {
   }
   (*running)->Stop();
   running->reset();
+  (*app)->SetMailNudge(nullptr);
+  (*mail)->Stop();
+  mail->reset();
   app->reset();
   LogLine("stopped");
   return 0;
