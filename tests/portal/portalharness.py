@@ -11,6 +11,14 @@ LATCHKEYCTL, LATCHKEY_SANDBOX (directory with sandbox.env).
     b = portal.browser()
     r = b.login("alice", "a long passphrase 1")
     portal.close()                         # stops it by PID, drops the db
+
+Mail: by default the portal delivers into a maildir under its temp dir.
+SmtpPortalTestCase starts a real SMTP server (tests/support/smtp_server.py,
+python3-aiosmtpd) on a free loopback port per test class and points
+[mail] transport at it:
+
+    msg = self.wait_for_mail("bob@example.org", subject="Confirm")
+    url = self.mail_link(msg, "/activate")   # "/activate?token=..."
 """
 
 import http.client
@@ -23,10 +31,15 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import smtp_server  # noqa: E402  (tests/support)
 
 _counter = itertools.count(1)
 
@@ -166,7 +179,8 @@ class Portal:
     def __init__(self, session_idle=None, trusted_proxies="127.0.0.1",
                  argon2_memory_kib=1024, lockout_max_failures=None,
                  start=True, portal_user="nobody", db_port=None, tls=False,
-                 wait_ready=True, migrate=True):
+                 wait_ready=True, migrate=True, mail_transport=None,
+                 require_email_verification=False, registration=None):
         self.binary = _env("LATCHKEY_PORTAL")
         self.ctl_binary = _env("LATCHKEYCTL")
         self.env = sandbox_env()
@@ -179,6 +193,9 @@ class Portal:
         self.portal_user = portal_user
         self.db_port = db_port or self.env["LK_DB_PORT"]
         self.wait_ready = wait_ready
+        self.mail_transport = mail_transport
+        self.require_email_verification = require_email_verification
+        self.registration = registration
         self.process = None
         self.log_path = os.path.join(self.tmp, "portal.log")
         self.sql(f"CREATE DATABASE `{self.db_name}` CHARACTER SET utf8mb4")
@@ -227,15 +244,18 @@ class Portal:
             lines += ["[session]", f"idle_timeout = {session_idle}", ""]
         lines += [
             "[mail]",
-            f"transport = maildir:{self.tmp}/mail",
+            "transport = " + (self.mail_transport or f"maildir:{self.tmp}/mail"),
             "",
             "[portal]",
             f"listen = 127.0.0.1:{self.port}",
             f"base_url = {self.base}",
             f"trusted_proxies = {trusted_proxies}",
-            "require_email_verification = off",
+            "require_email_verification = "
+            f"{'on' if self.require_email_verification else 'off'}",
             f"user = {self.portal_user}",
         ]
+        if self.registration is not None:
+            lines.append(f"registration = {self.registration}")
         if self.tls:
             lines += [f"tls_cert = {self.tmp}/cert.pem",
                       f"tls_key = {self.tmp}/key.pem"]
@@ -398,3 +418,67 @@ class PortalTestCase(unittest.TestCase):
             value = r.header(name)
             self.assertIsNotNone(value, f"{name} missing on {r}")
             self.assertIn(must, value, name)
+
+
+class SmtpPortalTestCase(PortalTestCase):
+    """PortalTestCase whose portal sends mail through a real SMTP server
+    (aiosmtpd) on a free loopback port, started per test class. Received
+    mails land in self.smtp.directory (see tests/support/smtp_server.py)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.smtp_dir = tempfile.mkdtemp(prefix="lk-smtp-")
+        cls.smtp = smtp_server.SmtpServer(cls.smtp_dir)
+        try:
+            cls.smtp.start()
+            options = dict(cls.portal_options)
+            options["mail_transport"] = f"smtp://127.0.0.1:{cls.smtp.port}"
+            cls.portal = Portal(**options)
+        except BaseException:
+            cls.smtp.stop()
+            shutil.rmtree(cls.smtp_dir, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.portal.close()
+        finally:
+            cls.smtp.stop()
+            shutil.rmtree(cls.smtp_dir, ignore_errors=True)
+
+    def mails_to(self, address, subject=None):
+        """The mails received for `address` so far (oldest first), whose
+        Subject contains `subject` if given."""
+        return [m for m in self.smtp.messages()
+                if _is_for(m, address, subject)]
+
+    def wait_for_mail(self, address, subject=None, count=1, timeout=20):
+        """Waits until `count` mails for `address` (and `subject`) arrived;
+        returns the count-th."""
+        return self.smtp.wait_for(lambda m: _is_for(m, address, subject),
+                                  timeout=timeout, count=count)
+
+    def mail_link(self, msg, path):
+        """The first link in `msg` to this portal's `path`, as a path with
+        its query ("/activate?token=...")."""
+        for url in smtp_server.links(msg):
+            parts = urllib.parse.urlsplit(url)
+            if (f"{parts.scheme}://{parts.netloc}" == self.portal.base and
+                    parts.path == path):
+                return f"{parts.path}?{parts.query}"
+        self.fail(f"no link to {path} in the mail:\n"
+                  f"{smtp_server.body_text(msg)}")
+
+    def assertNoMail(self, address, subject=None, wait=1.5):
+        """Gives the worker `wait` seconds, then asserts that no mail for
+        `address` arrived."""
+        time.sleep(wait)
+        self.assertEqual(self.mails_to(address, subject), [])
+
+
+def _is_for(msg, address, subject):
+    to = (msg.get("X-Envelope-To") or "").lower()
+    if address.lower() not in [a.strip() for a in to.split(",")]:
+        return False
+    return subject is None or subject.lower() in str(msg["Subject"]).lower()
