@@ -25,6 +25,7 @@ import http.client
 import itertools
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -191,6 +192,7 @@ class Portal:
         self.tls = tls
         self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.portal_user = portal_user
+        self._make_maildir()
         self.db_port = db_port or self.env["LK_DB_PORT"]
         self.wait_ready = wait_ready
         self.mail_transport = mail_transport
@@ -260,6 +262,25 @@ class Portal:
             lines += [f"tls_cert = {self.tmp}/cert.pem",
                       f"tls_key = {self.tmp}/key.pem"]
         return "\n".join(lines) + "\n"
+
+    def _make_maildir(self):
+        """The default transport's maildir, writable by the portal user (the
+        mail worker delivers after the privilege drop)."""
+        path = os.path.join(self.tmp, "mail")
+        os.mkdir(path, 0o700)
+        if os.geteuid() == 0 and self.portal_user:
+            try:
+                entry = pwd.getpwnam(self.portal_user)
+            except KeyError:
+                return
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def mail_files(self):
+        """The files the maildir transport delivered (default transport)."""
+        try:
+            return sorted(os.listdir(os.path.join(self.tmp, "mail", "new")))
+        except OSError:
+            return []
 
     def _make_certificate(self):
         subprocess.run(

@@ -3,6 +3,7 @@
 and a down SMTP server: a mail queued while it is stopped is delivered
 after it starts again, with the portal running all along."""
 
+import os
 import re
 import time
 import unittest
@@ -118,6 +119,28 @@ class MailTest(portalharness.SmtpPortalTestCase):
         self.wait_until(
             lambda: metric(self.metrics(), "latchkey_mail_queued") == 0,
             timeout=30, what="the queue gauge to drop to 0")
+
+
+class MaildirTest(portalharness.PortalTestCase):
+    """The default harness transport: maildir:, written by the worker after
+    the portal dropped root (to `nobody`)."""
+
+    def test_mail_lands_in_the_maildir(self):
+        name, _ = self.new_user()
+        b = self.portal.browser()
+        r = b.post_form("/forgot", {"csrf": b.csrf_for("/forgot"),
+                                    "email": f"{name}@example.org"})
+        self.assertEqual(r.status, 303)
+        deadline = time.monotonic() + 20
+        while not self.portal.mail_files() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        files = self.portal.mail_files()
+        self.assertEqual(len(files), 1, self.portal.log())
+        path = os.path.join(self.portal.tmp, "mail", "new", files[0])
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn(f"To: {name}@example.org", text)
+        self.assertIn("/reset?token=", text)
 
 
 if __name__ == "__main__":
