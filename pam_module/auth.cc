@@ -97,6 +97,7 @@ int Authenticate(PamIo& io, const ModuleOptions& options) {
   const AuthContext ctx = io.Context();
   AuthOptions auth_options;
   auth_options.totp = options.totp;
+  auth_options.usernames_only = true;
   auth_options.require_verified_email =
       services->config().portal.require_email_verification;
   AuthOutcome out =

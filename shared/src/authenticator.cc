@@ -152,7 +152,9 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     return out;
   }
 
-  Result<std::optional<User>> found = users_.FindByLogin(login);
+  Result<std::optional<User>> found = options.usernames_only
+                                          ? users_.FindByUsername(login)
+                                          : users_.FindByLogin(login);
   if (!found.ok()) return Unavailable(login, ctx, found.status());
   if (!found->has_value()) {
     // The same work as a wrong password: the KDF, the failure transaction

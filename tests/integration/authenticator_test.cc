@@ -167,6 +167,16 @@ TEST_F(AuthenticatorTest, LoginByEmailInAnyCase) {
   EXPECT_EQ(Login("Alice", kPassword).status, AuthStatus::kBadCredentials);
 }
 
+TEST_F(AuthenticatorTest, UsernamesOnlyNeverMatchesAnEmail) {
+  MakeUser("alice", kPassword);
+  AuthOptions options;
+  options.usernames_only = true;
+  const AuthOutcome by_email = Login("alice@example.org", kPassword, options);
+  EXPECT_EQ(by_email.status, AuthStatus::kBadCredentials);
+  EXPECT_FALSE(by_email.user_known);
+  EXPECT_EQ(Login("alice", kPassword, options).status, AuthStatus::kOk);
+}
+
 TEST_F(AuthenticatorTest, WrongPassword) {
   const int64_t id = MakeUser("alice", kPassword);
   const AuthOutcome out = Login("alice", "not-the-password");

@@ -75,6 +75,9 @@ struct AuthOptions {
   // without TOTP cannot log in). kOff: never.
   TotpMode totp = TotpMode::kAuto;
   bool require_verified_email = false;
+  // Look the login up as a username only, never as an email. The PAM module
+  // sets it: PAM_USER must be the Unix name the session will run as.
+  bool usernames_only = false;
 };
 
 // Proof that the password step succeeded, waiting for the second factor.
