@@ -311,7 +311,7 @@ constexpr KeySpec kKeys[] = {
      }},
     {"lockout", "ip_max_failures",
      [](std::string_view v, Config& c) {
-       return Set(ParseU32(v, 1, 1000000), c.lockout.ip_max_failures);
+       return Set(ParseU32(v, 0, 1000000), c.lockout.ip_max_failures);
      }},
     {"lockout", "ip_window",
      [](std::string_view v, Config& c) {

@@ -194,6 +194,11 @@ TEST(ParseConfigTest, LockoutSection) {
   EXPECT_EQ(c.lockout.ip_window, Seconds(5400));
 }
 
+TEST(ParseConfigTest, AddressLimitZeroTurnsItOff) {
+  const Config c = MustParse("[lockout]\nip_max_failures = 0\n");
+  EXPECT_EQ(c.lockout.ip_max_failures, 0u);
+}
+
 TEST(ParseConfigTest, TotpSessionMailSections) {
   const Config c = MustParse(
       "[totp]\n"

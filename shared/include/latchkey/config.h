@@ -61,7 +61,7 @@ struct LockoutConfig {
   Seconds lock_duration{60};           // first lock; doubles on each further
   Seconds max_lock_duration{3600};     // cap on the doubling
   Seconds lock_reset_after{12 * 3600}; // quiet time that restarts doubling
-  uint32_t ip_max_failures = 50;       // per remote address per ip_window
+  uint32_t ip_max_failures = 50;       // per remote address per ip_window; 0: off
   Seconds ip_window{15 * 60};
 };
 
