@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -98,10 +99,17 @@ Status CheckWithPwquality(std::string_view password, std::string_view username,
   const Secret old = CString(old_password);
   const std::string user(username);
   aux = nullptr;
-  const int rc =
-      pwquality_check(pwq.get(), pw.view().data(),
-                      old_password.empty() ? nullptr : old.view().data(),
-                      username.empty() ? nullptr : user.c_str(), &aux);
+  // cracklib's dictionary lookup (under pwquality_check) does not document
+  // itself as thread-safe, and the portal checks passwords on several
+  // threads at once: serialise the check. It takes well under a millisecond.
+  static std::mutex cracklib_mutex;
+  int rc = 0;
+  {
+    std::lock_guard<std::mutex> lock(cracklib_mutex);
+    rc = pwquality_check(pwq.get(), pw.view().data(),
+                         old_password.empty() ? nullptr : old.view().data(),
+                         username.empty() ? nullptr : user.c_str(), &aux);
+  }
   if (rc >= 0) return Status::Ok();  // a score 0..100
   std::string message = PwqMessage(rc, aux);
   if (IsLibraryFailure(rc)) return Internal("libpwquality: " + message);
