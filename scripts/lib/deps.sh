@@ -35,7 +35,16 @@ LK_DEB_PACKAGES=(
   # a private mount namespace, never through the host's nsswitch.conf)
   openssh-server openssh-client sshpass python3-pexpect sudo
   libnss-extrausers
+  # Browser test: Debian's Chromium, driven from node by playwright-core
+  # (npm ci into the build directory: tests/browser/install.sh); wrk for
+  # bench/portal
+  chromium nodejs wrk
 )
+# Debian's npm, unless an npm is already there: a nodejs from elsewhere (such
+# as NodeSource's) ships its own npm and conflicts with Debian's package.
+if ! command -v npm >/dev/null 2>&1; then
+  LK_DEB_PACKAGES+=(npm)
+fi
 
 # Prints the packages from "$@" that are not installed, one per line.
 lk_missing_packages() {

@@ -1,0 +1,90 @@
+"""The portal in headless Chromium (tests/browser/flow.js through
+playwright-core), against a real portal, MariaDB and SMTP server.
+
+This file starts an SMTP server (python3-aiosmtpd) and a portal that
+requires email verification (tests/portal/portalharness.py), runs flow.js
+with node, and then checks in the database what the browser did.
+
+Environment (set by ctest): as portalharness, plus LATCHKEY_BROWSER_DIR
+(node_modules from install.sh) and LATCHKEY_SCREENSHOT_DIR.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "portal"))
+import portalharness  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+class BrowserFlowTest(portalharness.SmtpPortalTestCase):
+    portal_options = {"require_email_verification": True}
+
+    def setUp(self):
+        self.node_modules = os.path.join(
+            portalharness._env("LATCHKEY_BROWSER_DIR"), "node_modules")
+        self.shots = portalharness._env("LATCHKEY_SCREENSHOT_DIR")
+        # Installed by scripts/lib/deps.sh and install.sh (the ctest fixture
+        # browser.node_modules): missing ones are a failure, not a skip.
+        self.assertTrue(os.access(CHROMIUM, os.X_OK),
+                        f"{CHROMIUM} missing: apt-get install chromium")
+        self.assertIsNotNone(shutil.which("node"),
+                             "node missing: apt-get install nodejs")
+        self.assertTrue(
+            os.path.isdir(os.path.join(self.node_modules, "playwright-core")),
+            f"playwright-core missing in {self.node_modules}: run "
+            f"tests/browser/install.sh {os.path.dirname(self.node_modules)}")
+
+    def test_register_activate_totp_reset(self):
+        username = f"br{os.getpid() % 100000}"
+        shutil.rmtree(self.shots, ignore_errors=True)
+        os.makedirs(self.shots)
+        env = dict(os.environ,
+                   NODE_PATH=self.node_modules,
+                   LK_BASE_URL=self.portal.base,
+                   LK_SCREENSHOT_DIR=self.shots,
+                   LK_USERNAME=username,
+                   LK_CHROMIUM=CHROMIUM,
+                   LK_MAIL_HELPER=json.dumps([
+                       sys.executable, os.path.join(HERE, "mail_link.py"),
+                       "--dir", self.smtp_dir, "--base", self.portal.base]))
+        try:
+            run = subprocess.run(["node", os.path.join(HERE, "flow.js")],
+                                 env=env, capture_output=True, text=True,
+                                 timeout=240, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as e:
+            self.fail(f"flow.js did not finish in 240 s:\n{e.stdout}\n"
+                      f"{e.stderr}\nportal log:\n{self.portal.log()[-3000:]}")
+        sys.stdout.write(run.stdout)
+        sys.stdout.write(run.stderr)
+        self.assertEqual(
+            run.returncode, 0,
+            f"flow.js failed (screenshots in {self.shots}); portal log:\n"
+            f"{self.portal.log()[-3000:]}")
+
+        # What the browser did, as the database sees it.
+        shown = self.portal.ctl("--json", "user", "show", username)
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        user = json.loads(shown.stdout)
+        self.assertTrue(user["email_verified"])
+        self.assertTrue(user["totp_enrolled"])
+        self.assertEqual(user["full_name"], "Brenda Browser")
+        self.assertIsNotNone(user["last_login_at"])
+        # Activation, TOTP on, reset link and password changed at least
+        # (the worker may still be sending the last).
+        self.wait_for_mail(f"{username}@example.org", count=4)
+        shots = sorted(os.listdir(self.shots))
+        for size in ("390x844", "1280x800"):
+            self.assertGreaterEqual(
+                len([s for s in shots if s.endswith(f"-{size}.png")]), 10,
+                shots)
+
+
+if __name__ == "__main__":
+    unittest.main()
