@@ -42,7 +42,13 @@ Result<std::unique_ptr<App>> App::Create(const Config& config,
   LK_ASSIGN_OR_RETURN(app->proxies_,
                       ProxyList::Parse(config.portal.trusted_proxies));
   LK_RETURN_IF_ERROR(LoadTemplates(app->templates_));
-  app->routes_ = AllRoutes();
+  const std::span<const Route> table = AllRoutes();
+  app->routes_.assign(table.begin(), table.end());
+  const uint64_t avatar = config.portal.avatar_max_bytes;
+  for (Route& r : app->routes_) {
+    if (r.max_file == kAvatarLimit) r.max_file = avatar;
+    if (r.max_body == kAvatarLimit) r.max_body = avatar + kUploadOverhead;
+  }
   const std::string bad_route = CheckRoutes(app->routes_);
   if (!bad_route.empty()) return Internal("route table: " + bad_route);
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "latchkey/config.h"
 #include "latchkey/csrf.h"
@@ -75,7 +76,7 @@ class App {
   tmpl::TemplateSet templates_;
   ProxyList proxies_;
   std::function<void()> mail_nudge_;
-  std::span<const Route> routes_;
+  std::vector<Route> routes_;  // AllRoutes() with kAvatarLimit filled in
 };
 
 // Parses every embedded templates/*.html into `set` (named without the

@@ -50,6 +50,11 @@ enum RouteFlag : uint32_t {
 
 // Bodies larger than this get 413 unless the route says otherwise.
 inline constexpr uint64_t kDefaultMaxBody = 64 * 1024;
+// As a route's max_file: [portal] avatar_max_bytes; as its max_body: that
+// plus kUploadOverhead (App::Create puts in the configured numbers).
+inline constexpr uint64_t kAvatarLimit = ~uint64_t{0};
+// Room for the multipart boundaries and the other fields of an upload form.
+inline constexpr uint64_t kUploadOverhead = 64 * 1024;
 
 struct Route {
   // "/login", "/admin/users/{id}" ({name}: one non-empty segment, read
