@@ -18,6 +18,12 @@ constexpr Notice kNotices[] = {
     {"signed_out", "You have signed out."},
     {"signin_required", "Sign in to continue."},
     {"step_expired", "The sign-in step has expired. Sign in again."},
+    {"profile_saved", "Your profile has been saved."},
+    {"avatar_saved", "Your picture has been updated."},
+    {"avatar_removed", "Your picture has been removed."},
+    {"email_change_sent",
+     "We have sent a confirmation link to the new address. The change takes "
+     "effect when you follow it."},
     {"registered",
      "Almost done: we have sent a link to your email address. Open it to "
      "confirm the address, then sign in."},
