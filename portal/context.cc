@@ -27,12 +27,6 @@ constexpr Notice kNotices[] = {
     {"password_changed",
      "Your password has been changed. Every other session of your account "
      "has ended."},
-    {"profile_saved", "Your profile has been saved."},
-    {"avatar_saved", "Your picture has been updated."},
-    {"avatar_removed", "Your picture has been removed."},
-    {"email_change_sent",
-     "We have sent a confirmation link to the new address. The change takes "
-     "effect when you follow it."},
     {"registered",
      "Almost done: we have sent a link to your email address. Open it to "
      "confirm the address, then sign in."},

@@ -23,14 +23,6 @@ Response EmailConfirmPage(Context& ctx);     // email_change.cc
 Response EmailConfirmSubmit(Context& ctx);   // email_change.cc
 Response PasswordPage(Context& ctx);         // password.cc
 Response PasswordSubmit(Context& ctx);       // password.cc
-Response ProfileSubmit(Context& ctx);        // profile.cc
-Response AvatarImage(Context& ctx);          // avatar.cc
-Response AvatarSubmit(Context& ctx);         // avatar.cc
-Response AvatarRemove(Context& ctx);         // avatar.cc
-Response EmailChangePage(Context& ctx);      // email_change.cc
-Response EmailChangeSubmit(Context& ctx);    // email_change.cc
-Response EmailConfirmPage(Context& ctx);     // email_change.cc
-Response EmailConfirmSubmit(Context& ctx);   // email_change.cc
 Response StaticFile(Context& ctx);       // static_file.cc
 Response HealthCheck(Context& ctx);      // healthz.cc
 Response MetricsPage(Context& ctx);      // metrics.cc
@@ -57,13 +49,6 @@ Response ApiAvatarPut(Context& ctx);      // profile.cc
 Response ApiAvatarDelete(Context& ctx);   // profile.cc
 Response ApiEmailChange(Context& ctx);    // profile.cc
 Response ApiPassword(Context& ctx);       // password.cc
-Response ApiReauth(Context& ctx);         // reauth.cc
-Response ApiProfileGet(Context& ctx);     // profile.cc
-Response ApiProfilePatch(Context& ctx);   // profile.cc
-Response ApiAvatarGet(Context& ctx);      // profile.cc
-Response ApiAvatarPut(Context& ctx);      // profile.cc
-Response ApiAvatarDelete(Context& ctx);   // profile.cc
-Response ApiEmailChange(Context& ctx);    // profile.cc
 Response ApiReauth(Context& ctx);         // reauth.cc
 Response ApiRegister(Context& ctx);        // register.cc
 Response ApiActivate(Context& ctx);        // activate.cc
@@ -93,14 +78,6 @@ constexpr Route kRoutes[] = {
   {"/email/confirm",     kPost,   EmailConfirmSubmit, kNone},
   {"/password",          kGet,    PasswordPage,    kNeedsSession},
   {"/password",          kPost,   PasswordSubmit,  kNeedsSession | kKdfBound},
-  {"/profile",           kPost,   ProfileSubmit,   kNeedsSession},
-  {"/avatar",            kGet,    AvatarImage,     kNeedsSession},
-  {"/avatar",            kPost,   AvatarSubmit,    kNeedsSession, kAvatarLimit, kAvatarLimit},
-  {"/avatar/remove",     kPost,   AvatarRemove,    kNeedsSession},
-  {"/email",             kGet,    EmailChangePage,    kNeedsSession},
-  {"/email",             kPost,   EmailChangeSubmit,  kNeedsSession | kKdfBound},
-  {"/email/confirm",     kGet,    EmailConfirmPage,   kNone},
-  {"/email/confirm",     kPost,   EmailConfirmSubmit, kNone},
   {"/static/*",          kGet,    StaticFile,      kNone},
   {"/healthz",           kGet,    HealthCheck,     kNone},
   {"/metrics",           kGet,    MetricsPage,     kNone},
@@ -126,13 +103,6 @@ constexpr Route kRoutes[] = {
   {"/api/v1/profile/avatar", kDelete, ApiAvatarDelete, kApi | kNeedsSession},
   {"/api/v1/profile/email",  kPost,   ApiEmailChange,  kApi | kNeedsSession},
   {"/api/v1/password",   kPost,   ApiPassword,     kApi | kNeedsSession | kKdfBound},
-  {"/api/v1/reauth",     kPost,   ApiReauth,       kApi | kNeedsSession | kKdfBound},
-  {"/api/v1/profile",    kGet,    ApiProfileGet,   kApi | kNeedsSession},
-  {"/api/v1/profile",    kPatch,  ApiProfilePatch, kApi | kNeedsSession},
-  {"/api/v1/profile/avatar", kGet,    ApiAvatarGet,    kApi | kNeedsSession},
-  {"/api/v1/profile/avatar", kPut,    ApiAvatarPut,    kApi | kNeedsSession, kAvatarLimit, kAvatarLimit},
-  {"/api/v1/profile/avatar", kDelete, ApiAvatarDelete, kApi | kNeedsSession},
-  {"/api/v1/profile/email",  kPost,   ApiEmailChange,  kApi | kNeedsSession},
   {"/api/v1/reauth",     kPost,   ApiReauth,       kApi | kNeedsSession | kKdfBound},
   {"/api/v1/register",   kPost,   ApiRegister,     kApi | kKdfBound},
   {"/api/v1/activate",   kPost,   ApiActivate,     kApi},
