@@ -27,6 +27,8 @@ constexpr Notice kNotices[] = {
     {"password_changed",
      "Your password has been changed. Every other session of your account "
      "has ended."},
+    {"totp_disabled", "Two-step sign-in is off."},
+    {"session_revoked", "That session has ended."},
     {"registered",
      "Almost done: we have sent a link to your email address. Open it to "
      "confirm the address, then sign in."},

@@ -23,6 +23,12 @@ Response EmailConfirmPage(Context& ctx);     // email_change.cc
 Response EmailConfirmSubmit(Context& ctx);   // email_change.cc
 Response PasswordPage(Context& ctx);         // password.cc
 Response PasswordSubmit(Context& ctx);       // password.cc
+Response SecurityPage(Context& ctx);         // security.cc
+Response TotpEnrolSubmit(Context& ctx);      // totp.cc
+Response TotpConfirmSubmit(Context& ctx);    // totp.cc
+Response TotpDisableSubmit(Context& ctx);    // totp.cc
+Response RecoveryCodesSubmit(Context& ctx);  // recovery_codes.cc
+Response SessionRevokeSubmit(Context& ctx);  // sessions.cc
 Response StaticFile(Context& ctx);       // static_file.cc
 Response HealthCheck(Context& ctx);      // healthz.cc
 Response MetricsPage(Context& ctx);      // metrics.cc
@@ -50,6 +56,12 @@ Response ApiAvatarDelete(Context& ctx);   // profile.cc
 Response ApiEmailChange(Context& ctx);    // profile.cc
 Response ApiPassword(Context& ctx);       // password.cc
 Response ApiReauth(Context& ctx);         // reauth.cc
+Response ApiTotpEnrol(Context& ctx);      // totp.cc
+Response ApiTotpConfirm(Context& ctx);    // totp.cc
+Response ApiTotpDisable(Context& ctx);    // totp.cc
+Response ApiRecoveryCodes(Context& ctx);  // recovery_codes.cc
+Response ApiSessionsList(Context& ctx);   // sessions.cc
+Response ApiSessionRevoke(Context& ctx);  // sessions.cc
 Response ApiRegister(Context& ctx);        // register.cc
 Response ApiActivate(Context& ctx);        // activate.cc
 Response ApiActivateResend(Context& ctx);  // activate.cc
@@ -78,6 +90,12 @@ constexpr Route kRoutes[] = {
   {"/email/confirm",     kPost,   EmailConfirmSubmit, kNone},
   {"/password",          kGet,    PasswordPage,    kNeedsSession},
   {"/password",          kPost,   PasswordSubmit,  kNeedsSession | kKdfBound},
+  {"/security",          kGet,    SecurityPage,    kNeedsSession},
+  {"/security/totp",     kPost,   TotpEnrolSubmit, kNeedsSession},
+  {"/security/totp/confirm",  kPost, TotpConfirmSubmit,   kNeedsSession},
+  {"/security/totp/disable",  kPost, TotpDisableSubmit,   kNeedsSession | kKdfBound},
+  {"/security/recovery-codes", kPost, RecoveryCodesSubmit, kNeedsSession | kKdfBound},
+  {"/security/sessions/{id}/revoke", kPost, SessionRevokeSubmit, kNeedsSession},
   {"/static/*",          kGet,    StaticFile,      kNone},
   {"/healthz",           kGet,    HealthCheck,     kNone},
   {"/metrics",           kGet,    MetricsPage,     kNone},
@@ -104,6 +122,12 @@ constexpr Route kRoutes[] = {
   {"/api/v1/profile/email",  kPost,   ApiEmailChange,  kApi | kNeedsSession},
   {"/api/v1/password",   kPost,   ApiPassword,     kApi | kNeedsSession | kKdfBound},
   {"/api/v1/reauth",     kPost,   ApiReauth,       kApi | kNeedsSession | kKdfBound},
+  {"/api/v1/totp/enrol",   kPost, ApiTotpEnrol,    kApi | kNeedsSession},
+  {"/api/v1/totp/confirm", kPost, ApiTotpConfirm,  kApi | kNeedsSession},
+  {"/api/v1/totp/disable", kPost, ApiTotpDisable,  kApi | kNeedsSession | kKdfBound},
+  {"/api/v1/recovery-codes", kPost,   ApiRecoveryCodes, kApi | kNeedsSession},
+  {"/api/v1/sessions",   kGet,    ApiSessionsList, kApi | kNeedsSession},
+  {"/api/v1/sessions/{id}", kDelete, ApiSessionRevoke, kApi | kNeedsSession},
   {"/api/v1/register",   kPost,   ApiRegister,     kApi | kKdfBound},
   {"/api/v1/activate",   kPost,   ApiActivate,     kApi},
   {"/api/v1/activate/resend", kPost, ApiActivateResend, kApi},

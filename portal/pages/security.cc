@@ -1,0 +1,50 @@
+// GET /security: two-step sign-in (on or off, set up, turn off), recovery
+// codes (how many are left, make new ones) and the active sessions with a
+// revoke button each (kNeedsSession). The forms post to totp.cc,
+// recovery_codes.cc and sessions.cc.
+#include "latchkey/mail_texts.h"
+#include "portal/device_label.h"
+#include "portal/pages/security_page.h"
+
+namespace latchkey::portal {
+
+Response RenderSecurity(Context& ctx, const SecurityForm& form, int status) {
+  const User& user = *ctx.user();
+  const Session& current = *ctx.session();
+  tmpl::Dict view = ctx.View("Security");
+  view["totp"] = user.has_totp();
+  if (user.has_totp()) {
+    Result<int64_t> left =
+        ctx.services().second_factor().RemainingRecoveryCodes(user.id);
+    if (!left.ok()) return ctx.Fail(left.status(), "counting recovery codes");
+    view["codes_left"] = *left;
+    view["codes_low"] = *left < 3;
+  }
+  view["need_password"] = !ctx.sessions().ReauthValid(current);
+
+  Result<std::vector<SessionInfo>> sessions =
+      ctx.sessions().ListForUser(user.id, current.handle);
+  if (!sessions.ok()) return ctx.Fail(sessions.status(), "listing sessions");
+  tmpl::List rows;
+  for (const SessionInfo& s : *sessions) {
+    tmpl::Dict row;
+    row["handle"] = s.handle;
+    row["device"] = DeviceLabel(s.user_agent);
+    row["user_agent"] = s.user_agent;
+    row["ip"] = s.ip.empty() ? std::string("unknown") : s.ip;
+    row["last_seen"] = mail_texts::FormatUtc(s.last_seen_at);
+    row["created"] = mail_texts::FormatUtc(s.created_at);
+    row["current"] = s.current;
+    rows.emplace_back(std::move(row));
+  }
+  view["sessions"] = std::move(rows);
+  if (!form.error.empty()) view["error"] = form.error;
+  view["errors"] = form.errors.View();
+  return ctx.Page("security", view, status);
+}
+
+Response SecurityPage(Context& ctx) {
+  return RenderSecurity(ctx, SecurityForm(), 200);
+}
+
+}  // namespace latchkey::portal
