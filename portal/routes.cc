@@ -54,6 +54,7 @@ Response ApiAvatarGet(Context& ctx);      // profile.cc
 Response ApiAvatarPut(Context& ctx);      // profile.cc
 Response ApiAvatarDelete(Context& ctx);   // profile.cc
 Response ApiEmailChange(Context& ctx);    // profile.cc
+Response ApiEmailConfirm(Context& ctx);   // profile.cc
 Response ApiPassword(Context& ctx);       // password.cc
 Response ApiReauth(Context& ctx);         // reauth.cc
 Response ApiTotpEnrol(Context& ctx);      // totp.cc
@@ -120,6 +121,7 @@ constexpr Route kRoutes[] = {
   {"/api/v1/profile/avatar", kPut,    ApiAvatarPut,    kApi | kNeedsSession, kAvatarLimit, kAvatarLimit},
   {"/api/v1/profile/avatar", kDelete, ApiAvatarDelete, kApi | kNeedsSession},
   {"/api/v1/profile/email",  kPost,   ApiEmailChange,  kApi | kNeedsSession},
+  {"/api/v1/profile/email/confirm", kPost, ApiEmailConfirm, kApi},
   {"/api/v1/password",   kPost,   ApiPassword,     kApi | kNeedsSession | kKdfBound},
   {"/api/v1/reauth",     kPost,   ApiReauth,       kApi | kNeedsSession | kKdfBound},
   {"/api/v1/totp/enrol",   kPost, ApiTotpEnrol,    kApi | kNeedsSession},

@@ -11,11 +11,15 @@
 //   POST   /api/v1/profile/email   {"email"} -> 202 {"pending_email"}
 //                                  (re-auth window needed: 403
 //                                  reauth_required); 422; 429
+//   POST   /api/v1/profile/email/confirm  {"token"} from the mailed link
+//                                  (no session needed) -> 200; 404/409
+//                                  as for other links; 409 email_taken
 #include "latchkey/profile.h"
 
 #include "latchkey/email_change.h"
 #include "portal/api/body_fields.h"
 #include "portal/api/json_user.h"
+#include "portal/api/link_errors.h"
 #include "portal/core_fields.h"
 #include "portal/reauth_gate.h"
 
@@ -150,6 +154,26 @@ Response ApiEmailChange(Context& ctx) {
   ctx.app().NudgeMail();
   return ctx.Json({{"status", "confirmation_sent"}, {"pending_email", email}},
                   202);
+}
+
+Response ApiEmailConfirm(Context& ctx) {
+  nlohmann::json body = ctx.req().Json();
+  if (!body.is_object()) return BadJson(ctx);
+  FieldErrors errors;
+  const std::string token = StringMember(body, "token", errors);
+  if (token.empty() && !errors.Has("token")) errors.Add("token", "required");
+  if (!errors.empty()) return InvalidFields(ctx, errors);
+  EmailChange change(ctx.services());
+  Result<LinkState> state = change.Confirm(token, ctx.auth_context());
+  if (state.status().code() == StatusCode::kAlreadyExists) {
+    return ctx.ApiError(409, "email_taken",
+                        "That address now belongs to another account.");
+  }
+  if (!state.ok()) {
+    return ctx.Fail(state.status(), "confirming an email change");
+  }
+  if (*state != LinkState::kOk) return LinkError(ctx, *state);
+  return ctx.Json({{"status", "email_changed"}});
 }
 
 }  // namespace latchkey::portal

@@ -9,8 +9,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import portalharness  # noqa: E402
 from portalharness import smtp_server  # noqa: E402
-from account_helpers import (ApiAsserts, api_login, api_send, jpeg,  # noqa: E402
-                             page_csrf, png, post_multipart, random_bytes)
+from account_helpers import (ApiAsserts, api_csrf, api_login,  # noqa: E402
+                             api_send, jpeg, page_csrf, png, post_multipart,
+                             random_bytes)
 
 AVATAR_MAX = 1048576  # the default [portal] avatar_max_bytes
 
@@ -389,12 +390,29 @@ class ProfileTest(ApiAsserts, portalharness.SmtpPortalTestCase):
         link = self.mail_link(
             self.wait_for_mail(new, "Confirm your new email address"),
             "/email/confirm")
+        token = link.split("token=", 1)[1]
+        # Confirmed through the API, from a client without a session.
         other = self.portal.browser()
-        r = other.post_form("/email/confirm",
-                            {"csrf": page_csrf(other, link),
-                             "token": link.split("token=", 1)[1]})
+        other_csrf = api_csrf(other)
+        self.assertApiError(
+            api_send(other, "POST", "/api/v1/profile/email/confirm",
+                     {"token": token}), 403, "csrf")
+        self.assertApiError(
+            api_send(other, "POST", "/api/v1/profile/email/confirm",
+                     {"token": "A" * 43}, csrf=other_csrf),
+            404, "token_invalid")
+        self.assertApiError(
+            api_send(other, "POST", "/api/v1/profile/email/confirm", {},
+                     csrf=other_csrf), 422, "invalid")
+        self.assertEqual(self.stored(name, "email"), f"{name}@example.org")
+        r = api_send(other, "POST", "/api/v1/profile/email/confirm",
+                     {"token": token}, csrf=other_csrf)
         self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["status"], "email_changed")
         self.assertEqual(b.get("/api/v1/profile").json()["email"], new)
+        self.assertApiError(
+            api_send(other, "POST", "/api/v1/profile/email/confirm",
+                     {"token": token}, csrf=other_csrf), 409, "token_used")
 
 
 if __name__ == "__main__":
