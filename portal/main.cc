@@ -193,10 +193,11 @@ int Run(int argc, char** argv) {
   }
   (*running)->Stop();
   running->reset();
-  (*app)->SetMailNudge(nullptr);
+  // The worker's thread ends before the metrics it counts into; the
+  // object outlives the App, whose KDF jobs may still nudge it.
   (*mail)->Stop();
-  mail->reset();
   app->reset();
+  mail->reset();
   LogLine("stopped");
   return 0;
 }
