@@ -54,6 +54,12 @@ class RegisterTest(portalharness.SmtpPortalTestCase):
             self.assertIn(f'name="{name}"', r.text)
         self.assertIn('autocomplete="new-password"', r.text)
 
+    def test_login_page_links_to_the_account_pages(self):
+        r = self.portal.browser().get("/login")
+        for path in ("/register", "/forgot", "/activate/resend"):
+            self.assertIn(f'href="{path}"', r.text)
+            self.assertEqual(self.portal.browser().get(path).status, 200)
+
     def test_signed_in_user_is_sent_to_the_profile(self):
         name, password = self.new_user()
         b = self.portal.browser()
