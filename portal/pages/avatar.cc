@@ -1,10 +1,25 @@
 // GET /avatar: the signed-in user's picture, with its true content type.
 // POST /avatar: upload (multipart field "avatar"; the route caps the file
 // at [portal] avatar_max_bytes). POST /avatar/remove. All kNeedsSession.
+#include <string>
+
 #include "latchkey/profile.h"
 #include "portal/pages/profile_page.h"
 
 namespace latchkey::portal {
+namespace {
+
+// The check's message as a sentence under the field.
+std::string Sentence(std::string_view message) {
+  std::string out(message);
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') {
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  }
+  if (!out.empty() && out.back() != '.') out += '.';
+  return out;
+}
+
+}  // namespace
 
 Response AvatarImage(Context& ctx) {
   Profile profile(ctx.services());
@@ -33,7 +48,7 @@ Response AvatarSubmit(Context& ctx) {
       ctx.user()->id, file->value, file->content_type, ctx.auth_context());
   if (!check.ok()) return ctx.Fail(check.status(), "saving the avatar");
   if (check->ok()) return ctx.Redirect("/profile?notice=avatar_saved");
-  form.errors.Add("avatar", check->message);
+  form.errors.Add("avatar", Sentence(check->message));
   return RenderProfile(ctx, form,
                        check->problem == ImageProblem::kTooLarge ? 413 : 422);
 }
