@@ -103,14 +103,15 @@ Result<SecondFactorChallenge> SecondFactorChallenge::Decode(
 Authenticator::Authenticator(db::Connection& db, const Clock& clock,
                              const PasswordHasher& hasher, UserStore& users,
                              Throttle& throttle, SecondFactor& second_factor,
-                             AuditLog& audit)
+                             AuditLog& audit, SecurityNotifier* notifier)
     : db_(db),
       clock_(clock),
       hasher_(hasher),
       users_(users),
       throttle_(throttle),
       second_factor_(second_factor),
-      audit_(audit) {}
+      audit_(audit),
+      notifier_(notifier) {}
 
 AuthOutcome Authenticator::Unavailable(std::string_view tried,
                                        const AuthContext& ctx,
@@ -258,8 +259,9 @@ AuthOutcome Authenticator::Succeed(User user, std::string_view tried,
                                    std::string_view detail) {
   Status s = InOneTransaction(db_, [&]() -> Status {
     LK_RETURN_IF_ERROR(throttle_.RecordLoginSuccess(user.id));
-    return audit_.Record(AuditEvent::kLoginSuccess, user.id, tried, ctx,
-                         AuditOutcome::kOk, detail);
+    LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kLoginSuccess, user.id, tried,
+                                     ctx, AuditOutcome::kOk, detail));
+    return notifier_ != nullptr ? notifier_->NewLogin(user, ctx) : Status::Ok();
   });
   if (!s.ok()) return Unavailable(tried, ctx, s);
   AuthOutcome out;
@@ -284,9 +286,12 @@ AuthOutcome Authenticator::Fail(User user, std::string_view tried,
     LK_RETURN_IF_ERROR(
         audit_.Record(event, user.id, tried, ctx, AuditOutcome::kFail, detail));
     if (!failure.lock_started) return Status::Ok();
-    return audit_.Record(
-        AuditEvent::kAccountLocked, user.id, tried, ctx, AuditOutcome::kFail,
-        "locked until " + std::to_string(failure.locked_until.value_or(0)));
+    const int64_t until = failure.locked_until.value_or(0);
+    LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kAccountLocked, user.id, tried,
+                                     ctx, AuditOutcome::kFail,
+                                     "locked until " + std::to_string(until)));
+    return notifier_ != nullptr ? notifier_->AccountLocked(user, until, ctx)
+                                : Status::Ok();
   });
   if (!s.ok()) return Unavailable(tried, ctx, s);
   AuthOutcome out;
@@ -355,8 +360,13 @@ AuthOutcome Authenticator::CompleteSecondFactor(
         return Succeed(std::move(user), tried, ctx, "password and totp");
       }
       if (verdict->check == TotpCheck::kReplayed) {
-        Status s = audit_.Record(AuditEvent::kTotpReplayed, user.id, tried, ctx,
-                                 AuditOutcome::kFail, "code already used");
+        Status s = InOneTransaction(db_, [&]() -> Status {
+          LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kTotpReplayed, user.id,
+                                           tried, ctx, AuditOutcome::kFail,
+                                           "code already used"));
+          return notifier_ != nullptr ? notifier_->TotpReplayed(user, ctx)
+                                      : Status::Ok();
+        });
         if (!s.ok()) return Unavailable(tried, ctx, s);
         out.code_replayed = true;
         out.user = std::move(user);

@@ -58,8 +58,10 @@ Services::Services(const Config& config,
   second_factor_ = std::make_unique<SecondFactor>(
       *db_, clock_, random_, *totp_, box_.get(),
       box_error_.ok() ? std::string() : box_error_.message());
+  notifier_ = std::make_unique<SecurityNotifier>(*db_, clock_, config_, *sink_);
   authenticator_ = std::make_unique<Authenticator>(
-      *db_, clock_, *hasher_, *users_, *throttle_, *second_factor_, *audit_);
+      *db_, clock_, *hasher_, *users_, *throttle_, *second_factor_, *audit_,
+      notifier_.get());
   accounts_ = std::make_unique<AccountService>(
       *db_, clock_, *hasher_, *policy_, *users_, *throttle_, *tokens_, *audit_);
 }

@@ -24,9 +24,17 @@
 //      maps it to PAM_NEW_AUTHTOK_REQD; the portal forces a change).
 // Each outcome but kSecondFactorNeeded writes one audit row (two when a
 // lock begins); kUnavailable writes only the syslog line. The rows an
-// attempt writes (counters, address count, audit) commit in one
+// attempt writes (counters, address count, audit, mail) commit in one
 // transaction, so each attempt costs one log flush; an unknown user runs
 // the same statements as a wrong password.
+//
+// Mails (through the SecurityNotifier, when one is given; see
+// security_notifier.h): a failure that begins a lock queues "account
+// locked", a replayed TOTP code queues "code used twice", and every kOk
+// queues "new login" when [mail] login_notification is on (off adds no
+// database work). An unknown user never causes a mail. A mail that cannot
+// be queued never changes the outcome, unless the database itself failed
+// (kUnavailable, as the attempt's other rows would have).
 //
 // Timing: an unknown user costs a KDF at the current parameters. A wrong
 // password against an imported legacy hash ($6$, $y$, bcrypt, PBKDF2)
@@ -49,6 +57,7 @@
 #include "latchkey/second_factor.h"
 #include "latchkey/secret.h"
 #include "latchkey/secret_box.h"
+#include "latchkey/security_notifier.h"
 #include "latchkey/throttle.h"
 #include "latchkey/user_store.h"
 
@@ -116,11 +125,12 @@ struct AuthOutcome {
 class Authenticator {
  public:
   // `db` is the connection the stores use: the writes of one attempt are
-  // committed together (one log flush per attempt).
+  // committed together (one log flush per attempt). `notifier` (may be
+  // null: no mails) must use the same connection.
   Authenticator(db::Connection& db, const Clock& clock,
                 const PasswordHasher& hasher, UserStore& users,
                 Throttle& throttle, SecondFactor& second_factor,
-                AuditLog& audit);
+                AuditLog& audit, SecurityNotifier* notifier = nullptr);
 
   AuthOutcome Authenticate(std::string_view login, const Secret& password,
                            const AuthContext& ctx,
@@ -129,7 +139,7 @@ class Authenticator {
   // The second step. A code of 6 to 8 digits (spaces ignored) is tried as
   // TOTP, anything else as a recovery code. A wrong code counts as an
   // account failure (and may lock); a replayed TOTP code is refused
-  // (kBadCredentials, code_replayed) and audited but not counted. A
+  // (kBadCredentials, code_replayed), audited and mailed but not counted. A
   // challenge older than kChallengeTtl gives kBadCredentials. Success is
   // the same as step 9 above.
   AuthOutcome CompleteSecondFactor(const SecondFactorChallenge& challenge,
@@ -153,6 +163,7 @@ class Authenticator {
   Throttle& throttle_;
   SecondFactor& second_factor_;
   AuditLog& audit_;
+  SecurityNotifier* notifier_;
 };
 
 }  // namespace latchkey

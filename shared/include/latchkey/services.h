@@ -21,6 +21,7 @@
 #include "latchkey/result.h"
 #include "latchkey/second_factor.h"
 #include "latchkey/secret_box.h"
+#include "latchkey/security_notifier.h"
 #include "latchkey/throttle.h"
 #include "latchkey/token_store.h"
 #include "latchkey/totp.h"
@@ -37,7 +38,8 @@ class Services {
   // <path> is missing: run latchkeyctl gen-key", and an unreadable or
   // malformed key file gives that file's error there instead), hasher,
   // policy, TOTP, the stores, an AuditLog writing to syslog (or to `sink`
-  // when given; it must outlive the Services), the Authenticator and the
+  // when given; it must outlive the Services), the SecurityNotifier (the
+  // mails of authentication events), the Authenticator and the
   // AccountService. Errors: those of db::OpenFromConfig (password file).
   static Result<std::unique_ptr<Services>> Open(
       const Config& config, const Clock& clock = SystemClock::Shared(),
@@ -67,6 +69,7 @@ class Services {
   TokenStore& tokens() { return *tokens_; }
   AuditLog& audit() { return *audit_; }
   SecondFactor& second_factor() { return *second_factor_; }
+  SecurityNotifier& security_notifier() { return *notifier_; }
   Authenticator& authenticator() { return *authenticator_; }
   AccountService& accounts() { return *accounts_; }
 
@@ -90,6 +93,7 @@ class Services {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<SecondFactor> second_factor_;
+  std::unique_ptr<SecurityNotifier> notifier_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<AccountService> accounts_;
 };

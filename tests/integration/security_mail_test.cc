@@ -1,0 +1,351 @@
+// The mails of authentication events, end to end through Services and the
+// Authenticator against a real database: "account locked" once per lock,
+// "code used twice" once per replay, "new login" per success only when
+// [mail] login_notification is on (and then without costing a statement
+// when off), never for an unknown user or an unverified address, and a mail
+// that cannot be queued never changing the login's outcome.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "latchkey/authenticator.h"
+#include "latchkey/clock.h"
+#include "latchkey/mail_texts.h"
+#include "latchkey/random.h"
+#include "latchkey/security_notifier.h"
+#include "latchkey/services.h"
+#include "support/sandbox.h"
+
+namespace latchkey {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr char kPassword[] = "Correct-Horse-42-Battery";
+
+struct QueuedMail {
+  std::string to;
+  std::string subject;
+  std::string body;
+};
+
+class SecurityMailTest : public testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
+    config_.database = db().config();
+    config_.security.secret_key_file = testing::Sandbox().secret_key_file;
+    config_.security.argon2_memory_kib = 1024;
+    config_.security.argon2_time = 1;
+    config_.portal.base_url = "https://accounts.example.org";
+    Rebuild();
+    ctx_.service = "sshd";
+    ctx_.rhost = "203.0.113.5";
+    ctx_.tty = "ssh";
+  }
+
+  void Rebuild() {
+    services_ = Services::WithConnection(config_, db().Connect(), clock_,
+                                         random_, &sink_);
+  }
+  Authenticator& auth() { return services_->authenticator(); }
+
+  int64_t MakeUser(const std::string& name, bool verified = true) {
+    auto hash = services_->hasher().Hash(kPassword);
+    EXPECT_TRUE(hash.ok());
+    NewUser u;
+    u.username = name;
+    u.email = name + "@example.org";
+    u.full_name = "Test " + name;
+    u.password_hash = hash.ok() ? *hash : "";
+    u.email_verified = verified;
+    auto id = services_->users().Create(u);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : 0;
+  }
+  AuthOutcome Login(std::string_view login, std::string_view password) {
+    return auth().Authenticate(login, Secret(password), ctx_);
+  }
+
+  // Every row of mail_outbox, oldest first (read on the test's own
+  // connection: what committed).
+  std::vector<QueuedMail> Outbox() {
+    auto rows = conn().Query(
+        "SELECT to_addr, subject, body FROM mail_outbox ORDER BY id");
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    std::vector<QueuedMail> out;
+    if (!rows.ok()) return out;
+    for (const db::Row& r : *rows)
+      out.push_back({r.str(0), r.str(1), r.str(2)});
+    return out;
+  }
+  size_t CountSubject(std::string_view needle) {
+    const std::vector<QueuedMail> all = Outbox();
+    return static_cast<size_t>(
+        std::count_if(all.begin(), all.end(), [&](const QueuedMail& m) {
+          return m.subject.find(needle) != std::string::npos;
+        }));
+  }
+  size_t CountEvent(std::string_view event) {
+    AuditFilter f;
+    f.limit = 1000;
+    auto rows = services_->audit().Query(f);
+    EXPECT_TRUE(rows.ok());
+    if (!rows.ok()) return 0;
+    return static_cast<size_t>(
+        std::count_if(rows->begin(), rows->end(),
+                      [&](const AuditEntry& e) { return e.event == event; }));
+  }
+  // Statements this session's server side has seen so far (the SHOW
+  // itself included, which cancels out in differences).
+  int64_t Questions() {
+    auto row = services_->db().QueryOne("SHOW SESSION STATUS LIKE 'Questions'");
+    EXPECT_TRUE(row.ok() && row->has_value());
+    return row.ok() && row->has_value() ? (*row)->i64(1) : -1;
+  }
+
+  FakeClock clock_;
+  SystemRandom random_;
+  CapturingLogSink sink_;
+  Config config_;
+  std::unique_ptr<Services> services_;
+  AuthContext ctx_;
+};
+
+constexpr char kLockedSubject[] = "temporarily locked";
+constexpr char kReplaySubject[] = "used sign-in code";
+constexpr char kNewLoginSubject[] = "New sign-in";
+
+TEST_F(SecurityMailTest, ALockQueuesExactlyOneLockedMail) {
+  MakeUser("alice");
+  for (uint32_t i = 1; i < config_.lockout.max_failures; ++i) {
+    EXPECT_EQ(Login("alice", "wrong").status, AuthStatus::kBadCredentials);
+  }
+  EXPECT_TRUE(Outbox().empty()) << "no lock yet, no mail";
+
+  const AuthOutcome locking = Login("alice", "wrong");
+  ASSERT_TRUE(locking.lock_started);
+  // Attempts refused while locked mail nothing more.
+  EXPECT_EQ(Login("alice", kPassword).status, AuthStatus::kLocked);
+  EXPECT_EQ(Login("alice", "wrong").status, AuthStatus::kLocked);
+
+  const std::vector<QueuedMail> mails = Outbox();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, "alice@example.org");
+  EXPECT_NE(mails[0].subject.find(kLockedSubject), std::string::npos)
+      << mails[0].subject;
+  EXPECT_NE(mails[0].body.find("\"alice\""), std::string::npos);
+  EXPECT_NE(mails[0].body.find("203.0.113.5"), std::string::npos);
+  EXPECT_NE(mails[0].body.find(mail_texts::FormatUtc(*locking.locked_until)),
+            std::string::npos)
+      << mails[0].body;
+  EXPECT_EQ(CountEvent("account_locked"), 1u);
+
+  // The next lock (after this one ends) mails again, once.
+  clock_.Advance(seconds(61));
+  for (uint32_t i = 0; i < config_.lockout.max_failures; ++i) {
+    Login("alice", "wrong");
+  }
+  EXPECT_EQ(CountSubject(kLockedSubject), 2u);
+  EXPECT_EQ(CountEvent("account_locked"), 2u);
+}
+
+TEST_F(SecurityMailTest, UnknownUserNeverCausesAMail) {
+  config_.mail.login_notification = true;
+  Rebuild();
+  for (uint32_t i = 0; i < 2 * config_.lockout.max_failures; ++i) {
+    const AuthOutcome out = Login("nobody", i % 2 ? kPassword : "wrong");
+    EXPECT_EQ(out.status, AuthStatus::kBadCredentials);
+    EXPECT_FALSE(out.user_known);
+  }
+  Login("nobody@example.org", kPassword);
+  EXPECT_TRUE(Outbox().empty());
+}
+
+TEST_F(SecurityMailTest, LoginNotificationOffQueuesNothing) {
+  ASSERT_FALSE(config_.mail.login_notification);  // the default
+  MakeUser("bob");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Login("bob", kPassword).status, AuthStatus::kOk);
+  }
+  EXPECT_TRUE(Outbox().empty());
+}
+
+TEST_F(SecurityMailTest, LoginNotificationOnQueuesOneMailPerSuccess) {
+  config_.mail.login_notification = true;
+  Rebuild();
+  MakeUser("bob");
+  EXPECT_EQ(Login("bob", kPassword).status, AuthStatus::kOk);
+  std::vector<QueuedMail> mails = Outbox();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, "bob@example.org");
+  EXPECT_NE(mails[0].subject.find(kNewLoginSubject), std::string::npos)
+      << mails[0].subject;
+  EXPECT_NE(mails[0].body.find("203.0.113.5"), std::string::npos);
+
+  // A failure mails nothing; the next success mails once more.
+  EXPECT_EQ(Login("bob", "wrong").status, AuthStatus::kBadCredentials);
+  EXPECT_EQ(Outbox().size(), 1u);
+  clock_.Advance(seconds(5));
+  EXPECT_EQ(Login("bob@example.org", kPassword).status, AuthStatus::kOk);
+  EXPECT_EQ(CountSubject(kNewLoginSubject), 2u);
+  EXPECT_EQ(Outbox().size(), 2u);
+}
+
+TEST_F(SecurityMailTest, NotificationOffCostsNoStatementOnSuccess) {
+  MakeUser("carl");
+  // The same attempt through an Authenticator without a notifier.
+  Authenticator bare(services_->db(), clock_, services_->hasher(),
+                     services_->users(), services_->throttle(),
+                     services_->second_factor(), services_->audit());
+  ASSERT_EQ(bare.Authenticate("carl", Secret(kPassword), ctx_).status,
+            AuthStatus::kOk);  // warms the statement cache
+  int64_t before = Questions();
+  ASSERT_EQ(bare.Authenticate("carl", Secret(kPassword), ctx_).status,
+            AuthStatus::kOk);
+  const int64_t without_notifier = Questions() - before;
+
+  before = Questions();
+  ASSERT_EQ(Login("carl", kPassword).status, AuthStatus::kOk);
+  const int64_t notification_off = Questions() - before;
+  EXPECT_EQ(notification_off, without_notifier);
+
+  config_.mail.login_notification = true;
+  Rebuild();
+  ASSERT_EQ(Login("carl", kPassword).status, AuthStatus::kOk);  // warm
+  before = Questions();
+  ASSERT_EQ(Login("carl", kPassword).status, AuthStatus::kOk);
+  const int64_t notification_on = Questions() - before;
+  EXPECT_EQ(notification_on, without_notifier + 1) << "one INSERT";
+}
+
+TEST_F(SecurityMailTest, UnverifiedAddressGetsNoMail) {
+  config_.mail.login_notification = true;
+  Rebuild();
+  MakeUser("uma", /*verified=*/false);
+  EXPECT_EQ(Login("uma", kPassword).status, AuthStatus::kOk);
+  for (uint32_t i = 0; i < config_.lockout.max_failures; ++i) {
+    Login("uma", "wrong");
+  }
+  EXPECT_EQ(CountEvent("account_locked"), 1u);
+  EXPECT_TRUE(Outbox().empty());
+}
+
+TEST_F(SecurityMailTest, AMailThatCannotBeQueuedDoesNotChangeTheOutcome) {
+  config_.mail.login_notification = true;
+  Rebuild();
+  const int64_t id = MakeUser("dora");
+  // An address the outbox refuses (imported data, a hand edit).
+  ASSERT_TRUE(conn()
+                  .Execute("UPDATE users SET email = 'not an address' "
+                           "WHERE id = ?",
+                           {id})
+                  .ok());
+  EXPECT_EQ(Login("dora", kPassword).status, AuthStatus::kOk);
+  AuthOutcome out;
+  for (uint32_t i = 0; i < config_.lockout.max_failures; ++i) {
+    out = Login("dora", "wrong");
+  }
+  EXPECT_EQ(out.status, AuthStatus::kBadCredentials);
+  EXPECT_TRUE(out.lock_started);
+  EXPECT_EQ(Login("dora", kPassword).status, AuthStatus::kLocked);
+  EXPECT_EQ(CountEvent("account_locked"), 1u);
+  EXPECT_EQ(CountEvent("login_success"), 1u);
+  EXPECT_TRUE(Outbox().empty());
+  const std::vector<std::string> lines = sink_.lines();
+  const auto warned = [&](std::string_view kind) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.find("mail_not_queued mail=" + std::string(kind) +
+                    " user=dora") != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(warned("new_login"));
+  EXPECT_TRUE(warned("account_locked"));
+}
+
+class TotpMailTest : public SecurityMailTest {
+ protected:
+  void SetUp() override {
+    SecurityMailTest::SetUp();
+    if (HasFatalFailure()) return;
+    Enrol();
+  }
+  void Enrol() {
+    id_ = MakeUser("tina");
+    auto key = services_->totp().GenerateKey(random_);
+    ASSERT_TRUE(key.ok());
+    key_ = std::move(*key);
+    ASSERT_TRUE(services_->second_factor().Enable(id_, key_).ok());
+  }
+  std::string Code() {
+    auto c = services_->totp().CodeAt(key_, clock_.NowUnix());
+    EXPECT_TRUE(c.ok());
+    return c.ok() ? *c : "";
+  }
+  SecondFactorChallenge PasswordStep() {
+    const AuthOutcome out = Login("tina", kPassword);
+    EXPECT_EQ(out.status, AuthStatus::kSecondFactorNeeded);
+    return out.challenge.value_or(SecondFactorChallenge{});
+  }
+  int64_t id_ = 0;
+  Secret key_;
+};
+
+TEST_F(TotpMailTest, EachReplayQueuesOneReplayMail) {
+  const std::string code = Code();
+  EXPECT_EQ(auth().CompleteSecondFactor(PasswordStep(), code, ctx_).status,
+            AuthStatus::kOk);
+  EXPECT_TRUE(Outbox().empty()) << "notification is off";
+
+  AuthOutcome out = auth().CompleteSecondFactor(PasswordStep(), code, ctx_);
+  EXPECT_EQ(out.status, AuthStatus::kBadCredentials);
+  EXPECT_TRUE(out.code_replayed);
+  std::vector<QueuedMail> mails = Outbox();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, "tina@example.org");
+  EXPECT_NE(mails[0].subject.find(kReplaySubject), std::string::npos)
+      << mails[0].subject;
+  EXPECT_NE(mails[0].body.find("203.0.113.5"), std::string::npos);
+
+  // A second replay is a second event: a second mail.
+  out = auth().CompleteSecondFactor(PasswordStep(), code, ctx_);
+  EXPECT_TRUE(out.code_replayed);
+  EXPECT_EQ(CountSubject(kReplaySubject), 2u);
+  EXPECT_EQ(CountEvent("totp_replayed"), 2u);
+  EXPECT_EQ(Outbox().size(), 2u);
+}
+
+TEST_F(TotpMailTest, NewLoginMailsOnceForPasswordAndCode) {
+  config_.mail.login_notification = true;
+  Rebuild();
+  const SecondFactorChallenge ch = PasswordStep();
+  EXPECT_TRUE(Outbox().empty()) << "the password step alone is no login";
+  EXPECT_EQ(auth().CompleteSecondFactor(ch, Code(), ctx_).status,
+            AuthStatus::kOk);
+  EXPECT_EQ(CountSubject(kNewLoginSubject), 1u);
+  EXPECT_EQ(Outbox().size(), 1u);
+}
+
+TEST_F(TotpMailTest, WrongCodesThatLockQueueOneLockedMail) {
+  const SecondFactorChallenge ch = PasswordStep();
+  const std::string right = Code();
+  const std::string wrong = right == "123456" ? "654321" : "123456";
+  AuthOutcome out;
+  for (uint32_t i = 0; i < config_.lockout.max_failures; ++i) {
+    out = auth().CompleteSecondFactor(ch, wrong, ctx_);
+  }
+  EXPECT_TRUE(out.lock_started);
+  EXPECT_EQ(auth().CompleteSecondFactor(ch, right, ctx_).status,
+            AuthStatus::kLocked);
+  const std::vector<QueuedMail> mails = Outbox();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, "tina@example.org");
+  EXPECT_NE(mails[0].subject.find(kLockedSubject), std::string::npos);
+}
+
+}  // namespace
+}  // namespace latchkey
