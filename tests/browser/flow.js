@@ -4,7 +4,7 @@
 // from the mail -> sign in -> TOTP enrolment -> sign out, sign in with a
 // code -> forgot/reset through the mailed link -> sign in with the new
 // password. Every major page is saved as a screenshot at 390x844 and
-// 1280x800, and checked for horizontal overflow at 390 px.
+// 1280x800, and checked for horizontal overflow at 360 px.
 //
 // Started by test_browser.py, which runs the portal and the SMTP server.
 // Environment:
@@ -112,33 +112,36 @@ function mailLink(to, linkPath, count, subject) {
 const problems = [];  // console errors, CSP reports, uncaught exceptions
 let shotNumber = 0;
 
+// The stylesheet must work from 360 px up: at that width nothing may stick
+// out sideways (that would need horizontal scrolling on a phone).
+async function checkNoOverflow(page, name, width) {
+  await page.setViewportSize({ width, height: 800 });
+  const overflow = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const wide = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && (r.right > width + 0.5 || r.left < -0.5)) {
+        wide.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}` +
+                  `${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : ''}` +
+                  ` [${Math.round(r.left)}..${Math.round(r.right)}]`);
+      }
+    }
+    return { scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5) };
+  });
+  assert.ok(overflow.scroll <= overflow.width && overflow.wide.length === 0,
+            `${name} at ${width} px: wider than the screen (${overflow.scroll} > ` +
+            `${overflow.width}): ${overflow.wide.join(', ')}`);
+}
+
 async function screenshots(page, name) {
   shotNumber += 1;
   const stem = `${String(shotNumber).padStart(2, '0')}-${name}`;
+  await checkNoOverflow(page, name, 360);
   for (const vp of kViewports) {
     await page.setViewportSize(vp);
     const file = path.join(shotDir, `${stem}-${vp.width}x${vp.height}.png`);
     await page.screenshot({ path: file, fullPage: true });
-    if (vp.width === 390) {
-      // The stylesheet must work from 360 px up: nothing may stick out
-      // sideways (that would need horizontal scrolling on a phone).
-      const overflow = await page.evaluate(() => {
-        const width = document.documentElement.clientWidth;
-        const wide = [];
-        for (const el of document.querySelectorAll('body *')) {
-          const r = el.getBoundingClientRect();
-          if (r.width > 0 && (r.right > width + 0.5 || r.left < -0.5)) {
-            wide.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}` +
-                      `${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : ''}` +
-                      ` [${Math.round(r.left)}..${Math.round(r.right)}]`);
-          }
-        }
-        return { scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5) };
-      });
-      assert.ok(overflow.scroll <= overflow.width && overflow.wide.length === 0,
-                `${name} at 390 px: wider than the screen (${overflow.scroll} > ` +
-                `${overflow.width}): ${overflow.wide.join(', ')}`);
-    }
   }
   await page.setViewportSize(kViewports[1]);
   log(`screenshots ${stem}`);
