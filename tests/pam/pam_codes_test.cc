@@ -58,8 +58,7 @@ TEST(PamCodesTest, PasswordPhases) {
             PAM_AUTHTOK_RECOVERY_ERR);
   EXPECT_EQ(PamCode(Phase::kPasswordUpdate, Verdict::kUnavailable),
             PAM_AUTHINFO_UNAVAIL);
-  EXPECT_EQ(PamCode(Phase::kPasswordUpdate, Verdict::kLocked),
-            PAM_AUTHTOK_ERR);
+  EXPECT_EQ(PamCode(Phase::kPasswordUpdate, Verdict::kLocked), PAM_AUTHTOK_ERR);
 }
 
 TEST(PamCodesTest, SessionNeverFails) {

@@ -32,16 +32,16 @@ enum class HashScheme { kArgon2id, kPbkdf2Sha256 };
 enum class RegistrationMode { kOpen, kInvite, kClosed };
 
 struct DatabaseConfig {
-  std::vector<HostPort> hosts;       // tried in order; empty when socket is set
-  std::string socket;                // unix socket path; wins over hosts
-  std::string name = "latchkey";     // schema name
+  std::vector<HostPort> hosts;    // tried in order; empty when socket is set
+  std::string socket;             // unix socket path; not with hosts
+  std::string name = "latchkey";  // schema name
   std::string user = "latchkey";
-  std::string password_file;         // empty: no password
-  Millis connect_timeout{2000};      // per host
+  std::string password_file;     // empty: no password
+  Millis connect_timeout{2000};  // per host
   Millis read_timeout{3000};
   Millis write_timeout{3000};
   TlsMode tls = TlsMode::kPreferred;
-  std::string tls_ca;                // CA bundle; empty: system default
+  std::string tls_ca;  // CA bundle; empty: system default
 };
 
 struct SecurityConfig {
@@ -57,11 +57,11 @@ struct SecurityConfig {
 };
 
 struct LockoutConfig {
-  uint32_t max_failures = 5;           // consecutive failures before a lock
-  Seconds lock_duration{60};           // first lock; doubles on each further
-  Seconds max_lock_duration{3600};     // cap on the doubling
-  Seconds lock_reset_after{12 * 3600}; // quiet time that restarts doubling
-  uint32_t ip_max_failures = 50;       // per remote address per ip_window; 0: off
+  uint32_t max_failures = 5;            // consecutive failures before a lock
+  Seconds lock_duration{60};            // first lock; doubles on each further
+  Seconds max_lock_duration{3600};      // cap on the doubling
+  Seconds lock_reset_after{12 * 3600};  // quiet time that restarts doubling
+  uint32_t ip_max_failures = 50;  // per remote address per ip_window; 0: off
   Seconds ip_window{15 * 60};
 };
 

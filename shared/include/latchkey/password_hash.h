@@ -15,12 +15,12 @@ namespace latchkey {
 
 // The hash formats verification understands.
 enum class HashFormat {
-  kArgon2id,        // $argon2id$v=19$m=..,t=..,p=..$salt$hash (PHC)
-  kPbkdf2Sha256,    // $pbkdf2-sha256$i=N$salt$hash (PHC, passlib style too)
-  kDjangoPbkdf2,    // pbkdf2_sha256$N$salt$base64hash
-  kCryptYescrypt,   // $y$...
-  kCryptSha512,     // $6$...
-  kCryptBcrypt,     // $2b$ / $2y$ / $2a$
+  kArgon2id,       // $argon2id$v=19$m=..,t=..,p=..$salt$hash (PHC)
+  kPbkdf2Sha256,   // $pbkdf2-sha256$i=N$salt$hash (PHC, passlib style too)
+  kDjangoPbkdf2,   // pbkdf2_sha256$N$salt$base64hash
+  kCryptYescrypt,  // $y$...
+  kCryptSha512,    // $6$...
+  kCryptBcrypt,    // $2b$ / $2y$ / $2a$
   kUnknown,
 };
 
@@ -56,8 +56,7 @@ class PasswordHasher {
   // The comparison of derived keys is constant-time. Nothing is truncated,
   // except that bcrypt reads only 72 bytes (the format's own limit); crypt(3)
   // hashes never match a password with a NUL or of 512 bytes or more.
-  Result<bool> Verify(std::string_view password,
-                      std::string_view stored) const;
+  Result<bool> Verify(std::string_view password, std::string_view stored) const;
 
   // true unless `stored` is the current scheme with the current parameters.
   bool NeedsRehash(std::string_view stored) const;
