@@ -109,25 +109,19 @@ Status Context::LoadSession() {
   session_loaded_ = true;
   const std::optional<std::string_view> cookie = GetCookie(kSessionCookie);
   if (!cookie || cookie->empty()) return Status::Ok();
-  Result<std::optional<Session>> found = sessions().Lookup(*cookie);
+  Result<std::optional<SignedIn>> found = sessions().LookupWithUser(*cookie);
   if (!found.ok()) {
     session_error_ = found.status();
     return session_error_;
   }
   if (!*found) return Status::Ok();
-  Result<std::optional<User>> user =
-      services().users().FindById((*found)->user_id);
-  if (!user.ok()) {
-    session_error_ = user.status();
-    return session_error_;
-  }
-  if (!*user || !(*user)->is_active) {
+  if (!(*found)->user.is_active) {
     // A deactivated account keeps no session.
     (void)sessions().Destroy(*cookie);
     return Status::Ok();
   }
-  session_ = std::move(**found);
-  user_ = std::move(**user);
+  session_ = std::move((*found)->session);
+  user_ = std::move((*found)->user);
   return Status::Ok();
 }
 

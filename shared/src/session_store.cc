@@ -97,16 +97,27 @@ Result<NewSession> SessionStore::Create(int64_t user_id, std::string_view ip,
 }
 
 Result<std::optional<Session>> SessionStore::Lookup(std::string_view id) {
+  LK_ASSIGN_OR_RETURN(std::optional<SignedIn> found, LookupWithUser(id));
+  if (!found) return std::optional<Session>();
+  return std::optional<Session>(std::move(found->session));
+}
+
+Result<std::optional<SignedIn>> SessionStore::LookupWithUser(
+    std::string_view id) {
   const std::optional<Sha256Digest> digest = DigestOf(id);
-  if (!digest) return std::optional<Session>();
+  if (!digest) return std::optional<SignedIn>();
   const std::string_view key = DigestView(*digest);
-  LK_ASSIGN_OR_RETURN(
-      std::optional<db::Row> row,
-      db_.QueryOne("SELECT user_id, created_at, last_seen_at, expires_at, "
-                   "reauth_at, ip, user_agent, csrf_secret FROM sessions "
-                   "WHERE id_sha256 = ?",
-                   {key}));
-  if (!row) return std::optional<Session>();
+  // Session columns 0..7, then the user's from kSessionColumns on. Built
+  // once: it is the query of every signed-in request.
+  static const std::string kQuery =
+      "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, "
+      "s.reauth_at, s.ip, s.user_agent, s.csrf_secret, " +
+      std::string(UserSelectColumns()) +
+      "FROM sessions s JOIN users u ON u.id = s.user_id "
+      "WHERE s.id_sha256 = ?";
+  constexpr size_t kSessionColumns = 8;
+  LK_ASSIGN_OR_RETURN(std::optional<db::Row> row, db_.QueryOne(kQuery, {key}));
+  if (!row) return std::optional<SignedIn>();
   const int64_t now = clock_.NowUnixMicros();
   const int64_t created = row->unix_micros(1).value_or(0);
   const int64_t last_seen = row->unix_micros(2).value_or(0);
@@ -116,7 +127,7 @@ Result<std::optional<Session>> SessionStore::Lookup(std::string_view id) {
     LK_RETURN_IF_ERROR(
         db_.Execute("DELETE FROM sessions WHERE id_sha256 = ?", {key})
             .status());
-    return std::optional<Session>();
+    return std::optional<SignedIn>();
   }
   int64_t seen = last_seen;
   if (now - last_seen >= RefreshInterval().count() * kMicros) {
@@ -128,7 +139,8 @@ Result<std::optional<Session>> SessionStore::Lookup(std::string_view id) {
                     {db::Timestamp{now}, db::Timestamp{expires}, key})
             .status());
   }
-  Session s;
+  SignedIn out;
+  Session& s = out.session;
   s.id_sha256 = std::string(key);
   s.handle = SessionHandle(key);
   s.user_id = row->i64(0);
@@ -139,7 +151,8 @@ Result<std::optional<Session>> SessionStore::Lookup(std::string_view id) {
   s.ip = row->str(5);
   s.user_agent = row->str(6);
   s.csrf_secret = Secret(row->str(7));
-  return std::optional<Session>(std::move(s));
+  out.user = UserFromRow(*row, kSessionColumns);
+  return std::optional<SignedIn>(std::move(out));
 }
 
 Status SessionStore::Destroy(std::string_view id) {

@@ -8,8 +8,8 @@ namespace {
 
 // Every column of User, in the order UserFromRow reads them. The roles
 // come in the same query so a login is one round trip.
-constexpr std::string_view kSelectUser =
-    "SELECT u.id, u.username, u.email, u.full_name, u.password_hash, "
+constexpr std::string_view kUserColumns =
+    "u.id, u.username, u.email, u.full_name, u.password_hash, "
     "u.is_active, u.email_verified_at, u.locked_until, u.failed_logins, "
     "u.lock_count, u.last_failed_at, u.last_locked_at, "
     "u.password_changed_at, u.password_expires_at, u.account_expires_at, "
@@ -17,41 +17,14 @@ constexpr std::string_view kSelectUser =
     "u.created_at, u.updated_at, u.last_login_at, "
     "(SELECT GROUP_CONCAT(r.name ORDER BY r.name SEPARATOR ',') "
     "FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
-    "WHERE ur.user_id = u.id) "
-    "FROM users u ";
+    "WHERE ur.user_id = u.id) ";
 
-User UserFromRow(const db::Row& row) {
-  User u;
-  u.id = row.i64(0);
-  u.username = row.str(1);
-  u.email = row.str(2);
-  u.full_name = row.str(3);
-  u.password_hash = row.str(4);
-  u.is_active = row.i64(5) != 0;
-  u.email_verified_at = row.unix_time(6);
-  u.locked_until = row.unix_time(7);
-  u.failed_logins = static_cast<uint32_t>(row.i64(8));
-  u.lock_count = static_cast<uint32_t>(row.i64(9));
-  u.last_failed_at = row.unix_time(10);
-  u.last_locked_at = row.unix_time(11);
-  u.password_changed_at = row.unix_time(12);
-  u.password_expires_at = row.unix_time(13);
-  u.account_expires_at = row.unix_time(14);
-  u.totp_secret_enc = row.str(15);
-  u.totp_last_step = row.opt_i64(16);
-  u.uid = row.opt_i64(17);
-  u.has_avatar = row.i64(18) != 0;
-  u.created_at = row.unix_time(19).value_or(0);
-  u.updated_at = row.unix_time(20).value_or(0);
-  u.last_login_at = row.unix_time(21);
-  const std::string& roles = row.str(22);
-  for (size_t start = 0; start < roles.size();) {
-    size_t comma = roles.find(',', start);
-    if (comma == std::string::npos) comma = roles.size();
-    u.roles.push_back(roles.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return u;
+// SELECT ... FROM users u, ready for a WHERE.
+std::string SelectUsers() {
+  std::string sql = "SELECT ";
+  sql += kUserColumns;
+  sql += "FROM users u ";
+  return sql;
 }
 
 db::Value OptTime(const std::optional<int64_t>& t) {
@@ -126,6 +99,42 @@ void BuildFilter(const UserFilter& f, int64_t now_micros, std::string& sql,
 
 }  // namespace
 
+std::string_view UserSelectColumns() { return kUserColumns; }
+
+User UserFromRow(const db::Row& row, size_t first) {
+  User u;
+  u.id = row.i64(first + 0);
+  u.username = row.str(first + 1);
+  u.email = row.str(first + 2);
+  u.full_name = row.str(first + 3);
+  u.password_hash = row.str(first + 4);
+  u.is_active = row.i64(first + 5) != 0;
+  u.email_verified_at = row.unix_time(first + 6);
+  u.locked_until = row.unix_time(first + 7);
+  u.failed_logins = static_cast<uint32_t>(row.i64(first + 8));
+  u.lock_count = static_cast<uint32_t>(row.i64(first + 9));
+  u.last_failed_at = row.unix_time(first + 10);
+  u.last_locked_at = row.unix_time(first + 11);
+  u.password_changed_at = row.unix_time(first + 12);
+  u.password_expires_at = row.unix_time(first + 13);
+  u.account_expires_at = row.unix_time(first + 14);
+  u.totp_secret_enc = row.str(first + 15);
+  u.totp_last_step = row.opt_i64(first + 16);
+  u.uid = row.opt_i64(first + 17);
+  u.has_avatar = row.i64(first + 18) != 0;
+  u.created_at = row.unix_time(first + 19).value_or(0);
+  u.updated_at = row.unix_time(first + 20).value_or(0);
+  u.last_login_at = row.unix_time(first + 21);
+  const std::string& roles = row.str(first + 22);
+  for (size_t start = 0; start < roles.size();) {
+    size_t comma = roles.find(',', start);
+    if (comma == std::string::npos) comma = roles.size();
+    u.roles.push_back(roles.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return u;
+}
+
 bool User::HasRole(std::string_view role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
@@ -135,7 +144,7 @@ UserStore::UserStore(db::Connection& db, const Clock& clock)
 
 Result<std::optional<User>> UserStore::FindWhere(std::string_view where_sql,
                                                  db::Value param) {
-  std::string sql(kSelectUser);
+  std::string sql = SelectUsers();
   sql += where_sql;
   LK_ASSIGN_OR_RETURN(std::vector<db::Row> rows, db_.Query(sql, {param}));
   if (rows.empty()) return std::optional<User>();
@@ -164,7 +173,7 @@ Result<std::optional<User>> UserStore::FindByEmail(std::string_view email) {
 }
 
 Result<std::vector<User>> UserStore::List(const UserFilter& filter) {
-  std::string sql(kSelectUser);
+  std::string sql = SelectUsers();
   std::vector<db::Value> params;
   std::deque<std::string> strings;
   BuildFilter(filter, clock_.NowUnixMicros(), sql, params, strings);

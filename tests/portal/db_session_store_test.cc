@@ -81,6 +81,40 @@ TEST_F(SessionStoreTest, LookupFindsOnlyRealIds) {
   }
 }
 
+TEST_F(SessionStoreTest, LookupWithUserReadsTheAccountInTheSameRow) {
+  UserStore users(conn(), clock_);
+  ASSERT_TRUE(users.CreateRole("auditor", "").ok());
+  ASSERT_TRUE(users.AddRole(ids_[1], "auditor").ok());
+  ASSERT_TRUE(users.SetFullName(ids_[1], "Bob B").ok());
+  Result<NewSession> s = store_->Create(ids_[1], "198.51.100.7", "curl");
+  ASSERT_TRUE(s.ok());
+  auto found = store_->LookupWithUser(s->id.view());
+  ASSERT_TRUE(found.ok() && *found) << found.status().ToString();
+  const SignedIn& in = **found;
+  EXPECT_EQ(in.session.user_id, ids_[1]);
+  EXPECT_EQ(in.session.ip, "198.51.100.7");
+  EXPECT_EQ(in.session.handle, s->session.handle);
+  EXPECT_TRUE(ConstantTimeEquals(in.session.csrf_secret.view(),
+                                 s->session.csrf_secret.view()));
+  // Every User field matches what UserStore reads on its own.
+  auto alone = users.FindById(ids_[1]);
+  ASSERT_TRUE(alone.ok() && *alone);
+  EXPECT_EQ(in.user.id, (*alone)->id);
+  EXPECT_EQ(in.user.username, "bob");
+  EXPECT_EQ(in.user.email, (*alone)->email);
+  EXPECT_EQ(in.user.full_name, "Bob B");
+  EXPECT_EQ(in.user.password_hash, (*alone)->password_hash);
+  EXPECT_EQ(in.user.is_active, (*alone)->is_active);
+  EXPECT_EQ(in.user.created_at, (*alone)->created_at);
+  EXPECT_EQ(in.user.roles, (*alone)->roles);
+  EXPECT_TRUE(in.user.HasRole("auditor"));
+  // A deleted user takes its sessions with it.
+  ASSERT_TRUE(users.Delete(ids_[1]).ok());
+  auto gone = store_->LookupWithUser(s->id.view());
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+}
+
 TEST_F(SessionStoreTest, IdleTimeoutAndLazyRefresh) {
   Result<NewSession> s = store_->Create(ids_[0], "", "");
   ASSERT_TRUE(s.ok());

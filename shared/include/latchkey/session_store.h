@@ -29,6 +29,7 @@
 #include "latchkey/random.h"
 #include "latchkey/result.h"
 #include "latchkey/secret.h"
+#include "latchkey/user_store.h"
 
 namespace latchkey {
 
@@ -61,6 +62,12 @@ struct SessionInfo {
   bool current = false;  // the session named by `current_handle`
 };
 
+// A live session with its account (LookupWithUser).
+struct SignedIn {
+  Session session;
+  User user;
+};
+
 struct NewSession {
   Secret id;  // the cookie value: base64url of 32 random bytes
   Session session;
@@ -89,6 +96,9 @@ class SessionStore {
   // expires_at) when the stored last_seen_at is older than
   // RefreshInterval().
   Result<std::optional<Session>> Lookup(std::string_view id);
+  // The same, with the session's account (roles included) read in the
+  // same query: one round trip for a signed-in page.
+  Result<std::optional<SignedIn>> LookupWithUser(std::string_view id);
 
   // Ends the session with this cookie value (no error if there is none).
   Status Destroy(std::string_view id);

@@ -112,6 +112,14 @@ Status ValidateFullName(std::string_view name);
 Status ValidateRoleName(std::string_view name);
 
 // --- Database access ---
+
+// The SELECT list of every User column, roles included, reading table
+// alias `u` (users). For queries elsewhere in the core that join users, so
+// the account comes in the same round trip (SessionStore::LookupWithUser).
+std::string_view UserSelectColumns();
+// The User in `row`, whose UserSelectColumns() start at index `first`.
+User UserFromRow(const db::Row& row, size_t first = 0);
+
 //
 // Errors common to every call: Unavailable / Internal from the db layer.
 // Not thread-safe (it uses one Connection).
