@@ -56,6 +56,27 @@ Result<std::unique_ptr<App>> App::Create(const Config& config,
   for (const Route& r : app->routes_) labels.emplace_back(r.pattern);
   labels.emplace_back("unmatched");
   app->metrics_ = std::make_unique<Metrics>(std::move(labels));
+  SessionCache::Options cache;
+  cache.ttl = config.session.cache_ttl;
+  app->session_cache_ =
+      std::make_unique<SessionCache>(cache, SystemClock::Shared());
+  SessionCache* sc = app->session_cache_.get();
+  app->metrics_->AddGauge(
+      "latchkey_session_cache_entries",
+      "Signed-in sessions held in memory ([session] cache_ttl).",
+      [sc] { return static_cast<double>(sc->stats().entries); });
+  app->metrics_->AddGauge(
+      "latchkey_session_cache_hits",
+      "Session lookups answered from memory since start.",
+      [sc] { return static_cast<double>(sc->stats().hits); });
+  app->metrics_->AddGauge(
+      "latchkey_session_cache_misses",
+      "Session lookups that asked the database since start.",
+      [sc] { return static_cast<double>(sc->stats().misses); });
+  app->metrics_->AddGauge(
+      "latchkey_session_cache_clears",
+      "Times a request that wrote to the database emptied the cache.",
+      [sc] { return static_cast<double>(sc->stats().clears); });
 
   LK_ASSIGN_OR_RETURN(
       app->pool_, ServicesPool::Open(

@@ -16,6 +16,7 @@
 #include "latchkey/result.h"
 #include "latchkey/secret_box.h"
 #include "latchkey/services_pool.h"
+#include "latchkey/session_cache.h"
 #include "portal/client_ip.h"
 #include "portal/kdf_pool.h"
 #include "portal/metrics.h"
@@ -47,6 +48,7 @@ class App {
   ServicesPool& pool() { return *pool_; }
   KdfPool& kdf() { return *kdf_; }
   Metrics& metrics() { return *metrics_; }
+  SessionCache& session_cache() { return *session_cache_; }
   const tmpl::TemplateSet& templates() const { return templates_; }
   const ProxyList& trusted_proxies() const { return proxies_; }
   std::span<const Route> routes() const { return routes_; }
@@ -73,6 +75,7 @@ class App {
   std::unique_ptr<ServicesPool> pool_;
   std::unique_ptr<KdfPool> kdf_;
   std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<SessionCache> session_cache_;
   tmpl::TemplateSet templates_;
   ProxyList proxies_;
   std::function<void()> mail_nudge_;

@@ -74,15 +74,23 @@ nlohmann::json FieldErrors::Json() const {
 
 Context::Context(App& app, const Request& request, const Route& route,
                  Services* services)
-    : app_(app), request_(request), route_(route), services_(services) {}
+    : app_(app), request_(request), route_(route), services_(services) {
+  if (services_ != nullptr) writes_base_ = services_->db().write_count();
+}
 
-Context::~Context() = default;
+Context::~Context() {
+  // Before the answer leaves: the next request sees what this one changed.
+  if (services_ != nullptr && services_->db().write_count() != writes_base_) {
+    app_.session_cache().Clear();
+  }
+}
 
 Services& Context::services() {
   if (services_ == nullptr) {
     lease_ = app_.pool().Acquire(kLeaseWait);
     if (!lease_) throw ServicesBusy{};
     services_ = lease_->get();
+    writes_base_ = services_->db().write_count();
   }
   return *services_;
 }
@@ -109,7 +117,16 @@ Status Context::LoadSession() {
   session_loaded_ = true;
   const std::optional<std::string_view> cookie = GetCookie(kSessionCookie);
   if (!cookie || cookie->empty()) return Status::Ok();
-  Result<std::optional<SignedIn>> found = sessions().LookupWithUser(*cookie);
+  // Pages that only read may use the cache; anything that changes state
+  // decides on what the database says now.
+  SessionCache* cache =
+      IsStateChanging(request_.method) ? nullptr : &app_.session_cache();
+  SessionStore& store = sessions();
+  const uint64_t writes_before = services().db().write_count();
+  Result<std::optional<SignedIn>> found = store.LookupWithUser(*cookie, cache);
+  // Refreshing last_seen_at (or dropping a timed-out row) changes nothing
+  // another request could have cached.
+  writes_base_ += services().db().write_count() - writes_before;
   if (!found.ok()) {
     session_error_ = found.status();
     return session_error_;

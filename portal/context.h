@@ -156,6 +156,10 @@ class Context {
   Services* services_;
   std::optional<ServicesPool::Lease> lease_;
   std::unique_ptr<SessionStore> sessions_;
+  // write_count() of services_'s connection when it was taken, plus the
+  // session bookkeeping writes: a request that wrote more than that may
+  // have changed what the session cache holds.
+  uint64_t writes_base_ = 0;
   bool session_loaded_ = false;
   Status session_error_;
   std::optional<Session> session_;

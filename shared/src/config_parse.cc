@@ -346,6 +346,11 @@ constexpr KeySpec kKeys[] = {
        return Set(ParseSecondsIn(v, Seconds(1), kMaxSeconds),
                   c.session.absolute_timeout);
      }},
+    {"session", "cache_ttl",
+     [](std::string_view v, Config& c) {
+       return Set(ParseSecondsIn(v, Seconds(0), Seconds(60)),
+                  c.session.cache_ttl);
+     }},
     // [mail]
     {"mail", "transport",
      [](std::string_view v, Config& c) {

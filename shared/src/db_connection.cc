@@ -93,6 +93,7 @@ struct Connection::Impl {
   bool tx_broken = false;  // the connection died inside the transaction
   uint64_t last_insert_id = 0;
   uint64_t prepare_count = 0;
+  uint64_t write_count = 0;
 
   Impl(DatabaseConfig c, Secret p)
       : config(std::move(c)), password(std::move(p)) {}
@@ -324,12 +325,14 @@ Status Connection::Ping() {
 
 Result<uint64_t> Connection::Execute(std::string_view sql,
                                      std::initializer_list<Value> params) {
+  ++impl_->write_count;
   return impl_->Run(sql, std::span<const Value>(params.begin(), params.size()),
                     nullptr);
 }
 
 Result<uint64_t> Connection::Execute(std::string_view sql,
                                      const std::vector<Value>& params) {
+  ++impl_->write_count;
   return impl_->Run(sql, params, nullptr);
 }
 
@@ -361,6 +364,7 @@ Result<std::optional<Row>> Connection::QueryOne(
 uint64_t Connection::last_insert_id() const { return impl_->last_insert_id; }
 
 Status Connection::ExecuteScript(std::string_view sql) {
+  ++impl_->write_count;
   std::vector<ScriptStatement> statements = SplitSqlScript(sql);
   for (size_t i = 0; i < statements.size(); ++i) {
     // Only the first statement may be retried on a new connection: after
@@ -420,6 +424,7 @@ bool Connection::in_transaction() const { return impl_->in_tx; }
 const DatabaseConfig& Connection::config() const { return impl_->config; }
 
 uint64_t Connection::prepare_count() const { return impl_->prepare_count; }
+uint64_t Connection::write_count() const { return impl_->write_count; }
 
 Result<Transaction> Transaction::Start(Connection& conn) {
   LK_RETURN_IF_ERROR(conn.Begin());

@@ -5,6 +5,7 @@
 
 #include "latchkey/audit.h"
 #include "latchkey/encoding.h"
+#include "latchkey/session_cache.h"
 
 namespace latchkey {
 namespace {
@@ -103,10 +104,27 @@ Result<std::optional<Session>> SessionStore::Lookup(std::string_view id) {
 }
 
 Result<std::optional<SignedIn>> SessionStore::LookupWithUser(
-    std::string_view id) {
+    std::string_view id, SessionCache* cache) {
   const std::optional<Sha256Digest> digest = DigestOf(id);
   if (!digest) return std::optional<SignedIn>();
   const std::string_view key = DigestView(*digest);
+  uint64_t generation = 0;
+  if (cache != nullptr) {
+    if (std::optional<SignedIn> hit = cache->Get(key)) {
+      // Whole seconds can only make a deadline look earlier: anything
+      // close goes to the database, which decides to the microsecond.
+      const int64_t now = clock_.NowUnix();
+      const Session& s = hit->session;
+      const int64_t deadline = std::min(
+          {s.expires_at, s.created_at + config_.absolute_timeout.count(),
+           s.last_seen_at + config_.idle_timeout.count()});
+      if (now < deadline &&
+          now - s.last_seen_at < RefreshInterval().count() - 1) {
+        return hit;
+      }
+    }
+    generation = cache->generation();
+  }
   // Session columns 0..7, then the user's from kSessionColumns on. Built
   // once: it is the query of every signed-in request.
   static const std::string kQuery =
@@ -117,13 +135,17 @@ Result<std::optional<SignedIn>> SessionStore::LookupWithUser(
       "WHERE s.id_sha256 = ?";
   constexpr size_t kSessionColumns = 8;
   LK_ASSIGN_OR_RETURN(std::optional<db::Row> row, db_.QueryOne(kQuery, {key}));
-  if (!row) return std::optional<SignedIn>();
+  if (!row) {
+    if (cache != nullptr) cache->Erase(key);
+    return std::optional<SignedIn>();
+  }
   const int64_t now = clock_.NowUnixMicros();
   const int64_t created = row->unix_micros(1).value_or(0);
   const int64_t last_seen = row->unix_micros(2).value_or(0);
   int64_t expires = row->unix_micros(3).value_or(0);
   if (now >= expires || now >= DeadlineFrom(created, last_seen) ||
       row->str(7).size() != kIdBytes) {
+    if (cache != nullptr) cache->Erase(key);
     LK_RETURN_IF_ERROR(
         db_.Execute("DELETE FROM sessions WHERE id_sha256 = ?", {key})
             .status());
@@ -152,6 +174,7 @@ Result<std::optional<SignedIn>> SessionStore::LookupWithUser(
   s.user_agent = row->str(6);
   s.csrf_secret = Secret(row->str(7));
   out.user = UserFromRow(*row, kSessionColumns);
+  if (cache != nullptr) cache->Put(key, out, generation);
   return std::optional<SignedIn>(std::move(out));
 }
 

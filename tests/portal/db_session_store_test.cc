@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "latchkey/encoding.h"
+#include "latchkey/session_cache.h"
 #include "latchkey/session_store.h"
 #include "latchkey/user_store.h"
 #include "support/sandbox.h"
@@ -113,6 +114,45 @@ TEST_F(SessionStoreTest, LookupWithUserReadsTheAccountInTheSameRow) {
   auto gone = store_->LookupWithUser(s->id.view());
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
+}
+
+TEST_F(SessionStoreTest, CachedLookupsSkipTheDatabaseForTtlOnly) {
+  SessionCache cache({Seconds{2}, 100}, clock_);
+  Result<NewSession> s = store_->Create(ids_[0], "", "");
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(store_->LookupWithUser(s->id.view(), &cache).ok());
+  EXPECT_EQ(cache.stats().entries, 1u);
+  // Ended behind the cache's back (another process): still served...
+  ASSERT_TRUE(conn().Execute("DELETE FROM sessions").ok());
+  auto cached = store_->LookupWithUser(s->id.view(), &cache);
+  ASSERT_TRUE(cached.ok() && *cached);
+  EXPECT_EQ((*cached)->user.username, "alice");
+  // ...but not without the cache, nor once the entry is too old.
+  EXPECT_FALSE(store_->LookupWithUser(s->id.view())->has_value());
+  clock_.Advance(std::chrono::seconds(2));
+  EXPECT_FALSE(store_->LookupWithUser(s->id.view(), &cache)->has_value());
+  EXPECT_EQ(cache.stats().entries, 0u);
+}
+
+TEST_F(SessionStoreTest, CachedLookupsKeepTimeoutsAndRefreshExact) {
+  SessionCache cache({Seconds{60}, 100}, clock_);  // longer than the refresh
+  config_.idle_timeout = Seconds{100};
+  SessionStore store(conn(), clock_, random_, config_);
+  Result<NewSession> s = store.Create(ids_[0], "", "");
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(store.LookupWithUser(s->id.view(), &cache).ok());
+  // Due for its refresh (half the idle timeout): the database is asked and
+  // last_seen_at written, even though the entry is young enough.
+  clock_.Advance(std::chrono::seconds(50));
+  auto refreshed = store.LookupWithUser(s->id.view(), &cache);
+  ASSERT_TRUE(refreshed.ok() && *refreshed);
+  EXPECT_EQ((*refreshed)->session.last_seen_at, clock_.NowUnix());
+  auto row = conn().QueryOne("SELECT last_seen_at FROM sessions");
+  ASSERT_TRUE(row.ok() && *row);
+  EXPECT_EQ((*row)->unix_time(0), clock_.NowUnix());
+  // Idle past the timeout: not served from the cache.
+  clock_.Advance(std::chrono::seconds(100));
+  EXPECT_FALSE(store.LookupWithUser(s->id.view(), &cache)->has_value());
 }
 
 TEST_F(SessionStoreTest, IdleTimeoutAndLazyRefresh) {

@@ -181,7 +181,8 @@ class Portal:
                  argon2_memory_kib=1024, lockout_max_failures=None,
                  start=True, portal_user="nobody", db_port=None, tls=False,
                  wait_ready=True, migrate=True, mail_transport=None,
-                 require_email_verification=False, registration=None):
+                 require_email_verification=False, registration=None,
+                 session_cache_ttl=None):
         self.binary = _env("LATCHKEY_PORTAL")
         self.ctl_binary = _env("LATCHKEYCTL")
         self.env = sandbox_env()
@@ -198,6 +199,7 @@ class Portal:
         self.mail_transport = mail_transport
         self.require_email_verification = require_email_verification
         self.registration = registration
+        self.session_cache_ttl = session_cache_ttl
         self.process = None
         self.log_path = os.path.join(self.tmp, "portal.log")
         self.sql(f"CREATE DATABASE `{self.db_name}` CHARACTER SET utf8mb4")
@@ -242,8 +244,13 @@ class Portal:
         ]
         if max_failures is not None:
             lines += ["[lockout]", f"max_failures = {max_failures}", ""]
-        if session_idle is not None:
-            lines += ["[session]", f"idle_timeout = {session_idle}", ""]
+        if session_idle is not None or self.session_cache_ttl is not None:
+            lines.append("[session]")
+            if session_idle is not None:
+                lines.append(f"idle_timeout = {session_idle}")
+            if self.session_cache_ttl is not None:
+                lines.append(f"cache_ttl = {self.session_cache_ttl}")
+            lines.append("")
         lines += [
             "[mail]",
             "transport = " + (self.mail_transport or f"maildir:{self.tmp}/mail"),

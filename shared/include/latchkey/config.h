@@ -75,6 +75,9 @@ struct TotpConfig {
 struct SessionConfig {
   Seconds idle_timeout{30 * 60};
   Seconds absolute_timeout{12 * 3600};
+  // How long the portal may answer GET pages from its in-memory copy of a
+  // session (see session_cache.h); 0 turns the copy off.
+  Seconds cache_ttl{2};
 };
 
 struct MailConfig {

@@ -142,6 +142,10 @@ class Connection {
   // Statements prepared on this object so far (across reconnects); lets
   // tests check that the statement cache works.
   uint64_t prepare_count() const;
+  // Calls to Execute and ExecuteScript so far (whether or not they
+  // succeeded or changed a row): a cheap "did anything write?" for callers
+  // that keep copies of rows (the portal's SessionCache).
+  uint64_t write_count() const;
 
  private:
   struct Impl;

@@ -62,6 +62,8 @@ struct SessionInfo {
   bool current = false;  // the session named by `current_handle`
 };
 
+class SessionCache;
+
 // A live session with its account (LookupWithUser).
 struct SignedIn {
   Session session;
@@ -97,8 +99,12 @@ class SessionStore {
   // RefreshInterval().
   Result<std::optional<Session>> Lookup(std::string_view id);
   // The same, with the session's account (roles included) read in the
-  // same query: one round trip for a signed-in page.
-  Result<std::optional<SignedIn>> LookupWithUser(std::string_view id);
+  // same query: one round trip for a signed-in page. With a `cache` (see
+  // session_cache.h), a fresh enough entry that is not due for its
+  // last_seen_at refresh is answered without the database, and what the
+  // database answered is stored (or the entry dropped).
+  Result<std::optional<SignedIn>> LookupWithUser(
+      std::string_view id, SessionCache* cache = nullptr);
 
   // Ends the session with this cookie value (no error if there is none).
   Status Destroy(std::string_view id);
