@@ -81,6 +81,16 @@ Result<std::unique_ptr<App>> App::Create(const Config& config,
   LK_ASSIGN_OR_RETURN(
       app->pool_, ServicesPool::Open(
                       config, options.http_threads + options.kdf_threads + 1));
+  app->kdf_slots_ = std::make_unique<KdfSlots>(options.kdf_slots);
+  app->pool_->LimitKdf(app->kdf_slots_.get());
+  const KdfSlots* slots = app->kdf_slots_.get();
+  app->metrics_->AddGauge(
+      "latchkey_kdf_hashes_running", "Password hashes running now.",
+      [slots] { return static_cast<double>(slots->in_use()); });
+  app->metrics_->AddGauge(
+      "latchkey_kdf_hashes_peak",
+      "The most password hashes that ran at once since start.",
+      [slots] { return static_cast<double>(slots->peak()); });
   KdfPool::Options kdf;
   kdf.threads = options.kdf_threads;
   kdf.queue_capacity = options.kdf_queue;

@@ -27,7 +27,10 @@ namespace latchkey::portal {
 
 struct AppOptions {
   size_t http_threads = 2;  // MHD's thread pool
-  size_t kdf_threads = 2;
+  // Threads that run the requests that hash a password. More threads than
+  // slots, so one thread's database round trips overlap another's hash.
+  size_t kdf_threads = 4;
+  size_t kdf_slots = 2;  // password hashes at once, whatever the threads
   size_t kdf_queue = 64;
 };
 
@@ -47,6 +50,7 @@ class App {
   const CsrfTokens& csrf() const { return *csrf_; }
   ServicesPool& pool() { return *pool_; }
   KdfPool& kdf() { return *kdf_; }
+  const KdfSlots& kdf_slots() const { return *kdf_slots_; }
   Metrics& metrics() { return *metrics_; }
   SessionCache& session_cache() { return *session_cache_; }
   const tmpl::TemplateSet& templates() const { return templates_; }
@@ -72,6 +76,7 @@ class App {
   Config config_;
   std::unique_ptr<SecretBox> box_;
   std::unique_ptr<CsrfTokens> csrf_;
+  std::unique_ptr<KdfSlots> kdf_slots_;  // declared before pool_: outlives it
   std::unique_ptr<ServicesPool> pool_;
   std::unique_ptr<KdfPool> kdf_;
   std::unique_ptr<Metrics> metrics_;

@@ -140,7 +140,8 @@ int Run(int argc, char** argv) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   AppOptions options;
   options.http_threads = cores;
-  options.kdf_threads = cores;
+  options.kdf_threads = 2 * cores;
+  options.kdf_slots = cores;
   options.kdf_queue = 32 * cores;
   Result<std::unique_ptr<App>> app = App::Create(*config, options);
   if (!app.ok()) return Fail(app.status().message());
@@ -178,7 +179,9 @@ int Run(int argc, char** argv) {
                ? "[" + address->host + "]"
                : address->host) +
           ":" + std::to_string(port) + " (" + std::to_string(cores) +
-          " HTTP threads, " + std::to_string(cores) + " KDF threads)");
+          " HTTP threads; " + std::to_string(options.kdf_threads) +
+          " threads for password requests, at most " +
+          std::to_string(options.kdf_slots) + " hashes at once)");
 
   constexpr int kMaintainEverySeconds = 600;
   timespec tick{kMaintainEverySeconds, 0};

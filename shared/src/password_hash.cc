@@ -2,6 +2,7 @@
 // family that understands it (password_hash_{argon2,pbkdf2,crypt}.cc).
 #include "latchkey/password_hash.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -74,8 +75,41 @@ HashParams HashParams::FromConfig(const SecurityConfig& s) {
   return p;
 }
 
+KdfSlots::KdfSlots(size_t slots) : slots_(slots == 0 ? 1 : slots) {}
+
+KdfSlots::Slot KdfSlots::Take() {
+  std::unique_lock<std::mutex> lock(mu_);
+  freed_.wait(lock, [this] { return in_use_ < slots_; });
+  ++in_use_;
+  peak_ = std::max(peak_, in_use_);
+  return Slot(this);
+}
+
+void KdfSlots::Give() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --in_use_;
+  }
+  freed_.notify_one();
+}
+
+size_t KdfSlots::in_use() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_use_;
+}
+
+size_t KdfSlots::peak() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return peak_;
+}
+
 PasswordHasher::PasswordHasher(HashParams params, Random& random)
     : params_(params), random_(random) {}
+
+std::optional<KdfSlots::Slot> PasswordHasher::TakeSlot() const {
+  if (slots_ == nullptr) return std::nullopt;
+  return slots_->Take();
+}
 
 Result<std::string> PasswordHasher::Hash(std::string_view password) const {
   if (password.find('\0') != std::string_view::npos) {
@@ -86,6 +120,7 @@ Result<std::string> PasswordHasher::Hash(std::string_view password) const {
   LK_RETURN_IF_ERROR(random_.Fill(salt_bytes));
   const std::string_view salt(reinterpret_cast<const char*>(salt_bytes.data()),
                               salt_bytes.size());
+  const std::optional<KdfSlots::Slot> slot = TakeSlot();
   if (params_.scheme == HashScheme::kArgon2id) {
     LK_ASSIGN_OR_RETURN(
         Secret key,
@@ -103,6 +138,7 @@ Result<std::string> PasswordHasher::Hash(std::string_view password) const {
 
 Result<bool> PasswordHasher::Verify(std::string_view password,
                                     std::string_view stored) const {
+  const std::optional<KdfSlots::Slot> slot = TakeSlot();
   switch (DetectHashFormat(stored)) {
     case HashFormat::kArgon2id:
       return hi::VerifyArgon2id(password, stored);
@@ -148,6 +184,7 @@ void PasswordHasher::DummyVerify(std::string_view password) const {
   // A fixed salt: the result is never stored or compared with anything real.
   constexpr std::string_view kSalt = "latchkey-dummy!!";
   static_assert(kSalt.size() == kSaltBytes);
+  const std::optional<KdfSlots::Slot> slot = TakeSlot();
   Result<Secret> key =
       params_.scheme == HashScheme::kArgon2id
           ? hi::Argon2idRaw(password, kSalt, params_.argon2_memory_kib,

@@ -29,6 +29,10 @@ ServicesPool::ServicesPool(std::vector<std::unique_ptr<Services>> services)
 
 ServicesPool::~ServicesPool() { assert(free_.size() == all_.size()); }
 
+void ServicesPool::LimitKdf(KdfSlots* slots) {
+  for (const auto& s : all_) s->LimitKdf(slots);
+}
+
 std::optional<ServicesPool::Lease> ServicesPool::Acquire(
     std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);

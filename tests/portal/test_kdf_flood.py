@@ -2,6 +2,7 @@
 gets 503 + Retry-After) while other requests stay fast."""
 
 import os
+import re
 import statistics
 import sys
 import threading
@@ -94,6 +95,12 @@ class KdfFloodTest(portalharness.PortalTestCase):
         self.assertEqual(set(counts) - {303, 503}, set(), counts)
         metrics = self.portal.raw("GET", "/metrics").text
         self.assertRegex(metrics, r'latchkey_kdf_rejected_total\{reason="full"\} [1-9]')
+        # Never more hashes at once than cores, however many threads ran
+        # password requests; and all of them were used.
+        peak = re.search(r"^latchkey_kdf_hashes_peak (\d+)", metrics, re.M)
+        self.assertIsNotNone(peak, metrics)
+        self.assertEqual(int(peak.group(1)), os.cpu_count())
+        self.assertRegex(metrics, r"(?m)^latchkey_kdf_hashes_running 0$")
         # And the portal is fine afterwards.
         self.assertEqual(self.portal.browser().login(name, password).status, 303)
 

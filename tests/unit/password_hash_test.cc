@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "latchkey/encoding.h"
@@ -459,6 +463,57 @@ TEST_F(PasswordHashTest, DummyVerifyCostsWhatVerifyCosts) {
                         << median(verify) << "s";
   EXPECT_LT(ratio, 2.0) << "dummy " << median(dummy) << "s, verify "
                         << median(verify) << "s";
+}
+
+}  // namespace
+}  // namespace latchkey
+
+namespace latchkey {
+namespace {
+
+TEST(KdfSlotsTest, AThirdTakerWaitsForAFreeSlot) {
+  KdfSlots slots(2);
+  std::optional<KdfSlots::Slot> a(slots.Take());
+  std::optional<KdfSlots::Slot> b(slots.Take());
+  EXPECT_EQ(slots.in_use(), 2u);
+  std::atomic<bool> got_third{false};
+  std::thread third([&] {
+    KdfSlots::Slot c = slots.Take();
+    got_third = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(got_third.load());
+  a.reset();
+  third.join();
+  EXPECT_TRUE(got_third.load());
+  b.reset();
+  EXPECT_EQ(slots.in_use(), 0u);
+  EXPECT_EQ(slots.peak(), 2u);
+}
+
+TEST(KdfSlotsTest, HashersSharingSlotsNeverExceedThem) {
+  FakeRandom random{3};
+  KdfSlots slots(2);
+  std::vector<std::unique_ptr<PasswordHasher>> hashers;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    hashers.push_back(std::make_unique<PasswordHasher>(LowArgon2(), random));
+    hashers.back()->LimitTo(&slots);
+  }
+  const Result<std::string> stored = hashers[0]->Hash(kPassword);
+  ASSERT_TRUE(stored.ok());
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < 20; ++n) {
+        EXPECT_TRUE(*hashers[i]->Verify(kPassword, *stored));
+        hashers[i]->DummyVerify(kPassword);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_LE(slots.peak(), 2u);
+  EXPECT_GE(slots.peak(), 1u);
+  EXPECT_EQ(slots.in_use(), 0u);
 }
 
 }  // namespace

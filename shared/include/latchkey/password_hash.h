@@ -3,7 +3,11 @@
 #ifndef LATCHKEY_PASSWORD_HASH_H_
 #define LATCHKEY_PASSWORD_HASH_H_
 
+#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,8 +40,50 @@ struct HashParams {
   static HashParams FromConfig(const SecurityConfig& s);
 };
 
+// KdfSlots: at most `slots` password hashes at once, across every
+// PasswordHasher that shares it (the portal: one per core). Only the key
+// derivation holds a slot, so a thread that waits on the database between
+// two hashes leaves its core to another hash. Thread-safe.
+class KdfSlots {
+ public:
+  explicit KdfSlots(size_t slots);  // at least 1
+  KdfSlots(const KdfSlots&) = delete;
+  KdfSlots& operator=(const KdfSlots&) = delete;
+
+  // Holds one slot from Take() to destruction.
+  class Slot {
+   public:
+    explicit Slot(KdfSlots* owner) : owner_(owner) {}
+    Slot(Slot&& other) noexcept : owner_(other.owner_) {
+      other.owner_ = nullptr;
+    }
+    Slot& operator=(Slot&&) = delete;
+    ~Slot() {
+      if (owner_ != nullptr) owner_->Give();
+    }
+
+   private:
+    KdfSlots* owner_;
+  };
+
+  // Blocks until a slot is free. Callers bound their own waiting (the
+  // portal's KdfPool queue): a hash, once admitted, is never refused here.
+  [[nodiscard]] Slot Take();
+  size_t in_use() const;
+  size_t peak() const;  // the most ever held at once
+
+ private:
+  void Give();
+
+  const size_t slots_;
+  mutable std::mutex mu_;
+  std::condition_variable freed_;
+  size_t in_use_ = 0;
+  size_t peak_ = 0;
+};
+
 // Thread-safe (const methods, no shared mutable state apart from Random,
-// which must itself be thread-safe).
+// which must itself be thread-safe, and the KdfSlots, which are).
 class PasswordHasher {
  public:
   PasswordHasher(HashParams params, Random& random);
@@ -67,9 +113,18 @@ class PasswordHasher {
 
   const HashParams& params() const { return params_; }
 
+  // From now on every key derivation (Hash, Verify, DummyVerify) first
+  // takes one of `slots` (nullptr: no bound, the default). Set before the
+  // hasher is shared between threads; `slots` must outlive it.
+  void LimitTo(KdfSlots* slots) { slots_ = slots; }
+
  private:
+  // A slot of slots_, or none when unbounded.
+  std::optional<KdfSlots::Slot> TakeSlot() const;
+
   HashParams params_;
   Random& random_;
+  KdfSlots* slots_ = nullptr;
 };
 
 }  // namespace latchkey

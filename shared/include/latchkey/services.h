@@ -60,6 +60,9 @@ class Services {
   Random& random() { return random_; }
   LogSink& log_sink() { return *sink_; }
   const PasswordHasher& hasher() const { return *hasher_; }
+  // Bounds this Services' hashing by `slots` (see KdfSlots); call before
+  // the Services is shared.
+  void LimitKdf(KdfSlots* slots) { hasher_->LimitTo(slots); }
   const PasswordPolicy& policy() const { return *policy_; }
   const Totp& totp() const { return *totp_; }
   // The SecretBox, or the FailedPrecondition/file error described above.

@@ -71,6 +71,11 @@ class ServicesPool {
   // rolled back first.
   std::optional<Lease> Acquire(std::chrono::milliseconds timeout);
 
+  // Every Services of the pool hashes within `slots` (at most that many
+  // hashes at once, whichever threads hold the leases). Call before the
+  // first Acquire; `slots` must outlive the pool.
+  void LimitKdf(KdfSlots* slots);
+
   size_t size() const { return all_.size(); }
   size_t available() const;
 
