@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "latchkey/encoding.h"
+#include "latchkey/login_lookup.h"
 
 namespace latchkey {
 namespace {
@@ -142,9 +143,11 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     return out;
   }
 
-  Result<bool> blocked = throttle_.IpBlocked(ctx.rhost);
-  if (!blocked.ok()) return Unavailable(login, ctx, blocked.status());
-  if (*blocked) {
+  Result<LoginLookup> looked_up =
+      LookUpLogin(db_, clock_, throttle_.config(), login,
+                  options.usernames_only, ctx.rhost);
+  if (!looked_up.ok()) return Unavailable(login, ctx, looked_up.status());
+  if (looked_up->address_blocked) {
     Status s = audit_.Record(AuditEvent::kAddressThrottled, std::nullopt, login,
                              ctx, AuditOutcome::kFail,
                              "too many failures from this address");
@@ -153,11 +156,7 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     return out;
   }
 
-  Result<std::optional<User>> found = options.usernames_only
-                                          ? users_.FindByUsername(login)
-                                          : users_.FindByLogin(login);
-  if (!found.ok()) return Unavailable(login, ctx, found.status());
-  if (!found->has_value()) {
+  if (!looked_up->user.has_value()) {
     // The same work as a wrong password: the KDF, the failure transaction
     // (against no row), the address count and the audit row.
     hasher_.DummyVerify(password.view());
@@ -170,7 +169,7 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     if (!s.ok()) return Unavailable(login, ctx, s);
     return out;
   }
-  User user = std::move(**found);
+  User user = std::move(*looked_up->user);
   out.user_known = true;
 
   if (std::optional<int64_t> until = throttle_.AccountLocked(user)) {
@@ -257,12 +256,20 @@ void Authenticator::MaybeRehash(const User& user, const Secret& password,
 AuthOutcome Authenticator::Succeed(User user, std::string_view tried,
                                    const AuthContext& ctx,
                                    std::string_view detail) {
-  Status s = InOneTransaction(db_, [&]() -> Status {
-    LK_RETURN_IF_ERROR(throttle_.RecordLoginSuccess(user.id));
-    LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kLoginSuccess, user.id, tried,
-                                     ctx, AuditOutcome::kOk, detail));
-    return notifier_ != nullptr ? notifier_->NewLogin(user, ctx) : Status::Ok();
-  });
+  const bool reset = user.failed_logins > 0;
+  const bool mail = notifier_ != nullptr && notifier_->MailsNewLogin(user);
+  const auto record = [&]() -> Status {
+    return audit_.Record(AuditEvent::kLoginSuccess, user.id, tried, ctx,
+                         AuditOutcome::kOk, detail);
+  };
+  // Usually there is no counter to reset and no mail: then the audit row
+  // alone is one statement, one round trip and one log flush after the KDF.
+  Status s =
+      !reset && !mail ? record() : InOneTransaction(db_, [&]() -> Status {
+        if (reset) LK_RETURN_IF_ERROR(throttle_.RecordAccountSuccess(user.id));
+        LK_RETURN_IF_ERROR(record());
+        return mail ? notifier_->NewLogin(user, ctx) : Status::Ok();
+      });
   if (!s.ok()) return Unavailable(tried, ctx, s);
   AuthOutcome out;
   out.status = AuthStatus::kOk;
@@ -271,7 +278,6 @@ AuthOutcome Authenticator::Succeed(User user, std::string_view tried,
   out.password_expired =
       user.password_expires_at.has_value() && *user.password_expires_at <= now;
   user.failed_logins = 0;
-  user.last_login_at = now;
   out.user = std::move(user);
   return out;
 }

@@ -32,9 +32,12 @@ Status SecurityNotifier::TotpReplayed(const User& user,
                ctx);
 }
 
+bool SecurityNotifier::MailsNewLogin(const User& user) const {
+  return login_notification() && user.email_verified() && !user.email.empty();
+}
+
 Status SecurityNotifier::NewLogin(const User& user, const AuthContext& ctx) {
-  if (!login_notification()) return Status::Ok();
-  if (!user.email_verified() || user.email.empty()) return Status::Ok();
+  if (!MailsNewLogin(user)) return Status::Ok();
   return Queue("new_login", user,
                mail_texts::NewLogin(config_, user, clock_.NowUnix(), ctx), ctx);
 }

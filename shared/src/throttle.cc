@@ -86,14 +86,6 @@ Status Throttle::RecordAccountSuccess(int64_t user_id) {
       .status();
 }
 
-Status Throttle::RecordLoginSuccess(int64_t user_id) {
-  return db_
-      .Execute(
-          "UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ?",
-          {db::Timestamp{clock_.NowUnixMicros()}, user_id})
-      .status();
-}
-
 Status Throttle::Unlock(int64_t user_id) {
   LK_ASSIGN_OR_RETURN(
       std::optional<db::Row> row,

@@ -220,7 +220,9 @@ TEST_F(SecurityMailTest, NotificationOffCostsNoStatementOnSuccess) {
   before = Questions();
   ASSERT_EQ(Login("carl", kPassword).status, AuthStatus::kOk);
   const int64_t notification_on = Questions() - before;
-  EXPECT_EQ(notification_on, without_notifier + 1) << "one INSERT";
+  // The mail INSERT, and the transaction that keeps it with the audit row
+  // (START, COMMIT): otherwise the audit row is a statement of its own.
+  EXPECT_EQ(notification_on, without_notifier + 3);
 }
 
 TEST_F(SecurityMailTest, UnverifiedAddressGetsNoMail) {

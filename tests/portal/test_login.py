@@ -34,6 +34,11 @@ class LoginTest(portalharness.PortalTestCase):
         self.assertEqual(attrs.get("path"), "/")
         self.assertNotIn("secure", attrs)  # plain HTTP
         self.assertSecurityHeaders(r)
+        # The sign-in is recorded as the account's last login.
+        self.assertEqual(self.portal.query(
+            f"SELECT last_login_at IS NOT NULL AND last_login_at > NOW() - "
+            f"INTERVAL 1 MINUTE FROM users WHERE username = '{name}'"
+        ).strip(), "1")
         # Only the hash is stored.
         stored = self.portal.query("SELECT COUNT(*) FROM sessions")
         self.assertGreaterEqual(int(stored), 1)

@@ -4,7 +4,8 @@
 // Authenticate, in order:
 //   1. empty password -> kBadCredentials (after a dummy KDF);
 //   2. the address is over ip_max_failures in its window -> kThrottled;
-//   3. look the login up (username, or email if it contains '@');
+//   3. look the login up (username, or email if it contains '@'); 2 and 3
+//      are one query (LookUpLogin);
 //   4. unknown -> a dummy KDF plus the same database work as a wrong
 //      password -> kBadCredentials with user_known = false;
 //   5. locked -> kLocked (no KDF, nothing counted);
@@ -16,7 +17,9 @@
 //   8. TOTP enrolled and mode != kOff, or mode kRequired ->
 //      kSecondFactorNeeded with a challenge (the failure counter is not
 //      reset until the second factor succeeds);
-//   9. else kOk: failure counter reset and last_login_at in one UPDATE.
+//   9. else kOk: the failure counter reset (when it was not 0) and the
+//      audit row. last_login_at is the doors' to write when a session
+//      starts (pam_latchkey's session phase, the portal's sign-in).
 // A right password whose stored hash is not the current scheme and
 // parameters is rehashed (steps 7 to 9), replacing the old hash only if it
 // is still the one that was verified. An expired password

@@ -51,6 +51,9 @@ class SecurityNotifier {
   // "New sign-in to your account", now, from `ctx`, if login notification
   // is on. Off: returns Ok at once, without touching the database.
   Status NewLogin(const User& user, const AuthContext& ctx);
+  // Whether NewLogin would queue a mail for `user` (notification on, and a
+  // verified address).
+  bool MailsNewLogin(const User& user) const;
 
   bool login_notification() const { return config_.mail.login_notification; }
 

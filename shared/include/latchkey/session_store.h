@@ -103,8 +103,8 @@ class SessionStore {
   // session_cache.h), a fresh enough entry that is not due for its
   // last_seen_at refresh is answered without the database, and what the
   // database answered is stored (or the entry dropped).
-  Result<std::optional<SignedIn>> LookupWithUser(
-      std::string_view id, SessionCache* cache = nullptr);
+  Result<std::optional<SignedIn>> LookupWithUser(std::string_view id,
+                                                 SessionCache* cache = nullptr);
 
   // Ends the session with this cookie value (no error if there is none).
   Status Destroy(std::string_view id);

@@ -48,9 +48,6 @@ class Throttle {
   // A correct password (or second factor): failed_logins = 0. Lock history
   // (lock_count, locked_until) is kept for the doubling.
   Status RecordAccountSuccess(int64_t user_id);
-  // A completed login: failed_logins = 0 and last_login_at = now in ONE
-  // UPDATE (the success path of Authenticator).
-  Status RecordLoginSuccess(int64_t user_id);
 
   // Admin unlock: clears failed_logins, lock_count, last_locked_at and
   // locked_until. Errors: NotFound.
@@ -62,7 +59,8 @@ class Throttle {
   // Per address. `rhost` "" (local logins, no PAM_RHOST) is never
   // throttled or counted. ip_max_failures = 0 disables the limit.
   // True when the address has ip_max_failures or more failures in its
-  // current window.
+  // current window. (Authenticate asks this together with the account
+  // lookup: LookUpLogin.)
   Result<bool> IpBlocked(std::string_view rhost);
   // Counts one failure for the address: one INSERT ... ON DUPLICATE KEY
   // UPDATE that starts a new window when the current one has passed. A
