@@ -155,15 +155,18 @@ const User* Context::user() {
 Status Context::StartSession(const User& user) {
   std::string ua(request_.Header("User-Agent").value_or(""));
   // The old session ends, the new one starts and the login is recorded
-  // (last_login_at, as pam_latchkey's session phase does) together.
+  // (last_login_at, as pam_latchkey's session phase does) together. The
+  // UPDATE comes first: it takes the user row's exclusive lock before the
+  // session INSERT reads the row, so two sign-ins of one account queue
+  // instead of deadlocking (each holding a shared lock, both wanting more).
   LK_ASSIGN_OR_RETURN(db::Transaction tx,
                       db::Transaction::Start(services().db()));
+  LK_RETURN_IF_ERROR(services().users().RecordLogin(user.id));
   if (const std::optional<std::string_view> old = GetCookie(kSessionCookie)) {
     LK_RETURN_IF_ERROR(sessions().Destroy(*old));
   }
   LK_ASSIGN_OR_RETURN(NewSession created,
                       sessions().Create(user.id, request_.client_ip, ua));
-  LK_RETURN_IF_ERROR(services().users().RecordLogin(user.id));
   LK_RETURN_IF_ERROR(tx.Commit());
   SetCookie(kSessionCookie, created.id.view());
   session_loaded_ = true;
