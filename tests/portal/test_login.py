@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -102,6 +103,30 @@ class LoginTest(portalharness.PortalTestCase):
         # The typed login is kept (escaped), the password is not.
         self.assertIn(f'value="{name}"', wrong.text)
         self.assertNotIn("not the password at all", wrong.text)
+
+    def test_concurrent_sign_ins_of_one_account_all_succeed(self):
+        # Each sign-in records last_login_at and inserts a session in one
+        # transaction; taken in the wrong order those locks deadlock.
+        name, password = self.new_user()
+        browsers = [self.portal.browser() for _ in range(12)]
+        tokens = [b.csrf_for("/login") for b in browsers]
+        statuses = []
+
+        def sign_in(b, token):
+            r = b.post_form("/login", {"csrf": token, "login": name,
+                                       "password": password})
+            statuses.append(r.status)
+
+        threads = [threading.Thread(target=sign_in, args=(b, t))
+                   for b, t in zip(browsers, tokens)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(statuses, [303] * 12)
+        self.assertEqual(self.portal.query(
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = "
+            f"s.user_id WHERE u.username = '{name}'").strip(), "12")
 
     def test_login_by_email(self):
         name, password = self.new_user()
