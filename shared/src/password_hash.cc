@@ -75,32 +75,52 @@ HashParams HashParams::FromConfig(const SecurityConfig& s) {
   return p;
 }
 
-KdfSlots::KdfSlots(size_t slots) : slots_(slots == 0 ? 1 : slots) {}
+KdfSlots::KdfSlots(size_t slots)
+    : slots_(slots == 0 ? 1 : slots), arenas_(slots_) {
+  for (size_t i = slots_; i > 0; --i) free_.push_back(i - 1);
+}
+
+KdfSlots::~KdfSlots() {
+  for (KdfArena& a : arenas_) hi::ReleaseArgon2Arena(a);
+}
 
 KdfSlots::Slot KdfSlots::Take() {
   std::unique_lock<std::mutex> lock(mu_);
-  freed_.wait(lock, [this] { return in_use_ < slots_; });
-  ++in_use_;
-  peak_ = std::max(peak_, in_use_);
-  return Slot(this);
+  ++waiting_;
+  freed_.wait(lock, [this] { return !free_.empty(); });
+  --waiting_;
+  const size_t index = free_.back();
+  free_.pop_back();
+  peak_ = std::max(peak_, slots_ - free_.size());
+  return Slot(this, index);
 }
 
-void KdfSlots::Give() {
+void KdfSlots::Give(size_t index) {
+  KdfArena idle;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    --in_use_;
+    if (waiting_ == 0) std::swap(idle, arenas_[index]);
+    free_.push_back(index);
   }
   freed_.notify_one();
+  hi::ReleaseArgon2Arena(idle);  // nobody waited: give the memory back
 }
 
 size_t KdfSlots::in_use() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return in_use_;
+  return slots_ - free_.size();
 }
 
 size_t KdfSlots::peak() const {
   std::lock_guard<std::mutex> lock(mu_);
   return peak_;
+}
+
+size_t KdfSlots::arena_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t total = 0;
+  for (const KdfArena& a : arenas_) total += a.bytes;
+  return total;
 }
 
 PasswordHasher::PasswordHasher(HashParams params, Random& random)
@@ -121,6 +141,7 @@ Result<std::string> PasswordHasher::Hash(std::string_view password) const {
   const std::string_view salt(reinterpret_cast<const char*>(salt_bytes.data()),
                               salt_bytes.size());
   const std::optional<KdfSlots::Slot> slot = TakeSlot();
+  const hi::ScopedArgon2Arena arena(slot ? slot->arena() : nullptr);
   if (params_.scheme == HashScheme::kArgon2id) {
     LK_ASSIGN_OR_RETURN(
         Secret key,
@@ -139,6 +160,7 @@ Result<std::string> PasswordHasher::Hash(std::string_view password) const {
 Result<bool> PasswordHasher::Verify(std::string_view password,
                                     std::string_view stored) const {
   const std::optional<KdfSlots::Slot> slot = TakeSlot();
+  const hi::ScopedArgon2Arena arena(slot ? slot->arena() : nullptr);
   switch (DetectHashFormat(stored)) {
     case HashFormat::kArgon2id:
       return hi::VerifyArgon2id(password, stored);
@@ -185,6 +207,7 @@ void PasswordHasher::DummyVerify(std::string_view password) const {
   constexpr std::string_view kSalt = "latchkey-dummy!!";
   static_assert(kSalt.size() == kSaltBytes);
   const std::optional<KdfSlots::Slot> slot = TakeSlot();
+  const hi::ScopedArgon2Arena arena(slot ? slot->arena() : nullptr);
   Result<Secret> key =
       params_.scheme == HashScheme::kArgon2id
           ? hi::Argon2idRaw(password, kSalt, params_.argon2_memory_kib,

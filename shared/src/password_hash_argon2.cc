@@ -26,16 +26,37 @@ constexpr std::string_view kPrefix = "$argon2id$";
 // first-touch faults cost about half a hash more CPU; with huge pages (where
 // the kernel allows them on request, as Debian's does) a few percent. If it
 // refuses, the hash still works, only slower.
-int MapArgon2Memory(uint8_t** memory, size_t bytes) {
+// The arena of the KdfSlots slot this thread holds, if any.
+thread_local KdfArena* t_arena = nullptr;
+
+uint8_t* MapFresh(size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return ARGON2_MEMORY_ALLOCATION_ERROR;
+  if (p == MAP_FAILED) return nullptr;
   ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only; an error changes nothing
-  *memory = static_cast<uint8_t*>(p);
-  return ARGON2_OK;
+  return static_cast<uint8_t*>(p);
 }
 
+int MapArgon2Memory(uint8_t** memory, size_t bytes) {
+  if (t_arena != nullptr) {
+    if (t_arena->memory == nullptr || t_arena->bytes != bytes) {
+      ReleaseArgon2Arena(*t_arena);
+      t_arena->memory = MapFresh(bytes);
+      if (t_arena->memory == nullptr) return ARGON2_MEMORY_ALLOCATION_ERROR;
+      t_arena->bytes = bytes;
+    }
+    *memory = t_arena->memory;
+    return ARGON2_OK;
+  }
+  *memory = MapFresh(bytes);
+  return *memory != nullptr ? ARGON2_OK : ARGON2_MEMORY_ALLOCATION_ERROR;
+}
+
+// libargon2 wipes the memory before it calls this (free_memory ->
+// clear_internal_memory; the unit tests check it), so an arena keeps no
+// password-derived bytes between hashes.
 void UnmapArgon2Memory(uint8_t* memory, size_t bytes) {
+  if (t_arena != nullptr && memory == t_arena->memory) return;
   ::munmap(memory, bytes);
 }
 
@@ -132,6 +153,17 @@ Result<Argon2Phc> ParseArgon2id(std::string_view stored) {
   out.salt = std::move(*salt);
   out.hash = std::move(*hash);
   return out;
+}
+
+ScopedArgon2Arena::ScopedArgon2Arena(KdfArena* arena) : previous_(t_arena) {
+  t_arena = arena;
+}
+
+ScopedArgon2Arena::~ScopedArgon2Arena() { t_arena = previous_; }
+
+void ReleaseArgon2Arena(KdfArena& arena) {
+  if (arena.memory != nullptr) ::munmap(arena.memory, arena.bytes);
+  arena = KdfArena{};
 }
 
 Result<Secret> Argon2idRaw(std::string_view password, std::string_view salt,

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "latchkey/password_hash.h"
 #include "latchkey/result.h"
 #include "latchkey/secret.h"
 #include "latchkey/status.h"
@@ -52,6 +53,24 @@ Status CheckArgon2Params(uint32_t memory_kib, uint32_t time,
 // Parses "$argon2id$v=19$m=M,t=T,p=P$salt$hash" (and the pre-1.3 form
 // without "v=", which means version 16). InvalidArgument on any defect.
 Result<Argon2Phc> ParseArgon2id(std::string_view stored);
+
+// While one of these lives, Argon2idRaw on this thread takes its memory
+// from `arena` (mapping it on first use, or anew when the size differs)
+// and leaves it mapped afterwards, wiped by libargon2; nullptr: a fresh
+// mapping per hash, unmapped after it.
+class ScopedArgon2Arena {
+ public:
+  explicit ScopedArgon2Arena(KdfArena* arena);
+  ~ScopedArgon2Arena();
+  ScopedArgon2Arena(const ScopedArgon2Arena&) = delete;
+  ScopedArgon2Arena& operator=(const ScopedArgon2Arena&) = delete;
+
+ private:
+  KdfArena* previous_;
+};
+
+// Unmaps an arena's memory (if any) and empties it.
+void ReleaseArgon2Arena(KdfArena& arena);
 
 // Argon2id of `password` into `out_len` bytes. Internal if the library
 // fails (e.g. cannot allocate the memory).

@@ -69,6 +69,7 @@ void ExpectDefaults(const Config& c) {
   EXPECT_EQ(c.totp.window, 1u);
   EXPECT_EQ(c.session.idle_timeout, Seconds(30 * 60));
   EXPECT_EQ(c.session.absolute_timeout, Seconds(12 * 3600));
+  EXPECT_EQ(c.session.cache_ttl, Seconds(2));
   EXPECT_EQ(c.mail.transport, "maildir:/var/lib/latchkey/mail");
   EXPECT_EQ(c.mail.from, "latchkey <no-reply@localhost>");
   EXPECT_FALSE(c.mail.login_notification);
@@ -209,6 +210,7 @@ TEST(ParseConfigTest, TotpSessionMailSections) {
       "[session]\n"
       "idle_timeout = 10m\n"
       "absolute_timeout = 10m\n"
+      "cache_ttl = 0s\n"
       "[mail]\n"
       "transport = smtps://mail.example.org:465\n"
       "from = Accounts <accounts@example.org>\n"
@@ -219,6 +221,7 @@ TEST(ParseConfigTest, TotpSessionMailSections) {
   EXPECT_EQ(c.totp.window, 0u);
   EXPECT_EQ(c.session.idle_timeout, Seconds(600));
   EXPECT_EQ(c.session.absolute_timeout, Seconds(600));
+  EXPECT_EQ(c.session.cache_ttl, Seconds(0));
   EXPECT_EQ(c.mail.transport, "smtps://mail.example.org:465");
   EXPECT_EQ(c.mail.from, "Accounts <accounts@example.org>");
   EXPECT_TRUE(c.mail.login_notification);
@@ -417,6 +420,8 @@ TEST(ParseConfigTest, ErrorsNameFileLineKeyAndReason) {
       {"sub-second duration", "[lockout]\nlock_duration = 1500ms\n",
        "t.conf:2: lock_duration: must be a whole number of seconds (got "
        "'1500ms')"},
+      {"session cache too long", "[session]\ncache_ttl = 2m\n",
+       "t.conf:2: cache_ttl: must be between 0s and 1m (got '2m')"},
       {"timeout too long", "[database]\nread_timeout = 2h\n",
        "t.conf:2: read_timeout: must be between 1ms and 1h (got '2h')"},
       {"bad enum", "[database]\ntls = yes\n",
@@ -708,8 +713,8 @@ TEST(ExampleConfigTest, EveryKeyUncommentedGivesTheDefaults) {
     }
     out += line + "\n";
   }
-  // 49 keys in config.h's structs, less hosts.
-  EXPECT_EQ(keys.size(), 48u);
+  // 50 keys in config.h's structs, less hosts.
+  EXPECT_EQ(keys.size(), 49u);
   const Config c = MustParse(out);
   ExpectDefaults(c);
 }

@@ -14,6 +14,7 @@
 
 #include "latchkey/encoding.h"
 #include "latchkey/random.h"
+#include "password_hash_internal.h"
 
 namespace latchkey {
 namespace {
@@ -514,6 +515,64 @@ TEST(KdfSlotsTest, HashersSharingSlotsNeverExceedThem) {
   EXPECT_LE(slots.peak(), 2u);
   EXPECT_GE(slots.peak(), 1u);
   EXPECT_EQ(slots.in_use(), 0u);
+}
+
+TEST(KdfSlotsTest, AnArenaIsReusedAndLeftWipedByLibargon2) {
+  KdfArena arena;
+  const auto hash = [&](uint32_t memory_kib) {
+    hash_internal::ScopedArgon2Arena scope(&arena);
+    return hash_internal::Argon2idRaw(kPassword, "saltsaltsalt", memory_kib, 1,
+                                      1, hash_internal::kArgon2Version, 32);
+  };
+  Result<Secret> first = hash(256);
+  ASSERT_TRUE(first.ok());
+  ASSERT_NE(arena.memory, nullptr);
+  EXPECT_EQ(arena.bytes, 256u * 1024);
+  // libargon2 wiped it before handing it back: no password-derived bytes
+  // stay in the kept memory.
+  EXPECT_TRUE(std::all_of(arena.memory, arena.memory + arena.bytes,
+                          [](uint8_t b) { return b == 0; }));
+  uint8_t* const kept = arena.memory;
+  Result<Secret> again = hash(256);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(arena.memory, kept);
+  EXPECT_EQ(again->view(), first->view());  // same inputs, same key
+  // The same key as without an arena.
+  Result<Secret> plain = hash_internal::Argon2idRaw(
+      kPassword, "saltsaltsalt", 256, 1, 1, hash_internal::kArgon2Version, 32);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->view(), first->view());
+  // Another size maps anew.
+  ASSERT_TRUE(hash(512).ok());
+  EXPECT_EQ(arena.bytes, 512u * 1024);
+  hash_internal::ReleaseArgon2Arena(arena);
+  EXPECT_EQ(arena.memory, nullptr);
+  EXPECT_EQ(arena.bytes, 0u);
+}
+
+TEST(KdfSlotsTest, SlotsKeepMemoryOnlyWhileHashesWait) {
+  FakeRandom random{5};
+  KdfSlots slots(1);
+  PasswordHasher hasher(LowArgon2(), random);
+  hasher.LimitTo(&slots);
+  const Result<std::string> stored = hasher.Hash(kPassword);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(slots.arena_bytes(), 0u);  // nobody waited: given back
+  // Hold the only slot so the hashers below queue behind each other.
+  auto held = std::make_unique<KdfSlots::Slot>(slots.Take());
+  std::vector<std::thread> threads;
+  std::atomic<int> verified{0};
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] {
+      Result<bool> ok = hasher.Verify(kPassword, *stored);
+      if (ok.ok() && *ok) ++verified;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  held.reset();
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(verified.load(), 3);
+  EXPECT_EQ(slots.arena_bytes(), 0u);  // the last one gave it back
 }
 
 }  // namespace
