@@ -30,7 +30,7 @@ AccountService::AccountService(db::Connection& db, const Clock& clock,
                                const PasswordHasher& hasher,
                                const PasswordPolicy& policy, UserStore& users,
                                Throttle& throttle, TokenStore& tokens,
-                               AuditLog& audit)
+                               AuditLog& audit, SecurityNotifier* notifier)
     : db_(db),
       clock_(clock),
       hasher_(hasher),
@@ -38,7 +38,8 @@ AccountService::AccountService(db::Connection& db, const Clock& clock,
       users_(users),
       throttle_(throttle),
       tokens_(tokens),
-      audit_(audit) {}
+      audit_(audit),
+      notifier_(notifier) {}
 
 AccountCheck AccountService::CheckAccount(
     std::string_view username, const std::vector<std::string>& require_roles,
@@ -99,6 +100,13 @@ Status AccountService::ChangePassword(int64_t user_id,
       return ok.status();
     }
     if (!ok.ok() || !*ok) {
+      // The rows of one failure commit together, as a failed login's do,
+      // and a lock it starts is mailed as a login's would be.
+      std::optional<db::Transaction> own;
+      if (!db_.in_transaction()) {
+        LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
+        own.emplace(std::move(tx));
+      }
       LK_ASSIGN_OR_RETURN(AccountFailure failure,
                           throttle_.RecordAccountFailure(user.id));
       LK_RETURN_IF_ERROR(throttle_.RecordIpFailure(ctx.rhost));
@@ -106,11 +114,15 @@ Status AccountService::ChangePassword(int64_t user_id,
           AuditEvent::kLoginFailure, user.id, user.username, ctx,
           AuditOutcome::kFail, "wrong current password at password change"));
       if (failure.lock_started) {
+        const int64_t until = failure.locked_until.value_or(0);
         LK_RETURN_IF_ERROR(audit_.Record(
             AuditEvent::kAccountLocked, user.id, user.username, ctx,
-            AuditOutcome::kFail,
-            "locked until " + std::to_string(*failure.locked_until)));
+            AuditOutcome::kFail, "locked until " + std::to_string(until)));
+        if (notifier_ != nullptr) {
+          LK_RETURN_IF_ERROR(notifier_->AccountLocked(user, until, ctx));
+        }
       }
+      if (own) LK_RETURN_IF_ERROR(own->Commit());
       return PermissionDenied("the current password is not correct");
     }
   }

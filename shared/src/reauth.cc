@@ -66,10 +66,11 @@ Result<ReauthOutcome> Reauthentication::Check(int64_t user_id,
                                        user.username, ctx, AuditOutcome::kFail,
                                        "wrong password at re-authentication"));
   if (failure.lock_started) {
+    const int64_t until = failure.locked_until.value_or(0);
     LK_RETURN_IF_ERROR(s_.audit().Record(
         AuditEvent::kAccountLocked, user.id, user.username, ctx,
-        AuditOutcome::kFail,
-        "locked until " + std::to_string(*failure.locked_until)));
+        AuditOutcome::kFail, "locked until " + std::to_string(until)));
+    LK_RETURN_IF_ERROR(s_.security_notifier().AccountLocked(user, until, ctx));
   }
   LK_RETURN_IF_ERROR(tx.Commit());
   out.status = ReauthStatus::kWrongPassword;

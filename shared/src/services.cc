@@ -62,8 +62,9 @@ Services::Services(const Config& config,
   authenticator_ = std::make_unique<Authenticator>(
       *db_, clock_, *hasher_, *users_, *throttle_, *second_factor_, *audit_,
       notifier_.get());
-  accounts_ = std::make_unique<AccountService>(
-      *db_, clock_, *hasher_, *policy_, *users_, *throttle_, *tokens_, *audit_);
+  accounts_ = std::make_unique<AccountService>(*db_, clock_, *hasher_, *policy_,
+                                               *users_, *throttle_, *tokens_,
+                                               *audit_, notifier_.get());
 }
 
 Services::~Services() = default;

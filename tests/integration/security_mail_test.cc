@@ -15,6 +15,7 @@
 #include "latchkey/clock.h"
 #include "latchkey/mail_texts.h"
 #include "latchkey/random.h"
+#include "latchkey/reauth.h"
 #include "latchkey/security_notifier.h"
 #include "latchkey/services.h"
 #include "support/sandbox.h"
@@ -151,6 +152,40 @@ TEST_F(SecurityMailTest, ALockQueuesExactlyOneLockedMail) {
     Login("alice", "wrong");
   }
   EXPECT_EQ(CountSubject(kLockedSubject), 2u);
+  EXPECT_EQ(CountEvent("account_locked"), 2u);
+}
+
+TEST_F(SecurityMailTest, ALockStartedAtPasswordChangeOrReauthIsMailed) {
+  // passwd (and the portal's change form) with a wrong current password.
+  const int64_t bob = MakeUser("bob");
+  const Secret next("Another-Long-Passphrase-77");
+  const Secret wrong("not the password");
+  for (uint32_t i = 1; i < config_.lockout.max_failures; ++i) {
+    EXPECT_EQ(
+        services_->accounts().ChangePassword(bob, next, &wrong, ctx_).code(),
+        StatusCode::kPermissionDenied);
+  }
+  EXPECT_TRUE(Outbox().empty()) << "no lock yet, no mail";
+  EXPECT_EQ(
+      services_->accounts().ChangePassword(bob, next, &wrong, ctx_).code(),
+      StatusCode::kPermissionDenied);
+  EXPECT_EQ(CountSubject(kLockedSubject), 1u);
+  EXPECT_EQ(CountEvent("account_locked"), 1u);
+
+  // The portal's password re-entry.
+  const int64_t carol = MakeUser("carol");
+  Reauthentication reauth(*services_);
+  ReauthOutcome last;
+  for (uint32_t i = 0; i < config_.lockout.max_failures; ++i) {
+    Result<ReauthOutcome> r = reauth.Check(carol, wrong, ctx_);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    last = *r;
+  }
+  EXPECT_TRUE(last.lock_started);
+  const std::vector<QueuedMail> mails = Outbox();
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(mails[1].to, "carol@example.org");
+  EXPECT_NE(mails[1].subject.find(kLockedSubject), std::string::npos);
   EXPECT_EQ(CountEvent("account_locked"), 2u);
 }
 

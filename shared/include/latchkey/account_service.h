@@ -15,6 +15,7 @@
 #include "latchkey/password_hash.h"
 #include "latchkey/password_policy.h"
 #include "latchkey/secret.h"
+#include "latchkey/security_notifier.h"
 #include "latchkey/throttle.h"
 #include "latchkey/token_store.h"
 #include "latchkey/user_store.h"
@@ -60,7 +61,7 @@ class AccountService {
   AccountService(db::Connection& db, const Clock& clock,
                  const PasswordHasher& hasher, const PasswordPolicy& policy,
                  UserStore& users, Throttle& throttle, TokenStore& tokens,
-                 AuditLog& audit);
+                 AuditLog& audit, SecurityNotifier* notifier = nullptr);
 
   // The PAM account phase for `username` at the clock's now, in this order:
   // unknown, inactive, unverified (if required), locked, account expired,
@@ -93,6 +94,7 @@ class AccountService {
   Throttle& throttle_;
   TokenStore& tokens_;
   AuditLog& audit_;
+  SecurityNotifier* notifier_;  // may be null: no lock mails
 };
 
 }  // namespace latchkey
