@@ -5,6 +5,7 @@
 #include <string>
 
 #include "latchkey/db.h"
+#include "latchkey/login_lookup.h"
 #include "latchkey/migrations.h"
 #include "latchkey/random.h"
 #include "support/sandbox.h"
@@ -104,6 +105,15 @@ TEST_F(GrantsTest, PamRoleMayAuthenticateButNotRewriteHistory) {
   ASSERT_TRUE(user.ok()) << user.status().ToString();
   ASSERT_TRUE(user->has_value());
   EXPECT_EQ((*user)->str(1), "$argon2id$x");
+  // What Authenticate reads before the KDF, as this role.
+  FakeClock clock;
+  LockoutConfig lockout;
+  Result<LoginLookup> looked_up =
+      LookUpLogin(*c, clock, lockout, "alice", true, "192.0.2.9");
+  ASSERT_TRUE(looked_up.ok()) << looked_up.status().ToString();
+  ASSERT_TRUE(looked_up->user.has_value());
+  EXPECT_EQ(looked_up->user->id, user_id_);
+  EXPECT_FALSE(looked_up->address_blocked);
 
   auto failed = c->Execute(
       "UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = "
