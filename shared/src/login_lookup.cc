@@ -29,19 +29,11 @@ Result<LoginLookup> LookUpLogin(db::Connection& db, const Clock& clock,
   // comes back, so the address is answered for unknown names too.
   sql += UserSelectColumns();
   sql += "FROM (SELECT 1) AS one LEFT JOIN users u ON ";
-  std::string email;
-  if (!usernames_only && login.find('@') != std::string_view::npos) {
-    Result<std::string> normalized = NormalizeEmail(login);
-    if (normalized.ok()) {
-      email = std::move(*normalized);
-      sql += "u.email = ?";
-      params.push_back(std::string_view(email));
-    } else {
-      sql += "FALSE";
-    }
-  } else if (!login.empty() && login.size() <= 32) {
-    sql += "u.username = ?";
-    params.push_back(login);
+  const std::optional<LoginMatch> match = MatchLogin(login, usernames_only);
+  if (match) {
+    sql += match->column;
+    sql += " = ?";
+    params.push_back(std::string_view(match->value));
   } else {
     sql += "FALSE";
   }

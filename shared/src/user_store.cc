@@ -99,6 +99,17 @@ void BuildFilter(const UserFilter& f, int64_t now_micros, std::string& sql,
 
 }  // namespace
 
+std::optional<LoginMatch> MatchLogin(std::string_view login,
+                                     bool usernames_only) {
+  if (!usernames_only && login.find('@') != std::string_view::npos) {
+    Result<std::string> email = NormalizeEmail(login);
+    if (!email.ok()) return std::nullopt;
+    return LoginMatch{"u.email", std::move(*email)};
+  }
+  if (login.empty() || login.size() > kMaxUsernameBytes) return std::nullopt;
+  return LoginMatch{"u.username", std::string(login)};
+}
+
 std::string_view UserSelectColumns() { return kUserColumns; }
 
 User UserFromRow(const db::Row& row, size_t first) {
@@ -151,9 +162,15 @@ Result<std::optional<User>> UserStore::FindWhere(std::string_view where_sql,
   return std::optional<User>(UserFromRow(rows.front()));
 }
 
+Result<std::optional<User>> UserStore::FindMatch(
+    const std::optional<LoginMatch>& m) {
+  if (!m) return std::optional<User>();
+  return FindWhere("WHERE " + std::string(m->column) + " = ?",
+                   std::string_view(m->value));
+}
+
 Result<std::optional<User>> UserStore::FindByLogin(std::string_view login) {
-  if (login.find('@') != std::string_view::npos) return FindByEmail(login);
-  return FindByUsername(login);
+  return FindMatch(MatchLogin(login, /*usernames_only=*/false));
 }
 
 Result<std::optional<User>> UserStore::FindById(int64_t id) {
@@ -162,8 +179,7 @@ Result<std::optional<User>> UserStore::FindById(int64_t id) {
 
 Result<std::optional<User>> UserStore::FindByUsername(
     std::string_view username) {
-  if (username.empty() || username.size() > 32) return std::optional<User>();
-  return FindWhere("WHERE u.username = ?", username);
+  return FindMatch(MatchLogin(username, /*usernames_only=*/true));
 }
 
 Result<std::optional<User>> UserStore::FindByEmail(std::string_view email) {

@@ -71,7 +71,7 @@ bool IsBuiltinReservedUsername(std::string_view name) {
 
 Status ValidateUsername(std::string_view name, const std::string& passwd_file) {
   if (name.empty()) return InvalidArgument("the username is empty");
-  if (name.size() > 32) {
+  if (name.size() > kMaxUsernameBytes) {
     return InvalidArgument("the username must be at most 32 characters long");
   }
   if (!(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z'))) {

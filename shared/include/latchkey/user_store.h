@@ -3,6 +3,7 @@
 #ifndef LATCHKEY_USER_STORE_H_
 #define LATCHKEY_USER_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -86,6 +87,9 @@ struct UserFilter {
 // latchkey.
 bool IsBuiltinReservedUsername(std::string_view name);
 
+// The longest username ValidateUsername accepts, in bytes.
+inline constexpr size_t kMaxUsernameBytes = 32;
+
 // OK if `name` matches ^[a-z_][a-z0-9_-]{0,31}$ and names no system account:
 // not in the built-in list above and not an entry of `passwd_file` (read
 // with fgetpwent, so NSS entries such as libnss-extrausers written by
@@ -112,6 +116,19 @@ Status ValidateFullName(std::string_view name);
 Status ValidateRoleName(std::string_view name);
 
 // --- Database access ---
+
+// What a login names: the column ("u.email" or "u.username") and the value
+// to compare it with. An email (normalized) when `login` contains '@' and
+// `usernames_only` is false, else a username (exact). nullopt when it can
+// name no user (a malformed email, an empty or over-long name), so callers
+// need no query. The one rule behind UserStore::FindByLogin/FindByUsername
+// and LookUpLogin.
+struct LoginMatch {
+  std::string_view column;
+  std::string value;
+};
+std::optional<LoginMatch> MatchLogin(std::string_view login,
+                                     bool usernames_only);
 
 // The SELECT list of every User column, roles included, reading table
 // alias `u` (users). For queries elsewhere in the core that join users, so
@@ -191,6 +208,7 @@ class UserStore {
  private:
   Result<std::optional<User>> FindWhere(std::string_view where_sql,
                                         db::Value param);
+  Result<std::optional<User>> FindMatch(const std::optional<LoginMatch>& m);
   Result<int64_t> RoleId(std::string_view role);
   Status RequireUser(int64_t id, uint64_t affected);
 
