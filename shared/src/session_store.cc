@@ -113,13 +113,13 @@ Result<std::optional<SignedIn>> SessionStore::LookupWithUser(
     if (std::optional<SignedIn> hit = cache->Get(key)) {
       // Whole seconds can only make a deadline look earlier: anything
       // close goes to the database, which decides to the microsecond.
-      const int64_t now = clock_.NowUnix();
+      const int64_t now = clock_.NowUnixMicros();
       const Session& s = hit->session;
       const int64_t deadline = std::min(
-          {s.expires_at, s.created_at + config_.absolute_timeout.count(),
-           s.last_seen_at + config_.idle_timeout.count()});
+          s.expires_at * kMicros,
+          DeadlineFrom(s.created_at * kMicros, s.last_seen_at * kMicros));
       if (now < deadline &&
-          now - s.last_seen_at < RefreshInterval().count() - 1) {
+          now / kMicros - s.last_seen_at < RefreshInterval().count() - 1) {
         return hit;
       }
     }
