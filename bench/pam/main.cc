@@ -165,22 +165,6 @@ double Ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-Stats Measure(int runs, const std::function<bool()>& once) {
-  std::vector<double> ms;
-  Stats s;
-  for (int i = 0; i < 2; ++i) (void)once();  // warm up
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const bool ok = once();
-    ms.push_back(Ms(std::chrono::steady_clock::now() - t0));
-    if (!ok) ++s.failures;
-  }
-  std::sort(ms.begin(), ms.end());
-  s.median = ms[ms.size() / 2];
-  s.p90 = ms[std::min(ms.size() - 1, (ms.size() * 9) / 10)];
-  return s;
-}
-
 // The cases in turn, `runs` rounds of one sample each (after two warm-up
 // rounds), so machine noise hits every case alike; the ratios compare
 // cases that ran side by side rather than in separate minutes.
@@ -204,6 +188,11 @@ std::vector<Stats> MeasureInTurn(
     out[c].p90 = ms[c][std::min(ms[c].size() - 1, (ms[c].size() * 9) / 10)];
   }
   return out;
+}
+
+// One case on its own (the pam_unix and pam_mysql comparisons).
+Stats Measure(int runs, const std::function<bool()>& once) {
+  return MeasureInTurn(runs, {once})[0];
 }
 
 void Print(const char* name, const Stats& s) {
