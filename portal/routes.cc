@@ -50,7 +50,6 @@ Response ApiLogout(Context& ctx);          // logout.cc
 Response ApiMe(Context& ctx);              // me.cc
 Response ApiProfileGet(Context& ctx);      // profile.cc
 Response ApiProfilePatch(Context& ctx);    // profile.cc
-Response ApiAvatarGet(Context& ctx);       // profile.cc
 Response ApiAvatarPut(Context& ctx);       // profile.cc
 Response ApiAvatarDelete(Context& ctx);    // profile.cc
 Response ApiEmailChange(Context& ctx);     // profile.cc
@@ -118,7 +117,7 @@ constexpr Route kRoutes[] = {
   {"/api/v1/me",         kGet,    ApiMe,           kApi | kNeedsSession},
   {"/api/v1/profile",    kGet,    ApiProfileGet,   kApi | kNeedsSession},
   {"/api/v1/profile",    kPatch,  ApiProfilePatch, kApi | kNeedsSession},
-  {"/api/v1/profile/avatar", kGet,    ApiAvatarGet,    kApi | kNeedsSession},
+  {"/api/v1/profile/avatar", kGet,    AvatarImage,     kApi | kNeedsSession},
   {"/api/v1/profile/avatar", kPut,    ApiAvatarPut,    kApi | kNeedsSession, kAvatarLimit, kAvatarLimit},
   {"/api/v1/profile/avatar", kDelete, ApiAvatarDelete, kApi | kNeedsSession},
   {"/api/v1/profile/email",  kPost,   ApiEmailChange,  kApi | kNeedsSession},

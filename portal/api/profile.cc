@@ -2,6 +2,7 @@
 //   GET    /api/v1/profile         200 the user + has_avatar, avatar_url
 //   PATCH  /api/v1/profile         {"full_name"} -> 200 the same; 422
 //   GET    /api/v1/profile/avatar  the image with its true type; 404
+//                                  (pages/avatar.cc AvatarImage serves it)
 //   PUT    /api/v1/profile/avatar  the image as the body (Content-Type
 //                                  image/png or image/jpeg) -> 204;
 //                                  413 too large, 415 not PNG/JPEG or
@@ -79,20 +80,6 @@ Response ApiProfilePatch(Context& ctx) {
                     "reading the user back");
   }
   return ctx.Json(ProfileJson(**user));
-}
-
-Response ApiAvatarGet(Context& ctx) {
-  Profile profile(ctx.services());
-  Result<Avatar> avatar = profile.GetAvatar(ctx.user()->id);
-  if (avatar.status().code() == StatusCode::kNotFound) {
-    return ctx.ApiError(404, "not_found", "You have no picture.");
-  }
-  if (!avatar.ok()) return ctx.Fail(avatar.status(), "reading the avatar");
-  Response r;
-  r.content_type = std::move(avatar->content_type);
-  r.body = std::move(avatar->bytes);
-  r.Header("Content-Disposition", "inline; filename=\"avatar\"");
-  return r;
 }
 
 Response ApiAvatarPut(Context& ctx) {

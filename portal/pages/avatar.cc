@@ -1,4 +1,6 @@
-// GET /avatar: the signed-in user's picture, with its true content type.
+// GET /avatar (and GET /api/v1/profile/avatar: the same handler, whose
+// 404 comes as JSON on the API route): the signed-in user's picture, with
+// its true content type.
 // POST /avatar: upload (multipart field "avatar"; the route caps the file
 // at [portal] avatar_max_bytes). POST /avatar/remove. All kNeedsSession.
 #include <string>
