@@ -65,21 +65,15 @@ Result<FieldErrors> EmailChange::Request(int64_t user_id,
 
 Result<LinkState> EmailChange::Confirm(std::string_view token,
                                        const AuthContext& ctx) {
-  Result<ConsumedToken> used =
-      s_.tokens().Consume(token, TokenPurpose::kEmailChange);
-  if (!used.ok()) {
-    const StatusCode code = used.status().code();
-    if (code != StatusCode::kNotFound &&
-        code != StatusCode::kFailedPrecondition) {
-      return used.status();
-    }
-    return internal::FailedLinkState(s_.tokens(), token,
-                                     TokenPurpose::kEmailChange);
-  }
+  LK_ASSIGN_OR_RETURN(
+      internal::LinkUse link,
+      internal::UseLink(s_.tokens(), token, TokenPurpose::kEmailChange));
+  if (!link.used) return link.failed;
+  const ConsumedToken& used = *link.used;
   LK_ASSIGN_OR_RETURN(std::optional<User> user,
-                      s_.users().FindById(used->user_id));
-  if (!user || !user->is_active || !used->payload) return LinkState::kInvalid;
-  Status set = s_.users().SetEmail(user->id, *used->payload, true);
+                      s_.users().FindById(used.user_id));
+  if (!user || !user->is_active || !used.payload) return LinkState::kInvalid;
+  Status set = s_.users().SetEmail(user->id, *used.payload, true);
   if (set.code() == StatusCode::kAlreadyExists) {
     return AlreadyExists(
         "that email address is already registered to another account");

@@ -1,16 +1,10 @@
 #include "lifecycle_internal.h"
 
 namespace latchkey::internal {
+namespace {
 
-std::string Sentence(std::string_view message) {
-  std::string out(message);
-  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') {
-    out[0] = static_cast<char>(out[0] - 'a' + 'A');
-  }
-  if (!out.empty() && out.back() != '.') out += '.';
-  return out;
-}
-
+// The state of a token that could not be consumed: used, expired or
+// invalid. Errors: db errors.
 Result<LinkState> FailedLinkState(TokenStore& tokens, std::string_view token,
                                   TokenPurpose purpose) {
   LK_ASSIGN_OR_RETURN(TokenPeek peek, tokens.Peek(token, purpose));
@@ -25,6 +19,34 @@ Result<LinkState> FailedLinkState(TokenStore& tokens, std::string_view token,
   }
   return peek.state == TokenState::kValid ? LinkState::kUsed
                                           : LinkState::kInvalid;
+}
+
+}  // namespace
+
+std::string Sentence(std::string_view message) {
+  std::string out(message);
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') {
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  }
+  if (!out.empty() && out.back() != '.') out += '.';
+  return out;
+}
+
+Result<LinkUse> UseLink(TokenStore& tokens, std::string_view token,
+                        TokenPurpose purpose) {
+  LinkUse out;
+  Result<ConsumedToken> used = tokens.Consume(token, purpose);
+  if (used.ok()) {
+    out.used = std::move(*used);
+    return out;
+  }
+  const StatusCode code = used.status().code();
+  if (code != StatusCode::kNotFound &&
+      code != StatusCode::kFailedPrecondition) {
+    return used.status();
+  }
+  LK_ASSIGN_OR_RETURN(out.failed, FailedLinkState(tokens, token, purpose));
+  return out;
 }
 
 Status RequireWithinLimit(RateLimiter& limiter, std::string_view kind,

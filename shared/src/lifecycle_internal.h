@@ -3,6 +3,7 @@
 #ifndef LATCHKEY_SRC_LIFECYCLE_INTERNAL_H_
 #define LATCHKEY_SRC_LIFECYCLE_INTERNAL_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,10 +17,17 @@ namespace latchkey::internal {
 // A message as a form shows it: first letter upper-case, a final period.
 std::string Sentence(std::string_view message);
 
-// The state of a token that could not be consumed (or peeked): used,
-// expired or invalid. Errors: db errors.
-Result<LinkState> FailedLinkState(TokenStore& tokens, std::string_view token,
-                                  TokenPurpose purpose);
+// A one-use link's token, used for `purpose`: `used` holds it, or, for a
+// token that is unknown, already used or expired (not an error here),
+// `used` is empty and `failed` says which (a token being used right now
+// by another request counts as used).
+// Errors: db errors.
+struct LinkUse {
+  std::optional<ConsumedToken> used;
+  LinkState failed = LinkState::kInvalid;
+};
+Result<LinkUse> UseLink(TokenStore& tokens, std::string_view token,
+                        TokenPurpose purpose);
 
 // Counts a hit; ResourceExhausted "too many requests: try again later" when
 // over the limit. An empty `subject` (e.g. no client address) is not

@@ -91,22 +91,18 @@ Result<ResetResult> PasswordReset::Reset(std::string_view token,
   }
   if (!out.errors.empty()) return out;
 
-  Result<ConsumedToken> used = s_.tokens().Consume(token, TokenPurpose::kReset);
-  if (!used.ok()) {
-    const StatusCode code = used.status().code();
-    if (code != StatusCode::kNotFound &&
-        code != StatusCode::kFailedPrecondition) {
-      return used.status();
-    }
-    LK_ASSIGN_OR_RETURN(
-        out.link,
-        internal::FailedLinkState(s_.tokens(), token, TokenPurpose::kReset));
+  LK_ASSIGN_OR_RETURN(
+      internal::LinkUse link,
+      internal::UseLink(s_.tokens(), token, TokenPurpose::kReset));
+  if (!link.used) {
+    out.link = link.failed;
     return out;
   }
+  const ConsumedToken& used = *link.used;
   PasswordChangeOptions options;
   options.is_reset = true;
-  Status changed = s_.accounts().ChangePassword(used->user_id, password,
-                                                nullptr, ctx, options);
+  Status changed = s_.accounts().ChangePassword(used.user_id, password, nullptr,
+                                                ctx, options);
   if (changed.code() == StatusCode::kInvalidArgument) {
     // The policy said yes a moment ago; only a racing change of the
     // username or email could make it say no now.

@@ -133,19 +133,12 @@ Status Registration::SendActivation(const User& user) {
 
 Result<LinkState> Registration::Activate(std::string_view token,
                                          const AuthContext& ctx) {
-  Result<ConsumedToken> used =
-      s_.tokens().Consume(token, TokenPurpose::kActivate);
-  if (!used.ok()) {
-    const StatusCode code = used.status().code();
-    if (code != StatusCode::kNotFound &&
-        code != StatusCode::kFailedPrecondition) {
-      return used.status();
-    }
-    return internal::FailedLinkState(s_.tokens(), token,
-                                     TokenPurpose::kActivate);
-  }
+  LK_ASSIGN_OR_RETURN(
+      internal::LinkUse link,
+      internal::UseLink(s_.tokens(), token, TokenPurpose::kActivate));
+  if (!link.used) return link.failed;
   LK_ASSIGN_OR_RETURN(std::optional<User> user,
-                      s_.users().FindById(used->user_id));
+                      s_.users().FindById(link.used->user_id));
   if (!user) return LinkState::kInvalid;
   if (!user->email_verified()) {
     LK_RETURN_IF_ERROR(s_.users().MarkEmailVerified(user->id));
