@@ -5,24 +5,11 @@
 // at [portal] avatar_max_bytes). POST /avatar/remove. All kNeedsSession.
 #include <string>
 
+#include "latchkey/field_errors.h"
 #include "latchkey/profile.h"
 #include "portal/pages/profile_page.h"
 
 namespace latchkey::portal {
-namespace {
-
-// The check's message as a sentence under the field.
-std::string Sentence(std::string_view message) {
-  std::string out(message);
-  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') {
-    out[0] = static_cast<char>(out[0] - 'a' + 'A');
-  }
-  if (!out.empty() && out.back() != '.') out += '.';
-  return out;
-}
-
-}  // namespace
-
 Response AvatarImage(Context& ctx) {
   Profile profile(ctx.services());
   Result<Avatar> avatar = profile.GetAvatar(ctx.user()->id);

@@ -23,15 +23,6 @@ Result<LinkState> FailedLinkState(TokenStore& tokens, std::string_view token,
 
 }  // namespace
 
-std::string Sentence(std::string_view message) {
-  std::string out(message);
-  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') {
-    out[0] = static_cast<char>(out[0] - 'a' + 'A');
-  }
-  if (!out.empty() && out.back() != '.') out += '.';
-  return out;
-}
-
 Result<LinkUse> UseLink(TokenStore& tokens, std::string_view token,
                         TokenPurpose purpose) {
   LinkUse out;

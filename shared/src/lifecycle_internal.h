@@ -14,9 +14,6 @@
 
 namespace latchkey::internal {
 
-// A message as a form shows it: first letter upper-case, a final period.
-std::string Sentence(std::string_view message);
-
 // A one-use link's token, used for `purpose`: `used` holds it, or, for a
 // token that is unknown, already used or expired (not an error here),
 // `used` is empty and `failed` says which (a token being used right now

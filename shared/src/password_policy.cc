@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "latchkey/field_errors.h"
 #include "latchkey/secret.h"
 
 namespace latchkey {
@@ -42,18 +43,13 @@ Secret CString(std::string_view s) {
 }
 
 // libpwquality's messages are phrases; make each one sentence.
-std::string Sentence(const char* text) {
-  std::string s = text != nullptr ? text : "";
-  if (s.empty()) return "The password is not acceptable.";
-  if (s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
-  if (s.back() != '.') s += '.';
-  return s;
-}
-
 std::string PwqMessage(int code, void* aux) {
   char buf[PWQ_MAX_ERROR_MESSAGE_LEN];
   // pwquality_strerror also frees `aux`.
-  return Sentence(pwquality_strerror(buf, sizeof(buf), code, aux));
+  const char* text = pwquality_strerror(buf, sizeof(buf), code, aux);
+  if (text == nullptr || *text == '\0')
+    return "The password is not acceptable.";
+  return Sentence(text);
 }
 
 // Codes that say something went wrong in the library, not in the password.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "latchkey/field_errors.h"
 #include "latchkey/mail.h"
 #include "latchkey/mail_texts.h"
 #include "lifecycle_internal.h"
@@ -84,7 +85,7 @@ Result<ResetResult> PasswordReset::Reset(std::string_view token,
   } else if (Status st = s_.policy().Check(password.view(), user->username,
                                            user->email);
              !st.ok()) {
-    out.errors.Add("password", internal::Sentence(st.message()));
+    out.errors.Add("password", Sentence(st.message()));
   }
   if (!ConstantTimeEquals(password.view(), confirm.view())) {
     out.errors.Add("confirm", "The passwords do not match.");
@@ -106,7 +107,7 @@ Result<ResetResult> PasswordReset::Reset(std::string_view token,
   if (changed.code() == StatusCode::kInvalidArgument) {
     // The policy said yes a moment ago; only a racing change of the
     // username or email could make it say no now.
-    out.errors.Add("password", internal::Sentence(changed.message()));
+    out.errors.Add("password", Sentence(changed.message()));
     return out;
   }
   LK_RETURN_IF_ERROR(changed);

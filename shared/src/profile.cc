@@ -1,5 +1,6 @@
 #include "latchkey/profile.h"
 
+#include "latchkey/field_errors.h"
 #include "lifecycle_internal.h"
 
 namespace latchkey {
@@ -20,7 +21,7 @@ Result<FieldErrors> Profile::UpdateFullName(int64_t user_id,
   if (full_name.empty()) {
     errors.Add("full_name", "Enter your name.");
   } else if (Status st = ValidateFullName(full_name); !st.ok()) {
-    errors.Add("full_name", internal::Sentence(st.message()));
+    errors.Add("full_name", Sentence(st.message()));
   }
   if (!errors.empty()) return errors;
   LK_ASSIGN_OR_RETURN(std::optional<User> user, s_.users().FindById(user_id));

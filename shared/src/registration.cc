@@ -2,14 +2,13 @@
 
 #include <algorithm>
 
+#include "latchkey/field_errors.h"
 #include "latchkey/mail.h"
 #include "latchkey/mail_texts.h"
 #include "lifecycle_internal.h"
 
 namespace latchkey {
 namespace {
-
-using internal::Sentence;
 
 std::string Lower(std::string_view s) {
   std::string out(s);

@@ -12,6 +12,17 @@
 
 namespace latchkey {
 
+// A message as a form shows it: first letter upper-case, a final period
+// ("must be at least 12 characters" -> "Must be at least 12 characters.").
+inline std::string Sentence(std::string_view message) {
+  std::string out(message);
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') {
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  }
+  if (!out.empty() && out.back() != '.') out += '.';
+  return out;
+}
+
 struct FieldErrors {
   std::map<std::string, std::string, std::less<>> fields;
 
