@@ -81,10 +81,9 @@ class TempFile {
 
 }  // namespace
 
-Status ReplaceFileAtomically(const std::string& path, std::string_view bytes,
-                             mode_t mode) {
+Status WriteFileAtomically(const std::string& path, std::string_view bytes,
+                           mode_t mode, IfExists if_exists) {
   const std::string dir = DirOf(path);
-  LK_RETURN_IF_ERROR(MakeDirectories(dir));
   const std::string base = path.substr(path.rfind('/') + 1);
   std::string pattern = dir + (dir == "/" ? "." : "/.") + base + ".XXXXXX";
   std::vector<char> name(pattern.begin(), pattern.end());
@@ -96,10 +95,17 @@ Status ReplaceFileAtomically(const std::string& path, std::string_view bytes,
   LK_RETURN_IF_ERROR(WriteAll(fd, bytes, tmp.path()));
   if (::fsync(fd) != 0) return Errno(tmp.path(), "cannot sync", errno);
   LK_RETURN_IF_ERROR(tmp.Close());
-  if (::rename(tmp.path().c_str(), path.c_str()) != 0)
-    return Errno(path, "cannot replace", errno);
-  tmp.Release();
-  // The rename is only durable once the directory entry is on disk.
+  if (if_exists == IfExists::kReplace) {
+    if (::rename(tmp.path().c_str(), path.c_str()) != 0)
+      return Errno(path, "cannot replace", errno);
+    tmp.Release();
+  } else if (::link(tmp.path().c_str(), path.c_str()) != 0) {
+    // EEXIST instead of replacing a file; the temp name is then removed
+    // (as it is after a successful link).
+    if (errno == EEXIST) return AlreadyExists(path + " exists");
+    return Errno(path, "cannot create", errno);
+  }
+  // The rename (or link) is only durable once the directory entry is on disk.
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return Errno(dir, "cannot open directory", errno);
   const int rc = ::fsync(dfd);
@@ -107,6 +113,12 @@ Status ReplaceFileAtomically(const std::string& path, std::string_view bytes,
   ::close(dfd);
   if (rc != 0 && err != EINVAL) return Errno(dir, "cannot sync", err);
   return Status::Ok();
+}
+
+Status ReplaceFileAtomically(const std::string& path, std::string_view bytes,
+                             mode_t mode) {
+  LK_RETURN_IF_ERROR(MakeDirectories(DirOf(path)));
+  return WriteFileAtomically(path, bytes, mode, IfExists::kReplace);
 }
 
 }  // namespace latchkey::internal

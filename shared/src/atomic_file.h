@@ -21,6 +21,15 @@ namespace latchkey::internal {
 Status ReplaceFileAtomically(const std::string& path, std::string_view bytes,
                              mode_t mode);
 
+// The same without creating directories (the directory must exist).
+// kFail is for a file that must not exist yet (a new secret key): the temp
+// file is linked, not renamed, into place, so a file that appeared
+// meanwhile is never replaced. Errors: AlreadyExists "<path> exists" (kFail);
+// IoError as above.
+enum class IfExists { kReplace, kFail };
+Status WriteFileAtomically(const std::string& path, std::string_view bytes,
+                           mode_t mode, IfExists if_exists);
+
 }  // namespace latchkey::internal
 
 #endif  // LATCHKEY_SRC_ATOMIC_FILE_H_
