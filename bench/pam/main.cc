@@ -17,6 +17,7 @@
 // libpam's failure delay out of the figures. Cases:
 //   latchkey right / wrong / unknown user (Argon2id at the config's [security]
 //   parameters, over the config's connection: a unix socket for a sandbox),
+//   and right after a wrong one (the counter reset as well),
 //   pam_unix with a local yescrypt user (right / wrong),
 //   pam_mysql (Debian's libpam-mysql, crypt=1: crypt(3), so the same yescrypt
 //   hash) against a table in the same MariaDB (right / wrong),
@@ -295,14 +296,20 @@ int main(int argc, char** argv) {
                         SystemRandom::Shared());
   Result<std::string> argon = hasher.Hash(kPassword);
   if (!argon.ok()) return Fail(argon.status().ToString());
+  // Two accounts: "benchpam" only ever sees its right password, so its
+  // failure counter stays 0, as for most logins. "benchpam2" takes the
+  // wrong passwords, then (in the same round) its right one, which must
+  // also reset the counter: the login after a typo.
   UserStore users(conn, SystemClock::Shared());
-  NewUser nu;
-  nu.username = "benchpam";
-  nu.email = "benchpam@example.org";
-  nu.password_hash = *argon;
-  nu.email_verified = true;
-  if (Result<int64_t> id = users.Create(nu); !id.ok()) {
-    return Fail("create user: " + id.status().ToString());
+  for (const char* name : {"benchpam", "benchpam2"}) {
+    NewUser nu;
+    nu.username = name;
+    nu.email = std::string(name) + "@example.org";
+    nu.password_hash = *argon;
+    nu.email_verified = true;
+    if (Result<int64_t> id = users.Create(nu); !id.ok()) {
+      return Fail("create user: " + id.status().ToString());
+    }
   }
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
   if (crypt_gensalt_rn("$y$", 0, nullptr, 0, setting, sizeof setting) ==
@@ -409,12 +416,14 @@ int main(int argc, char** argv) {
                return ok.ok() && *ok;
              },
              expect("lk", "benchpam", kPassword, PAM_SUCCESS),
-             expect("lk", "benchpam", kWrong, PAM_AUTH_ERR),
-             expect("lk", "nosuchbench", kPassword, PAM_USER_UNKNOWN)});
+             expect("lk", "benchpam2", kWrong, PAM_AUTH_ERR),
+             expect("lk", "nosuchbench", kPassword, PAM_USER_UNKNOWN),
+             expect("lk", "benchpam2", kPassword, PAM_SUCCESS)});
   const Stats& kdf = lk[0];
   const Stats& lk_right = lk[1];
   const Stats& lk_wrong = lk[2];
   const Stats& lk_unknown = lk[3];
+  const Stats& lk_right_after_wrong = lk[4];
   const Stats unix_right =
       Measure(runs, expect("unix", local.name(), kPassword, PAM_SUCCESS));
   const Stats unix_wrong =
@@ -433,6 +442,7 @@ int main(int argc, char** argv) {
   Print("pam_latchkey right password", lk_right);
   Print("pam_latchkey wrong password", lk_wrong);
   Print("pam_latchkey unknown user", lk_unknown);
+  Print("pam_latchkey right, after a wrong one", lk_right_after_wrong);
   Print("pam_unix right (local yescrypt user)", unix_right);
   Print("pam_unix wrong", unix_wrong);
   if (mysql_right) {
@@ -447,9 +457,12 @@ int main(int argc, char** argv) {
               lk_right.median / kdf.median);
   std::printf("  latchkey unknown / wrong:       %.2f\n",
               lk_unknown.median / lk_wrong.median);
+  std::printf("  latchkey right after a wrong one / KDF alone: %.2f\n",
+              lk_right_after_wrong.median / kdf.median);
   const bool all_as_expected =
       kdf.failures + lk_right.failures + lk_wrong.failures +
-          lk_unknown.failures + unix_right.failures + unix_wrong.failures +
+          lk_right_after_wrong.failures + lk_unknown.failures +
+          unix_right.failures + unix_wrong.failures +
           (mysql_right ? mysql_right->failures + mysql_wrong->failures : 0) ==
       0;
   return all_as_expected ? 0 : 1;
