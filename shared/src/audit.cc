@@ -34,6 +34,10 @@ AuditLog::AuditLog(db::Connection& db, const Clock& clock, LogSink& sink)
 
 namespace {
 
+constexpr std::string_view kInsertEvent =
+    "INSERT INTO auth_events (ts, user_id, username_tried, event, service, "
+    "rhost, tty, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
 LogLevel LevelOf(const AuditRecord& r) {
   switch (r.event) {
     case AuditEvent::kAccountLocked:
@@ -68,16 +72,16 @@ Status AuditLog::Record(const AuditRecord& r, const AuthContext& ctx) {
   const std::string tty = EscapeLogField(ctx.tty, kAuditTtyMax);
   const std::string detail = EscapeLogField(r.detail, kAuditDetailMax);
   auto result = db_.Execute(
-      "INSERT INTO auth_events (ts, user_id, username_tried, event, service, "
-      "rhost, tty, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {db::Timestamp{clock_.NowUnixMicros()}, db::OrNull(r.user_id),
-       std::string_view(user), AuditEventName(r.event),
-       std::string_view(service), std::string_view(rhost),
-       std::string_view(tty), AuditOutcomeName(r.outcome),
-       std::string_view(detail)});
+      kInsertEvent, {db::Timestamp{clock_.NowUnixMicros()},
+                     db::OrNull(r.user_id), std::string_view(user),
+                     AuditEventName(r.event), std::string_view(service),
+                     std::string_view(rhost), std::string_view(tty),
+                     AuditOutcomeName(r.outcome), std::string_view(detail)});
   if (!result.ok()) return result.status().WithContext("audit");
   return Status::Ok();
 }
+
+void AuditLog::PrepareAhead() { db_.PrepareAhead(kInsertEvent); }
 
 void AuditLog::LogOnly(const AuditRecord& r, const AuthContext& ctx) {
   sink_.Write(LevelOf(r), FormatAuditLine(r, ctx));

@@ -159,6 +159,7 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
   if (!looked_up->user.has_value()) {
     // The same work as a wrong password: the KDF, the failure transaction
     // (against no row), the address count and the audit row.
+    audit_.PrepareAhead();
     hasher_.DummyVerify(password.view());
     Status s = InOneTransaction(db_, [&]() -> Status {
       LK_RETURN_IF_ERROR(throttle_.PadAccountFailure());
@@ -182,6 +183,9 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     return out;
   }
 
+  // Every way on from here writes an audit row: the server can prepare
+  // that statement while the KDF runs (a fresh PAM connection has none).
+  audit_.PrepareAhead();
   Result<bool> verified = hasher_.Verify(password.view(), user.password_hash);
   if (!verified.ok() &&
       verified.status().code() != StatusCode::kInvalidArgument) {

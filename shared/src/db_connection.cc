@@ -89,6 +89,9 @@ struct Connection::Impl {
   // Keyed by the SQL text. Emptied whenever `mysql` is closed.
   std::unordered_map<std::string, std::unique_ptr<internal::Statement>>
       statements;
+  // A prepare sent by PrepareAhead whose answer is not read yet. Settled
+  // before anything else uses `mysql`.
+  std::unique_ptr<internal::Statement::Pending> ahead;
   bool in_tx = false;
   bool tx_broken = false;  // the connection died inside the transaction
   uint64_t last_insert_id = 0;
@@ -98,7 +101,21 @@ struct Connection::Impl {
   Impl(DatabaseConfig c, Secret p)
       : config(std::move(c)), password(std::move(p)) {}
 
+  // Reads the answer to a PrepareAhead, if one is outstanding, and caches
+  // the statement. A failed prepare is dropped: the statement is prepared
+  // again when it is used, and reports its error (or the lost connection)
+  // then.
+  void Settle() {
+    if (!ahead) return;
+    std::unique_ptr<internal::Statement::Pending> pending = std::move(ahead);
+    Result<std::unique_ptr<internal::Statement>> stmt = pending->Finish();
+    if (!stmt.ok()) return;
+    ++prepare_count;
+    statements.emplace(pending->sql(), std::move(*stmt));
+  }
+
   void Close() {
+    Settle();
     // mysql_close() first: it detaches the statements, so closing them
     // afterwards frees memory without talking to a server that may be gone.
     if (mysql != nullptr) mysql_close(mysql);
@@ -125,6 +142,9 @@ struct Connection::Impl {
     unsigned int protocol =
         socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
     mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);
+    // Lets PrepareAhead send a prepare without waiting for its answer;
+    // blocking calls work as before.
+    mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0);
     // TLS (TCP only: a unix socket is local). In Connector/C 3.3,
     // SSL_ENFORCE alone means "use TLS if the server offers it, else
     // plain"; adding VERIFY_SERVER_CERT makes TLS mandatory and checks the
@@ -224,6 +244,7 @@ struct Connection::Impl {
   }
 
   Result<internal::Statement*> Prepared(std::string_view sql) {
+    Settle();
     auto it = statements.find(std::string(sql));
     if (it != statements.end()) return it->second.get();
     LK_ASSIGN_OR_RETURN(std::unique_ptr<internal::Statement> s,
@@ -280,6 +301,7 @@ struct Connection::Impl {
         }
         LK_RETURN_IF_ERROR(Connect());
       }
+      Settle();
       Status s = RunText(mysql, sql);
       if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
       Close();
@@ -312,6 +334,7 @@ Status Connection::Ping() {
       }
       LK_RETURN_IF_ERROR(impl_->Connect());
     }
+    impl_->Settle();
     if (mysql_ping(impl_->mysql) == 0) return Status::Ok();
     Status s = internal::StatementError(mysql_errno(impl_->mysql),
                                         mysql_sqlstate(impl_->mysql),
@@ -359,6 +382,13 @@ Result<std::optional<Row>> Connection::QueryOne(
   LK_ASSIGN_OR_RETURN(std::vector<Row> rows, Query(sql, params));
   if (rows.empty()) return std::optional<Row>();
   return std::optional<Row>(std::move(rows.front()));
+}
+
+void Connection::PrepareAhead(std::string_view sql) {
+  Impl& i = *impl_;
+  if (i.mysql == nullptr || i.ahead || (i.in_tx && i.tx_broken)) return;
+  if (i.statements.find(std::string(sql)) != i.statements.end()) return;
+  i.ahead = internal::Statement::StartPrepare(i.mysql, sql);
 }
 
 uint64_t Connection::last_insert_id() const { return impl_->last_insert_id; }
@@ -411,6 +441,7 @@ Status Connection::Rollback() {
   impl_->tx_broken = false;
   // A server rolls back a transaction whose connection died: done.
   if (broken) return Status::Ok();
+  impl_->Settle();
   Status s = RunText(impl_->mysql, "ROLLBACK");
   if (s.code() == StatusCode::kUnavailable) {
     impl_->Close();

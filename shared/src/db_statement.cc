@@ -1,5 +1,8 @@
 #include "db_statement.h"
 
+#include <poll.h>
+
+#include <cerrno>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -51,9 +54,69 @@ Result<std::unique_ptr<Statement>> Statement::Prepare(MYSQL* mysql,
                          static_cast<unsigned long>(sql.size())) != 0) {
     return s->Error();
   }
+  SetAttributes(stmt);
+  return s;
+}
+
+void Statement::SetAttributes(MYSQL_STMT* stmt) {
   // Lets FetchAll size its buffers from the longest value in the result.
   my_bool update_max_length = 1;
   mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
+}
+
+std::unique_ptr<Statement::Pending> Statement::StartPrepare(
+    MYSQL* mysql, std::string_view sql) {
+  MYSQL_STMT* stmt = mysql_stmt_init(mysql);
+  if (stmt == nullptr) return nullptr;
+  std::unique_ptr<Pending> p(new Pending(mysql, stmt, std::string(sql)));
+  p->wait_ =
+      mysql_stmt_prepare_start(&p->result_, stmt, p->sql_.data(),
+                               static_cast<unsigned long>(p->sql_.size()));
+  return p;
+}
+
+Statement::Pending::~Pending() {
+  // Abandoned before its answer was read (the connection is being torn
+  // down): read it first, so the library is not left mid-command.
+  if (stmt_ != nullptr) (void)Finish();
+}
+
+Result<std::unique_ptr<Statement>> Statement::Pending::Finish() {
+  if (stmt_ == nullptr) return Internal("the prepare was already collected");
+  while (wait_ != 0) {
+    pollfd pfd{};
+    pfd.fd = mysql_get_socket(mysql_);
+    if (wait_ & MYSQL_WAIT_READ) pfd.events |= POLLIN;
+    if (wait_ & MYSQL_WAIT_WRITE) pfd.events |= POLLOUT;
+    if (wait_ & MYSQL_WAIT_EXCEPT) pfd.events |= POLLPRI;
+    // The library asks for a timeout whenever it reads or writes (the
+    // connection's read/write timeouts); without one, wait for the event.
+    const int timeout_ms =
+        (wait_ & MYSQL_WAIT_TIMEOUT)
+            ? static_cast<int>(mysql_get_timeout_value_ms(mysql_))
+            : -1;
+    const int n = poll(&pfd, 1, timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    int happened = 0;
+    if (n == 0) {
+      happened = MYSQL_WAIT_TIMEOUT;
+    } else if (n < 0) {
+      // poll itself failed: let the library find the socket's state.
+      happened = wait_ & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
+    } else {
+      if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+        happened |= MYSQL_WAIT_READ;
+      }
+      if (pfd.revents & (POLLOUT | POLLERR)) happened |= MYSQL_WAIT_WRITE;
+      if (pfd.revents & POLLPRI) happened |= MYSQL_WAIT_EXCEPT;
+      happened &= wait_ | MYSQL_WAIT_EXCEPT;
+    }
+    wait_ = mysql_stmt_prepare_cont(&result_, stmt_, happened);
+  }
+  std::unique_ptr<Statement> s(new Statement(stmt_));
+  stmt_ = nullptr;
+  if (result_ != 0) return s->Error();
+  SetAttributes(s->stmt_);
   return s;
 }
 

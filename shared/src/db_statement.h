@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,6 +23,13 @@ class Statement {
   // (Unavailable when the connection is gone).
   static Result<std::unique_ptr<Statement>> Prepare(MYSQL* mysql,
                                                     std::string_view sql);
+  // Sends the prepare for `sql` and returns without waiting for the
+  // server's answer (Connector/C's non-blocking API: the connection must
+  // have MYSQL_OPT_NONBLOCK). Finish() collects it. Null if it could not
+  // even be sent; the statement is then simply prepared when used.
+  class Pending;
+  static std::unique_ptr<Pending> StartPrepare(MYSQL* mysql,
+                                               std::string_view sql);
   // Frees the client-side handle. If the connection was closed first
   // (mysql_close detaches its statements), nothing is sent to the server.
   ~Statement();
@@ -39,10 +47,36 @@ class Statement {
 
  private:
   explicit Statement(MYSQL_STMT* stmt) : stmt_(stmt) {}
+  static void SetAttributes(MYSQL_STMT* stmt);
   Status Error() const;
   Result<uint64_t> FetchAll(std::vector<Row>* rows);
 
   MYSQL_STMT* stmt_;
+};
+
+// A prepare sent but not yet answered. Nothing else may use the
+// connection until Finish() has run (the protocol has one command in flight).
+class Statement::Pending {
+ public:
+  ~Pending();
+  Pending(const Pending&) = delete;
+  Pending& operator=(const Pending&) = delete;
+
+  const std::string& sql() const { return sql_; }
+  // Waits (at most the connection's read timeout) for the answer; the
+  // statement, or the error as Prepare() would give it.
+  Result<std::unique_ptr<Statement>> Finish();
+
+ private:
+  friend class Statement;
+  Pending(MYSQL* mysql, MYSQL_STMT* stmt, std::string sql)
+      : mysql_(mysql), stmt_(stmt), sql_(std::move(sql)) {}
+
+  MYSQL* mysql_;
+  MYSQL_STMT* stmt_;  // null once Finish() has handed it on
+  std::string sql_;   // the library may still read it while sending
+  int wait_ = 0;      // MYSQL_WAIT_* flags; 0 when the answer is in
+  int result_ = 0;    // mysql_stmt_prepare's return value, once wait_ is 0
 };
 
 }  // namespace latchkey::db::internal

@@ -320,6 +320,84 @@ TEST_F(DbTest, StatementsArePreparedOncePerConnection) {
   EXPECT_TRUE(conn().connected());
 }
 
+TEST_F(DbTest, APrepareAheadIsWhatTheStatementThenUses) {
+  ASSERT_TRUE(conn().Connect().ok());
+  const uint64_t start = conn().prepare_count();
+  conn().PrepareAhead(kInsert);
+  // Another statement first: the outstanding answer is read before it.
+  auto none = conn().QueryOne(kSelect, {uint64_t{42}});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(conn().prepare_count(), start + 2);
+  auto ins =
+      conn().Execute(kInsert, {int64_t{7}, Null{}, Null{}, Null{}, Null{}});
+  ASSERT_TRUE(ins.ok()) << ins.status().ToString();
+  // The insert found its statement prepared.
+  EXPECT_EQ(conn().prepare_count(), start + 2);
+  // Asking again for a prepared statement sends nothing.
+  conn().PrepareAhead(kInsert);
+  ASSERT_TRUE(
+      conn()
+          .Execute(kInsert, {int64_t{8}, Null{}, Null{}, Null{}, Null{}})
+          .ok());
+  EXPECT_EQ(conn().prepare_count(), start + 2);
+}
+
+TEST_F(DbTest, APrepareAheadInsideATransactionKeepsItsRows) {
+  ASSERT_TRUE(conn().Connect().ok());
+  ASSERT_TRUE(conn().Begin().ok());
+  conn().PrepareAhead(kInsert);
+  ASSERT_TRUE(
+      conn()
+          .Execute(kInsert, {int64_t{1}, Null{}, Null{}, Null{}, Null{}})
+          .ok());
+  conn().PrepareAhead(kSelect);
+  ASSERT_TRUE(conn().Rollback().ok());  // settles the prepare, then rolls back
+  auto count = conn().QueryOne("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(count.ok() && count->has_value());
+  EXPECT_EQ((*count)->i64(0), 0);
+}
+
+TEST_F(DbTest, AFailedPrepareAheadIsReportedByTheStatement) {
+  ASSERT_TRUE(conn().Connect().ok());
+  constexpr char kBad[] = "SELECT no_such_column FROM t WHERE id = ?";
+  conn().PrepareAhead(kBad);
+  auto bad = conn().Query(kBad, {uint64_t{1}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInternal);
+  EXPECT_NE(bad.status().message().find("no_such_column"), std::string::npos)
+      << bad.status().ToString();
+  // The connection is fine for the next statement.
+  EXPECT_TRUE(conn().Query(kSelect, {uint64_t{1}}).ok());
+}
+
+TEST_F(DbTest, APrepareAheadNeedsAnOpenConnection) {
+  conn().Close();
+  conn().PrepareAhead(kInsert);  // nothing to send it on
+  EXPECT_FALSE(conn().connected());
+  const uint64_t start = conn().prepare_count();
+  ASSERT_TRUE(
+      conn()
+          .Execute(kInsert, {int64_t{1}, Null{}, Null{}, Null{}, Null{}})
+          .ok());
+  EXPECT_EQ(conn().prepare_count(), start + 1);
+}
+
+TEST_F(DbTest, AKilledSessionWithAPrepareAheadReconnects) {
+  ASSERT_TRUE(conn().Connect().ok());
+  const int64_t first = SessionId(conn());
+  conn().PrepareAhead(kInsert);
+  ASSERT_NO_FATAL_FAILURE(Kill(first));
+  auto ins =
+      conn().Execute(kInsert, {int64_t{1}, Null{}, Null{}, Null{}, Null{}});
+  ASSERT_TRUE(ins.ok()) << ins.status().ToString();
+  EXPECT_NE(SessionId(conn()), first);
+  // Closing with one outstanding does not wait or fail.
+  conn().PrepareAhead(kSelect);
+  conn().Close();
+  EXPECT_FALSE(conn().connected());
+}
+
 TEST_F(DbTest, ReconnectsOnceAfterTheSessionIsKilled) {
   const int64_t first = SessionId(conn());
   ASSERT_GT(first, 0);

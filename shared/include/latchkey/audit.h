@@ -175,6 +175,9 @@ class AuditLog {
   // The syslog line only, for when the database is known to be down (a
   // row would cost another connect_timeout and fail anyway).
   void LogOnly(const AuditRecord& record, const AuthContext& ctx);
+  // Lets the server prepare Record()'s statement while the caller computes
+  // something long (the KDF of a login): see db::Connection::PrepareAhead.
+  void PrepareAhead();
 
   // The newest `limit` matching rows, oldest first (for `audit tail`).
   Result<std::vector<AuditEntry>> Query(const AuditFilter& filter);

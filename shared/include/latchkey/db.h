@@ -120,6 +120,14 @@ class Connection {
   // The first row, or nullopt if there is none.
   Result<std::optional<Row>> QueryOne(std::string_view sql,
                                       std::initializer_list<Value> params = {});
+  // Sends the prepare of `sql` and returns at once, so the server prepares
+  // it while the caller computes (a KDF); the next use of the connection
+  // reads the answer and caches the statement, and a later Execute/Query of
+  // `sql` finds it prepared. Does nothing when not connected, when `sql` is
+  // already prepared, or while another PrepareAhead is outstanding. An
+  // error is not reported here: the statement is prepared again when used
+  // and reports it then.
+  void PrepareAhead(std::string_view sql);
   // AUTO_INCREMENT id of the last INSERT on this connection.
   uint64_t last_insert_id() const;
 
