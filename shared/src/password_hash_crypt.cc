@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -64,6 +65,88 @@ Status CheckCryptCost(std::string_view stored) {
   return Status::Ok();
 }
 
+// The index of `c` in crypt(3)'s alphabet "./0-9A-Za-z", or -1.
+int Itoa64Index(char c) {
+  if (c == '.') return 0;
+  if (c == '/') return 1;
+  if (c >= '0' && c <= '9') return c - '0' + 2;
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 12;
+  if (c >= 'a' && c <= 'z') return c - 'a' + 38;
+  return -1;
+}
+
+// One of yescrypt's variable-length numbers, consumed from the front of
+// `s`: a first character below index 48 is the whole value (plus `min`);
+// each higher range of first characters adds one more 6-bit character.
+std::optional<uint64_t> TakeYescryptNumber(std::string_view& s, uint64_t min) {
+  if (s.empty()) return std::nullopt;
+  const int first = Itoa64Index(s.front());
+  if (first < 0) return std::nullopt;
+  s.remove_prefix(1);
+  uint64_t value = min;
+  uint32_t start = 0, end = 47, more = 0, bits = 0;
+  while (static_cast<uint32_t>(first) > end) {
+    value += static_cast<uint64_t>(end + 1 - start) << bits;
+    start = end + 1;
+    end = start + (62 - end) / 2;
+    ++more;
+    bits += 6;
+  }
+  value += static_cast<uint64_t>(first - start) << bits;
+  for (; more > 0; --more) {
+    if (s.empty()) return std::nullopt;
+    const int next = Itoa64Index(s.front());
+    if (next < 0) return std::nullopt;
+    s.remove_prefix(1);
+    bits -= 6;
+    value += static_cast<uint64_t>(next) << bits;
+  }
+  return value;
+}
+
+// "$y$" flavor N_log2 r [have [p] [t] [g] [NROM_log2]] "$": crypt(3) would
+// run a stored hash with N = 2^40 or t = 10^6 until it runs out of memory
+// or for days. The bounds are the ones Argon2id's parameters get.
+Status CheckYescryptCost(std::string_view stored) {
+  if (stored.substr(0, 3) != "$y$") return Status::Ok();
+  const Status malformed = InvalidArgument("malformed yescrypt parameters");
+  std::string_view s = stored.substr(3);
+  const std::optional<uint64_t> flavor = TakeYescryptNumber(s, 0);
+  const std::optional<uint64_t> n_log2 = TakeYescryptNumber(s, 1);
+  const std::optional<uint64_t> r = TakeYescryptNumber(s, 1);
+  if (!flavor || !n_log2 || !r) return malformed;
+  uint64_t p = 1, t = 0;
+  if (!s.empty() && s.front() != '$') {
+    const std::optional<uint64_t> have = TakeYescryptNumber(s, 1);
+    if (!have || *have > 15) return malformed;
+    std::optional<uint64_t> field;
+    if ((*have & 1) != 0) {
+      if (!(field = TakeYescryptNumber(s, 2))) return malformed;
+      p = *field;
+    }
+    if ((*have & 2) != 0) {
+      if (!(field = TakeYescryptNumber(s, 1))) return malformed;
+      t = *field;
+    }
+    for (uint64_t bit : {uint64_t{4}, uint64_t{8}}) {  // g, NROM: no cost
+      if ((*have & bit) != 0 && !TakeYescryptNumber(s, 1)) return malformed;
+    }
+  }
+  if (s.empty() || s.front() != '$') return malformed;
+  // 128 * r * p bytes per N: at most 4 GiB in all.
+  constexpr uint64_t kMaxBytes = uint64_t{4} << 30;
+  const bool too_costly = *n_log2 > 32 || *r > (uint64_t{1} << 24) ||
+                          p > kArgon2MaxParallelism || t > kArgon2MaxTime ||
+                          (128 * *r * p) > (kMaxBytes >> *n_log2);
+  if (too_costly) {
+    return InvalidArgument("yescrypt cost above 4 GiB of memory, " +
+                           std::to_string(kArgon2MaxTime) + " passes or " +
+                           std::to_string(kArgon2MaxParallelism) +
+                           " lanes refused");
+  }
+  return Status::Ok();
+}
+
 // The part of a crypt string that is not the hash: the first 29 characters
 // for bcrypt ("$2b$NN$" and 22 of salt), else up to the last '$'.
 std::string_view SettingPart(std::string_view s) {
@@ -82,6 +165,7 @@ Result<bool> VerifyCrypt(std::string_view password, std::string_view stored) {
     return InvalidArgument("malformed crypt(3) hash");
   }
   LK_RETURN_IF_ERROR(CheckCryptCost(stored));
+  LK_RETURN_IF_ERROR(CheckYescryptCost(stored));
   // crypt(3) cannot take a longer passphrase, so no crypt hash can be of one.
   if (password.size() >= CRYPT_MAX_PASSPHRASE_SIZE) return false;
 

@@ -123,7 +123,8 @@ inline constexpr uint32_t kBcryptMaxCost = 20;
 inline constexpr uint32_t kSha512CryptMaxRounds = 10'000'000;
 
 // $y$, $6$, $2b$/$2y$/$2a$. InvalidArgument for a string crypt(3) refuses,
-// for one that is truncated or padded, and for absurd costs.
+// for one that is truncated or padded, and for absurd costs (read from the
+// string before crypt(3) runs).
 Result<bool> VerifyCrypt(std::string_view password, std::string_view stored);
 
 }  // namespace latchkey::hash_internal

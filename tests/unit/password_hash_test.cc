@@ -312,6 +312,38 @@ TEST_F(PasswordHashTest, MalformedCryptAndUnknown) {
   ExpectInvalid("*");
 }
 
+TEST_F(PasswordHashTest, YescryptCostsAreBoundedBeforeAnyWork) {
+  // kYescrypt's "j9T": N = 2^12, r = 32 (16 MiB), as Debian's chpasswd
+  // makes. The fields are yescrypt's variable-length numbers; the ones
+  // below were encoded with its reference algorithm.
+  const std::string tail =
+      "$ErufQH.1sB3nWimbBChoe/$"
+      "VSIZ0gWT5Q9DN3hbV9lRA3viWCBPhsc7lPldiGeQ748";
+  const auto expect_refused = [&](const std::string& params) {
+    SCOPED_TRACE(params);
+    const auto started = std::chrono::steady_clock::now();
+    Result<bool> r = low_.Verify(kPassword, "$y$" + params + tail);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("yescrypt"), std::string::npos)
+        << r.status().ToString();
+    // Refused by reading the parameters, not by trying.
+    EXPECT_LT(std::chrono::steady_clock::now() - started,
+              std::chrono::milliseconds(50));
+  };
+  expect_refused("jKT");      // N = 2^23: 32 GiB
+  expect_refused("jZT");      // N = 2^38
+  expect_refused("j9T.kD");   // p = 65
+  expect_refused("j9T/s4s");  // t = 1001
+  expect_refused("j9");       // no r
+  expect_refused("j9*");      // not crypt's alphabet
+  expect_refused("j9T.");     // p announced, missing
+  // The usual hash still verifies.
+  Result<bool> ok = low_.Verify(kPassword, kYescrypt);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE(*ok);
+}
+
 TEST_F(PasswordHashTest, UnknownFormatMessageDoesNotEchoTheString) {
   Result<bool> r = low_.Verify(kPassword, "MyPlaintextPassword");
   ASSERT_FALSE(r.ok());

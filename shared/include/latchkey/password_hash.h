@@ -119,7 +119,8 @@ class PasswordHasher {
   // Errors: InvalidArgument for an unknown or malformed hash string, and for
   // costs no sane system stores (argon2id m > 4 GiB, t > 1000, p > 64, salt
   // < 8 or hash < 16 bytes; pbkdf2 > 10M iterations; bcrypt cost > 20;
-  // sha512crypt rounds > 10M), refused before any work is done.
+  // sha512crypt rounds > 10M; yescrypt > 4 GiB, t > 1000, p > 64), refused
+  // before any work is done.
   // The comparison of derived keys is constant-time. Nothing is truncated,
   // except that bcrypt reads only 72 bytes (the format's own limit); crypt(3)
   // hashes never match a password with a NUL or of 512 bytes or more.
