@@ -5,7 +5,6 @@
 // and statements are prepared again on the new one.
 #include <errmsg.h>
 #include <mysql.h>
-#include <sys/prctl.h>
 
 #include <mutex>
 #include <span>
@@ -15,6 +14,7 @@
 
 #include "db_error.h"
 #include "db_statement.h"
+#include "db_wait.h"
 #include "latchkey/db.h"
 
 namespace latchkey::db {
@@ -51,20 +51,33 @@ std::string ClientErrorText(MYSQL* m) {
 }
 
 // Sends a text-protocol statement and discards any result sets.
-Status RunText(MYSQL* m, std::string_view sql) {
-  if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) !=
-      0) {
+Status RunText(MYSQL* m, std::string_view sql, const internal::Waiter& waiter) {
+  int failed = 0;
+  internal::Complete(
+      m, waiter,
+      [&] {
+        return mysql_real_query_start(&failed, m, sql.data(),
+                                      static_cast<unsigned long>(sql.size()));
+      },
+      [&](int events) { return mysql_real_query_cont(&failed, m, events); });
+  if (failed != 0) {
     return internal::StatementError(mysql_errno(m), mysql_sqlstate(m),
                                     mysql_error(m));
   }
   for (;;) {
-    MYSQL_RES* res = mysql_store_result(m);
+    MYSQL_RES* res = nullptr;
+    internal::Complete(
+        m, waiter, [&] { return mysql_store_result_start(&res, m); },
+        [&](int events) { return mysql_store_result_cont(&res, m, events); });
     if (res != nullptr) mysql_free_result(res);
     if (mysql_errno(m) != 0) {
       return internal::StatementError(mysql_errno(m), mysql_sqlstate(m),
                                       mysql_error(m));
     }
-    int next = mysql_next_result(m);
+    int next = 0;
+    internal::Complete(
+        m, waiter, [&] { return mysql_next_result_start(&next, m); },
+        [&](int events) { return mysql_next_result_cont(&next, m, events); });
     if (next == -1) break;
     if (next > 0) {
       return internal::StatementError(mysql_errno(m), mysql_sqlstate(m),
@@ -73,25 +86,6 @@ Status RunText(MYSQL* m, std::string_view sql) {
   }
   return Status::Ok();
 }
-
-// Connector/C 3.3 sleeps 1 us after every connect() it tries, even one
-// that succeeded at once; with the kernel's default 50 us timer slack that
-// sleep costs about 60 us of every connection (every PAM login opens one).
-// The slack is the calling thread's own setting, so it is put back after.
-class PreciseSleeps {
- public:
-  PreciseSleeps() : previous_(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0)) {
-    if (previous_ > 0) (void)prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
-  }
-  ~PreciseSleeps() {
-    if (previous_ > 0) (void)prctl(PR_SET_TIMERSLACK, previous_, 0, 0, 0);
-  }
-  PreciseSleeps(const PreciseSleeps&) = delete;
-  PreciseSleeps& operator=(const PreciseSleeps&) = delete;
-
- private:
-  const long previous_;
-};
 
 Status LostInTransaction() {
   return Unavailable(
@@ -107,6 +101,8 @@ struct Connection::Impl {
   MYSQL* mysql = nullptr;
   std::string peer;
   // Keyed by the SQL text. Emptied whenever `mysql` is closed.
+  // Declared before the statements, which keep a reference to it.
+  internal::Waiter waiter;
   std::unordered_map<std::string, std::unique_ptr<internal::Statement>>
       statements;
   // A prepare sent by PrepareAhead whose answer is not read yet. Settled
@@ -183,13 +179,15 @@ struct Connection::Impl {
     std::string pw(password.view());
     const char* db = config.name.empty() ? nullptr : config.name.c_str();
     MYSQL* ok = nullptr;
-    {
-      const PreciseSleeps precise;
-      ok = mysql_real_connect(m, socket.empty() ? host.c_str() : nullptr,
-                              config.user.c_str(), pw.c_str(), db,
-                              socket.empty() ? port : 0,
-                              socket.empty() ? nullptr : socket.c_str(), 0);
-    }
+    internal::Complete(
+        m, waiter,
+        [&] {
+          return mysql_real_connect_start(
+              &ok, m, socket.empty() ? host.c_str() : nullptr,
+              config.user.c_str(), pw.c_str(), db, socket.empty() ? port : 0,
+              socket.empty() ? nullptr : socket.c_str(), 0);
+        },
+        [&](int events) { return mysql_real_connect_cont(&ok, m, events); });
     WipeString(pw);
     if (ok == nullptr) {
       *errnum = mysql_errno(m);
@@ -205,7 +203,7 @@ struct Connection::Impl {
       *errnum = CR_SSL_CONNECTION_ERROR;
       return Unavailable("tls = required, but the server did not offer TLS");
     }
-    Status setup = RunText(m, kSessionSetup);
+    Status setup = RunText(m, kSessionSetup, waiter);
     if (!setup.ok()) {
       *errnum = mysql_errno(m);
       mysql_close(m);
@@ -272,7 +270,7 @@ struct Connection::Impl {
     auto it = statements.find(std::string(sql));
     if (it != statements.end()) return it->second.get();
     LK_ASSIGN_OR_RETURN(std::unique_ptr<internal::Statement> s,
-                        internal::Statement::Prepare(mysql, sql));
+                        internal::Statement::Prepare(mysql, sql, waiter));
     ++prepare_count;
     internal::Statement* raw = s.get();
     statements.emplace(std::string(sql), std::move(s));
@@ -326,7 +324,7 @@ struct Connection::Impl {
         LK_RETURN_IF_ERROR(Connect());
       }
       Settle();
-      Status s = RunText(mysql, sql);
+      Status s = RunText(mysql, sql, waiter);
       if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
       Close();
       if (in_tx) return LostInTransaction();
@@ -359,7 +357,12 @@ Status Connection::Ping() {
       LK_RETURN_IF_ERROR(impl_->Connect());
     }
     impl_->Settle();
-    if (mysql_ping(impl_->mysql) == 0) return Status::Ok();
+    int failed = 0;
+    MYSQL* m = impl_->mysql;
+    internal::Complete(
+        m, impl_->waiter, [&] { return mysql_ping_start(&failed, m); },
+        [&](int events) { return mysql_ping_cont(&failed, m, events); });
+    if (failed == 0) return Status::Ok();
     Status s = internal::StatementError(mysql_errno(impl_->mysql),
                                         mysql_sqlstate(impl_->mysql),
                                         mysql_error(impl_->mysql));
@@ -408,11 +411,15 @@ Result<std::optional<Row>> Connection::QueryOne(
   return std::optional<Row>(std::move(rows.front()));
 }
 
+void Connection::WhileWaiting(std::function<bool()> work) {
+  impl_->waiter.idle = std::move(work);
+}
+
 void Connection::PrepareAhead(std::string_view sql) {
   Impl& i = *impl_;
   if (i.mysql == nullptr || i.ahead || (i.in_tx && i.tx_broken)) return;
   if (i.statements.find(std::string(sql)) != i.statements.end()) return;
-  i.ahead = internal::Statement::StartPrepare(i.mysql, sql);
+  i.ahead = internal::Statement::StartPrepare(i.mysql, sql, i.waiter);
 }
 
 uint64_t Connection::last_insert_id() const { return impl_->last_insert_id; }
@@ -466,7 +473,7 @@ Status Connection::Rollback() {
   // A server rolls back a transaction whose connection died: done.
   if (broken) return Status::Ok();
   impl_->Settle();
-  Status s = RunText(impl_->mysql, "ROLLBACK");
+  Status s = RunText(impl_->mysql, "ROLLBACK", impl_->waiter);
   if (s.code() == StatusCode::kUnavailable) {
     impl_->Close();
     return Status::Ok();

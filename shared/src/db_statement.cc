@@ -1,8 +1,5 @@
 #include "db_statement.h"
 
-#include <poll.h>
-
-#include <cerrno>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -43,17 +40,25 @@ MYSQL_TIME ToMysqlTime(Timestamp ts) {
 }  // namespace
 
 Result<std::unique_ptr<Statement>> Statement::Prepare(MYSQL* mysql,
-                                                      std::string_view sql) {
+                                                      std::string_view sql,
+                                                      const Waiter& waiter) {
   MYSQL_STMT* stmt = mysql_stmt_init(mysql);
   if (stmt == nullptr) {
     return StatementError(mysql_errno(mysql), mysql_sqlstate(mysql),
                           mysql_error(mysql));
   }
-  std::unique_ptr<Statement> s(new Statement(stmt));
-  if (mysql_stmt_prepare(stmt, sql.data(),
-                         static_cast<unsigned long>(sql.size())) != 0) {
-    return s->Error();
-  }
+  std::unique_ptr<Statement> s(new Statement(mysql, stmt, waiter));
+  int failed = 0;
+  Complete(
+      mysql, waiter,
+      [&] {
+        return mysql_stmt_prepare_start(&failed, stmt, sql.data(),
+                                        static_cast<unsigned long>(sql.size()));
+      },
+      [&](int events) {
+        return mysql_stmt_prepare_cont(&failed, stmt, events);
+      });
+  if (failed != 0) return s->Error();
   SetAttributes(stmt);
   return s;
 }
@@ -65,10 +70,11 @@ void Statement::SetAttributes(MYSQL_STMT* stmt) {
 }
 
 std::unique_ptr<Statement::Pending> Statement::StartPrepare(
-    MYSQL* mysql, std::string_view sql) {
+    MYSQL* mysql, std::string_view sql, const Waiter& waiter) {
   MYSQL_STMT* stmt = mysql_stmt_init(mysql);
   if (stmt == nullptr) return nullptr;
-  std::unique_ptr<Pending> p(new Pending(mysql, stmt, std::string(sql)));
+  std::unique_ptr<Pending> p(
+      new Pending(mysql, stmt, std::string(sql), waiter));
   p->wait_ =
       mysql_stmt_prepare_start(&p->result_, stmt, p->sql_.data(),
                                static_cast<unsigned long>(p->sql_.size()));
@@ -84,36 +90,10 @@ Statement::Pending::~Pending() {
 Result<std::unique_ptr<Statement>> Statement::Pending::Finish() {
   if (stmt_ == nullptr) return Internal("the prepare was already collected");
   while (wait_ != 0) {
-    pollfd pfd{};
-    pfd.fd = mysql_get_socket(mysql_);
-    if (wait_ & MYSQL_WAIT_READ) pfd.events |= POLLIN;
-    if (wait_ & MYSQL_WAIT_WRITE) pfd.events |= POLLOUT;
-    if (wait_ & MYSQL_WAIT_EXCEPT) pfd.events |= POLLPRI;
-    // The library asks for a timeout whenever it reads or writes (the
-    // connection's read/write timeouts); without one, wait for the event.
-    const int timeout_ms =
-        (wait_ & MYSQL_WAIT_TIMEOUT)
-            ? static_cast<int>(mysql_get_timeout_value_ms(mysql_))
-            : -1;
-    const int n = poll(&pfd, 1, timeout_ms);
-    if (n < 0 && errno == EINTR) continue;
-    int happened = 0;
-    if (n == 0) {
-      happened = MYSQL_WAIT_TIMEOUT;
-    } else if (n < 0) {
-      // poll itself failed: let the library find the socket's state.
-      happened = wait_ & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
-    } else {
-      if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-        happened |= MYSQL_WAIT_READ;
-      }
-      if (pfd.revents & (POLLOUT | POLLERR)) happened |= MYSQL_WAIT_WRITE;
-      if (pfd.revents & POLLPRI) happened |= MYSQL_WAIT_EXCEPT;
-      happened &= wait_ | MYSQL_WAIT_EXCEPT;
-    }
-    wait_ = mysql_stmt_prepare_cont(&result_, stmt_, happened);
+    wait_ =
+        mysql_stmt_prepare_cont(&result_, stmt_, waiter_.Wait(mysql_, wait_));
   }
-  std::unique_ptr<Statement> s(new Statement(stmt_));
+  std::unique_ptr<Statement> s(new Statement(mysql_, stmt_, waiter_));
   stmt_ = nullptr;
   if (result_ != 0) return s->Error();
   SetAttributes(s->stmt_);
@@ -176,7 +156,13 @@ Result<uint64_t> Statement::Run(std::span<const Value> params,
   if (!binds.empty() && mysql_stmt_bind_param(stmt_, binds.data()) != 0) {
     return Error();
   }
-  if (mysql_stmt_execute(stmt_) != 0) return Error();
+  int failed = 0;
+  Complete(
+      mysql_, waiter_, [&] { return mysql_stmt_execute_start(&failed, stmt_); },
+      [&](int events) {
+        return mysql_stmt_execute_cont(&failed, stmt_, events);
+      });
+  if (failed != 0) return Error();
   if (mysql_stmt_field_count(stmt_) == 0) {
     return static_cast<uint64_t>(mysql_stmt_affected_rows(stmt_));
   }
@@ -187,7 +173,14 @@ Result<uint64_t> Statement::Run(std::span<const Value> params,
 }
 
 Result<uint64_t> Statement::FetchAll(std::vector<Row>* rows) {
-  if (mysql_stmt_store_result(stmt_) != 0) return Error();
+  int failed = 0;
+  Complete(
+      mysql_, waiter_,
+      [&] { return mysql_stmt_store_result_start(&failed, stmt_); },
+      [&](int events) {
+        return mysql_stmt_store_result_cont(&failed, stmt_, events);
+      });
+  if (failed != 0) return Error();
   MYSQL_RES* meta = mysql_stmt_result_metadata(stmt_);
   if (meta == nullptr) return Error();
   const unsigned int ncols = mysql_num_fields(meta);

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "db_wait.h"
 #include "latchkey/db.h"
 #include "latchkey/result.h"
 
@@ -19,17 +20,20 @@ namespace latchkey::db::internal {
 
 class Statement {
  public:
-  // Prepares `sql` on `mysql`. Errors as StatementError() builds them
-  // (Unavailable when the connection is gone).
+  // Prepares `sql` on `mysql` (which has MYSQL_OPT_NONBLOCK), waiting
+  // through `waiter`, which must outlive the statement: its later runs wait
+  // through it too. Errors as StatementError() builds them (Unavailable
+  // when the connection is gone).
   static Result<std::unique_ptr<Statement>> Prepare(MYSQL* mysql,
-                                                    std::string_view sql);
+                                                    std::string_view sql,
+                                                    const Waiter& waiter);
   // Sends the prepare for `sql` and returns without waiting for the
-  // server's answer (Connector/C's non-blocking API: the connection must
-  // have MYSQL_OPT_NONBLOCK). Finish() collects it. Null if it could not
-  // even be sent; the statement is then simply prepared when used.
+  // server's answer; Finish() collects it. Null if it could not even be
+  // sent; the statement is then simply prepared when used.
   class Pending;
   static std::unique_ptr<Pending> StartPrepare(MYSQL* mysql,
-                                               std::string_view sql);
+                                               std::string_view sql,
+                                               const Waiter& waiter);
   // Frees the client-side handle. If the connection was closed first
   // (mysql_close detaches its statements), nothing is sent to the server.
   ~Statement();
@@ -46,12 +50,15 @@ class Statement {
   uint64_t insert_id() const;
 
  private:
-  explicit Statement(MYSQL_STMT* stmt) : stmt_(stmt) {}
+  Statement(MYSQL* mysql, MYSQL_STMT* stmt, const Waiter& waiter)
+      : mysql_(mysql), stmt_(stmt), waiter_(waiter) {}
   static void SetAttributes(MYSQL_STMT* stmt);
   Status Error() const;
   Result<uint64_t> FetchAll(std::vector<Row>* rows);
 
+  MYSQL* mysql_;
   MYSQL_STMT* stmt_;
+  const Waiter& waiter_;
 };
 
 // A prepare sent but not yet answered. Nothing else may use the
@@ -69,14 +76,15 @@ class Statement::Pending {
 
  private:
   friend class Statement;
-  Pending(MYSQL* mysql, MYSQL_STMT* stmt, std::string sql)
-      : mysql_(mysql), stmt_(stmt), sql_(std::move(sql)) {}
+  Pending(MYSQL* mysql, MYSQL_STMT* stmt, std::string sql, const Waiter& waiter)
+      : mysql_(mysql), stmt_(stmt), sql_(std::move(sql)), waiter_(waiter) {}
 
   MYSQL* mysql_;
   MYSQL_STMT* stmt_;  // null once Finish() has handed it on
   std::string sql_;   // the library may still read it while sending
-  int wait_ = 0;      // MYSQL_WAIT_* flags; 0 when the answer is in
-  int result_ = 0;    // mysql_stmt_prepare's return value, once wait_ is 0
+  const Waiter& waiter_;
+  int wait_ = 0;    // MYSQL_WAIT_* flags; 0 when the answer is in
+  int result_ = 0;  // mysql_stmt_prepare's return value, once wait_ is 0
 };
 
 }  // namespace latchkey::db::internal

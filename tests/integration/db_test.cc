@@ -398,6 +398,55 @@ TEST_F(DbTest, AKilledSessionWithAPrepareAheadReconnects) {
   EXPECT_FALSE(conn().connected());
 }
 
+TEST_F(DbTest, WorkRunsWhileTheServerIsBusy) {
+  int calls = 0;
+  conn().WhileWaiting([&] {
+    ++calls;
+    return true;
+  });
+  auto row = conn().QueryOne("SELECT SLEEP(0.2), ? + 1", {int64_t{41}});
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  ASSERT_TRUE(row->has_value());
+  EXPECT_EQ((*row)->i64(1), 42);
+  EXPECT_GT(calls, 10);  // called again and again for 200 ms
+
+  // Work that says it is done is not called again while that wait lasts.
+  int done_calls = 0;
+  conn().WhileWaiting([&] {
+    ++done_calls;
+    return false;
+  });
+  ASSERT_TRUE(conn().QueryOne("SELECT SLEEP(0.2)").ok());
+  EXPECT_GE(done_calls, 1);
+  EXPECT_LT(done_calls, 10);
+
+  conn().WhileWaiting(nullptr);
+  const int before = done_calls;
+  ASSERT_TRUE(conn().QueryOne("SELECT SLEEP(0.05)").ok());
+  EXPECT_EQ(done_calls, before);
+}
+
+TEST_F(DbTest, TheReadTimeoutHoldsWhileWorkRuns) {
+  DatabaseConfig cfg = db().config();
+  cfg.read_timeout = Millis(1000);
+  auto opened = OpenFromConfig(cfg);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Connection& c = **opened;
+  c.WhileWaiting([] { return true; });  // never done
+  ASSERT_TRUE(c.Begin().ok());          // no retry inside a transaction
+  const auto start = std::chrono::steady_clock::now();
+  auto slow = c.Query("SELECT SLEEP(5)");
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  ASSERT_FALSE(slow.ok());
+  EXPECT_EQ(slow.status().code(), StatusCode::kUnavailable)
+      << slow.status().ToString();
+  EXPECT_GE(took, 0.9);
+  EXPECT_LT(took, 3.0);
+  EXPECT_TRUE(c.Rollback().ok());
+}
+
 TEST_F(DbTest, ReconnectsOnceAfterTheSessionIsKilled) {
   const int64_t first = SessionId(conn());
   ASSERT_GT(first, 0);

@@ -4,6 +4,7 @@
 #define LATCHKEY_DB_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -120,6 +121,14 @@ class Connection {
   // The first row, or nullopt if there is none.
   Result<std::optional<Row>> QueryOne(std::string_view sql,
                                       std::initializer_list<Value> params = {});
+  // Work to do while this connection waits for the server, instead of
+  // sleeping (pam_latchkey faults in the KDF's memory meanwhile). `work` is
+  // called again and again while no answer has come, until it returns
+  // false; each call should take a fraction of a millisecond, because an
+  // answer that arrives meanwhile waits for it to return. Timeouts count
+  // as before. An empty function removes it; so must the caller before
+  // whatever `work` uses goes away.
+  void WhileWaiting(std::function<bool()> work);
   // Sends the prepare of `sql` and returns at once, so the server prepares
   // it while the caller computes (a KDF); the next use of the connection
   // reads the answer and caches the statement, and a later Execute/Query of
