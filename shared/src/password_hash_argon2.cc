@@ -39,13 +39,14 @@ uint8_t* MapFresh(size_t bytes) {
 
 int MapArgon2Memory(uint8_t** memory, size_t bytes) {
   if (t_arena != nullptr) {
-    if (t_arena->memory == nullptr || t_arena->bytes != bytes) {
+    if (t_arena->memory == nullptr || t_arena->bytes < bytes) {
       ReleaseArgon2Arena(*t_arena);
       t_arena->memory = MapFresh(bytes);
       if (t_arena->memory == nullptr) return ARGON2_MEMORY_ALLOCATION_ERROR;
       t_arena->bytes = bytes;
     }
     *memory = t_arena->memory;
+    t_arena->used = true;
     return ARGON2_OK;
   }
   *memory = MapFresh(bytes);
@@ -156,10 +157,18 @@ Result<Argon2Phc> ParseArgon2id(std::string_view stored) {
 }
 
 ScopedArgon2Arena::ScopedArgon2Arena(KdfArena* arena) : previous_(t_arena) {
-  t_arena = arena;
+  if (arena != nullptr) t_arena = arena;
 }
 
 ScopedArgon2Arena::~ScopedArgon2Arena() { t_arena = previous_; }
+
+KdfArena* ExchangeThreadArgon2Arena(KdfArena* arena) {
+  KdfArena* previous = t_arena;
+  t_arena = arena;
+  return previous;
+}
+
+uint8_t* MapArgon2Arena(size_t bytes) { return MapFresh(bytes); }
 
 void ReleaseArgon2Arena(KdfArena& arena) {
   if (arena.memory != nullptr) ::munmap(arena.memory, arena.bytes);

@@ -55,9 +55,10 @@ Status CheckArgon2Params(uint32_t memory_kib, uint32_t time,
 Result<Argon2Phc> ParseArgon2id(std::string_view stored);
 
 // While one of these lives, Argon2idRaw on this thread takes its memory
-// from `arena` (mapping it on first use, or anew when the size differs)
-// and leaves it mapped afterwards, wiped by libargon2; nullptr: a fresh
-// mapping per hash, unmapped after it.
+// from `arena` (mapping it on first use, or anew when it is too small)
+// and leaves it mapped afterwards, wiped by libargon2. nullptr keeps the
+// thread's current arena (a KdfMemory's); with none at all, each hash maps
+// fresh memory and unmaps it after.
 class ScopedArgon2Arena {
  public:
   explicit ScopedArgon2Arena(KdfArena* arena);
@@ -71,6 +72,14 @@ class ScopedArgon2Arena {
 
 // Unmaps an arena's memory (if any) and empties it.
 void ReleaseArgon2Arena(KdfArena& arena);
+
+// Makes `arena` (may be nullptr) this thread's arena without a scope, as
+// KdfMemory needs; returns the one it replaces.
+KdfArena* ExchangeThreadArgon2Arena(KdfArena* arena);
+
+// Maps `bytes` of private memory for Argon2 (huge pages asked for, nothing
+// faulted in yet); nullptr if the mapping fails.
+uint8_t* MapArgon2Arena(size_t bytes);
 
 // Argon2id of `password` into `out_len` bytes. Internal if the library
 // fails (e.g. cannot allocate the memory).

@@ -41,10 +41,11 @@ struct HashParams {
   static HashParams FromConfig(const SecurityConfig& s);
 };
 
-// The Argon2 memory a KdfSlots slot keeps between hashes (see KdfSlots).
+// Argon2 memory kept between hashes: a KdfSlots slot's, or a KdfMemory's.
 struct KdfArena {
   uint8_t* memory = nullptr;
   size_t bytes = 0;
+  bool used = false;  // a hash has run in it
 };
 
 // KdfSlots: at most `slots` password hashes at once, across every
