@@ -1,8 +1,11 @@
 // pam_sm_authenticate: user, password, then (if the core asks for it) the
 // verification code.
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "groups.h"
+#include "latchkey/kdf_memory.h"
 
 namespace latchkey::pam {
 namespace {
@@ -63,6 +66,29 @@ AuthOutcome SecondFactor(PamIo& io, Services& services,
                                                        code.view(), ctx);
 }
 
+// A KdfMemory faulted in while `db` waits for the server, from
+// construction until Stop() or destruction (the connection outlives this
+// call: it must not keep a callback into a dead object).
+class KdfMemoryWhileWaiting {
+ public:
+  KdfMemoryWhileWaiting(db::Connection& db, const HashParams& params)
+      : db_(db), memory_(std::in_place, params) {
+    db_.WhileWaiting([this] { return memory_ && memory_->FaultInSome(); });
+  }
+  ~KdfMemoryWhileWaiting() { Stop(); }
+  KdfMemoryWhileWaiting(const KdfMemoryWhileWaiting&) = delete;
+  KdfMemoryWhileWaiting& operator=(const KdfMemoryWhileWaiting&) = delete;
+
+  void Stop() {
+    db_.WhileWaiting(nullptr);
+    memory_.reset();
+  }
+
+ private:
+  db::Connection& db_;
+  std::optional<KdfMemory> memory_;
+};
+
 void AfterRecoveryCode(PamIo& io, Services& services, const AuthOutcome& out) {
   if (!out.recovery_code_used || !out.user) return;
   Result<int64_t> left =
@@ -86,9 +112,16 @@ int Authenticate(PamIo& io, const ModuleOptions& options) {
     return Finish(io, Phase::kAuth, user, Verdict::kConfigError);
   }
 
+  // The KDF's memory is faulted in while this thread waits for the
+  // database (the lookup before the KDF needs a fresh connection), not
+  // inside the KDF. It is given back once the KDF is done, before any
+  // verification code is asked for.
+  KdfMemoryWhileWaiting kdf_memory(services->db(), services->hasher().params());
+
   Secret password;
   if (const int rc = io.GetAuthtok(PAM_AUTHTOK, nullptr, password);
       rc != PAM_SUCCESS) {
+    kdf_memory.Stop();
     Verdict v = ConversationVerdict(rc);
     if (v == Verdict::kUnknownUser) v = Verdict::kConversationFailed;
     return Finish(io, Phase::kAuth, user, v);
@@ -102,6 +135,7 @@ int Authenticate(PamIo& io, const ModuleOptions& options) {
       services->config().portal.require_email_verification;
   AuthOutcome out =
       services->authenticator().Authenticate(user, password, ctx, auth_options);
+  kdf_memory.Stop();
 
   if (out.status == AuthStatus::kSecondFactorNeeded && out.challenge) {
     Verdict conversation = Verdict::kOk;
