@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,36 @@ void DatabaseChecks(const Config& config, std::vector<Check>& checks) {
   }
 }
 
+// Over TCP: is the connection encrypted, is the server checked, and what
+// does TLS without tls_ca cost (Connector/C then loads the system CA bundle
+// on every connection, which every PAM login opens). Nothing for a socket.
+std::optional<Check> TlsCheck(const DatabaseConfig& db) {
+  if (!db.socket.empty()) return std::nullopt;
+  const std::string name = "database tls";
+  if (db.tls == TlsMode::kOff) {
+    return Check{name, Verdict::kWarn,
+                 "tls = off over TCP: the database password, password hashes "
+                 "and TOTP secrets cross the network unencrypted; set tls = "
+                 "required and tls_ca"};
+  }
+  if (db.tls_ca.empty()) {
+    return Check{name, Verdict::kWarn,
+                 "no tls_ca: the server's certificate is not checked, and "
+                 "every connection (each PAM login) parses the system CA "
+                 "bundle, about 25 ms on a small VM; set tls_ca to the CA "
+                 "that signed the server's certificate"};
+  }
+  if (db.tls == TlsMode::kPreferred) {
+    return Check{name, Verdict::kWarn,
+                 "tls = preferred: a server that offers no TLS (or someone in "
+                 "between) gets an unencrypted connection; set tls = "
+                 "required"};
+  }
+  return Check{name, Verdict::kOk,
+               "required; the server's certificate is checked against " +
+                   db.tls_ca + " (chain and host name)"};
+}
+
 // True if a non-comment line of `file` names the module.
 bool MentionsModule(const fs::path& file) {
   std::ifstream in(file);
@@ -175,6 +206,9 @@ int Run(Context& ctx, const ParsedArgs& args) {
   if (config.ok()) {
     checks.push_back(KeyCheck((*config)->security.secret_key_file));
     DatabaseChecks(**config, checks);
+    if (std::optional<Check> tls = TlsCheck((*config)->database)) {
+      checks.push_back(std::move(*tls));
+    }
   }
   checks.push_back(PamFilesCheck(
       args.value("--pam-dir").value_or(std::string(kDefaultPamDir))));

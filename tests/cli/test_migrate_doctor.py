@@ -168,6 +168,41 @@ class DoctorTest(lkctl.CliTestCase):
         self.assertIn("FAIL database: database unavailable: ", r.stdout)
         self.assertIn("FAIL schema: not checked", r.stdout)
 
+    def tcp_config(self, name, tls_lines):
+        text = self.box.config_text.replace(
+            f"socket = {self.box.env['LK_DB_SOCKET']}",
+            f"hosts = {self.box.env['LK_DB_HOST']}:{self.box.env['LK_DB_PORT']}"
+            + "".join(f"\n{line}" for line in tls_lines))
+        self.assertNotEqual(text, self.box.config_text)
+        config = os.path.join(self.box.tmp, name)
+        lkctl.write_private(config, text)
+        return config
+
+    def test_tls_over_tcp(self):
+        # A socket needs no TLS: no line.
+        self.assertNotIn("database tls", self.doctor().stdout)
+        r = self.doctor(config=self.tcp_config("off.conf", ["tls = off"]))
+        self.assertIn("ok   database: reachable at ", r.stdout)
+        self.assertIn("warn database tls: tls = off over TCP", r.stdout)
+        # The sandbox offers no TLS, so "preferred" connects in plain text.
+        r = self.doctor(config=self.tcp_config("pref.conf", ["tls = preferred"]))
+        self.assertIn("ok   database: reachable at ", r.stdout)
+        self.assertIn("warn database tls: no tls_ca: the server's certificate "
+                      "is not checked", r.stdout)
+        ca = os.path.join(self.box.tmp, "ca.pem")
+        with open(ca, "w") as f:
+            f.write("not read by doctor's TLS check\n")
+        r = self.doctor(config=self.tcp_config(
+            "pref-ca.conf", ["tls = preferred", f"tls_ca = {ca}"]))
+        self.assertIn("warn database tls: tls = preferred: ", r.stdout)
+        r = self.doctor(config=self.tcp_config(
+            "req-ca.conf", ["tls = required", f"tls_ca = {ca}"]))
+        self.assertIn(f"ok   database tls: required; the server's certificate "
+                      f"is checked against {ca}", r.stdout)
+        # And the sandbox, offering no TLS, is refused.
+        self.assertIn("FAIL database: ", r.stdout)
+        self.assertEqual(r.returncode, 1)
+
     def test_fail_on_bad_config(self):
         config = os.path.join(self.box.tmp, "world.conf")
         lkctl.write_private(config, self.box.config_text, mode=0o644)
