@@ -60,8 +60,8 @@ class UnavailableTest(StackTest):
         r = self.pam(svc, "dora", ["authenticate"], [GOOD])
         self.assertTrue(r.failed_with("PAM_AUTHINFO_UNAVAIL"), r)
         # connect_timeout (1 s) + 1 s, plus the fail delay libpam adds to a
-        # failed stack (2 s, varied by up to a quarter).
-        self.assertLess(r.elapsed, 1 + 1 + 2.5, r)
+        # failed stack (2 s, varied by up to a half: at most 3 s).
+        self.assertLess(r.elapsed, 1 + 1 + 3, r)
         r = self.pam(svc, "dora", ["acct_mgmt"])
         self.assertTrue(r.failed_with("PAM_AUTHINFO_UNAVAIL"), r)
         # Sessions never block a login.
@@ -85,7 +85,7 @@ class UnavailableTest(StackTest):
         self.assertGreater(len(server.conns), 0, "module never connected")
         r = self.pam(svc, "dora", ["authenticate"], [GOOD])
         self.assertTrue(r.failed_with("PAM_AUTHINFO_UNAVAIL"), r)
-        self.assertLess(r.elapsed, 1 + 1 + 2.5, r)
+        self.assertLess(r.elapsed, 1 + 1 + 3, r)
 
     def test_second_host_takes_over(self):
         both = self.db.write_config("failover.conf", database=(
