@@ -86,6 +86,16 @@ Result<LocalAccounts> ReadLocalAccounts(const std::string& passwd_path,
   return local;
 }
 
+Result<bool> PasswdFileHasUser(const std::string& passwd_path,
+                               std::string_view name) {
+  bool found = false;
+  LK_RETURN_IF_ERROR(ForEachEntry<struct passwd>(
+      passwd_path, ::fgetpwent_r, [&](const struct passwd& pw) {
+        found = found || (pw.pw_name != nullptr && name == pw.pw_name);
+      }));
+  return found;
+}
+
 Result<std::optional<FileState>> ReadFileState(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "latchkey/result.h"
 
@@ -28,6 +29,12 @@ struct LocalAccounts {
 // the file (a missing file is an error too: without it no uid is safe).
 Result<LocalAccounts> ReadLocalAccounts(const std::string& passwd_path,
                                         const std::string& group_path);
+
+// Whether `passwd_path` has an entry named `name`, read with fgetpwent_r
+// (thread-safe, unlike fgetpwent: the portal validates usernames on many
+// threads). Errors: IoError naming the file, as ReadLocalAccounts.
+Result<bool> PasswdFileHasUser(const std::string& passwd_path,
+                               std::string_view name);
 
 // The file's bytes and permission bits, or nullopt if it does not exist.
 struct FileState {

@@ -1,11 +1,9 @@
 // The pure validators of user_store.h: username, email, full name, role.
-#include <pwd.h>
-#include <stdio.h>
-
 #include <array>
 #include <string>
 
 #include "latchkey/user_store.h"
+#include "nss_files.h"
 #include "utf8_seq.h"
 
 namespace latchkey {
@@ -22,20 +20,11 @@ bool IsLowerAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-// Reads every entry with fgetpwent (not getpwnam: NSS sources such as the
-// extrausers files that nss-sync writes must not count).
+// The file itself, not getpwnam: NSS sources such as the extrausers files
+// that nss-sync writes must not count. An unreadable file counts as empty.
 bool InPasswdFile(const std::string& path, std::string_view name) {
-  FILE* f = fopen(path.c_str(), "re");
-  if (f == nullptr) return false;
-  bool found = false;
-  while (struct passwd* pw = fgetpwent(f)) {
-    if (pw->pw_name != nullptr && name == pw->pw_name) {
-      found = true;
-      break;
-    }
-  }
-  fclose(f);
-  return found;
+  const Result<bool> found = nss_internal::PasswdFileHasUser(path, name);
+  return found.ok() && *found;
 }
 
 bool ValidLocalChar(char c) {

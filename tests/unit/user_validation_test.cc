@@ -1,7 +1,10 @@
 // The pure validators of user_store.h.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "latchkey/user_store.h"
 #include "support/temp_dir.h"
@@ -90,6 +93,31 @@ TEST_F(UsernameTest, RefusesNamesInThePasswdFile) {
   // Only whole names count.
   EXPECT_TRUE(Check("postgre").ok());
   EXPECT_TRUE(Check("alice").ok());
+}
+
+TEST_F(UsernameTest, ManyThreadsCheckAtOnce) {
+  // The portal validates usernames on many threads; fgetpwent's one static
+  // entry would let them read each other's lines.
+  std::string big;
+  for (int i = 0; i < 400; ++i) {
+    big += "local" + std::to_string(i) + ":x:" + std::to_string(2000 + i) +
+           ":100::/home/local" + std::to_string(i) + ":/bin/sh\n";
+  }
+  const std::string path = dir_.WriteFile("passwd-big", big, 0644);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 150; ++i) {
+        const std::string taken = "local" + std::to_string((i * 7 + t) % 400);
+        const std::string free = "remote" + std::to_string(i);
+        if (ValidateUsername(taken, path).ok()) ++wrong;
+        if (!ValidateUsername(free, path).ok()) ++wrong;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(UsernameTest, TheRealPasswdFileIsReadByDefault) {

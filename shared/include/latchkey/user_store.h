@@ -92,7 +92,7 @@ inline constexpr size_t kMaxUsernameBytes = 32;
 
 // OK if `name` matches ^[a-z_][a-z0-9_-]{0,31}$ and names no system account:
 // not in the built-in list above and not an entry of `passwd_file` (read
-// with fgetpwent, so NSS entries such as libnss-extrausers written by
+// with fgetpwent_r, so NSS entries such as libnss-extrausers written by
 // nss-sync do not count; a missing file counts as empty). A database account
 // named like a local system account would otherwise become that account's
 // password on every host. Errors: InvalidArgument, one sentence for a
