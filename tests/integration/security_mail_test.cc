@@ -18,71 +18,29 @@
 #include "latchkey/reauth.h"
 #include "latchkey/security_notifier.h"
 #include "latchkey/services.h"
-#include "support/sandbox.h"
+#include "support/services_test.h"
 
 namespace latchkey {
 namespace {
 
 using std::chrono::seconds;
 
-constexpr char kPassword[] = "Correct-Horse-42-Battery";
+constexpr const char* kPassword = testing::kTestPassword;
+using testing::QueuedMail;
 
-struct QueuedMail {
-  std::string to;
-  std::string subject;
-  std::string body;
-};
-
-class SecurityMailTest : public testing::DatabaseTest {
+class SecurityMailTest : public testing::ServicesTest {
  protected:
   void SetUp() override {
-    DatabaseTest::SetUp();
+    ServicesTest::SetUp();
     if (HasFatalFailure()) return;
-    config_.database = db().config();
-    config_.security.secret_key_file = testing::Sandbox().secret_key_file;
-    config_.security.argon2_memory_kib = 1024;
-    config_.security.argon2_time = 1;
-    config_.portal.base_url = "https://accounts.example.org";
-    Rebuild();
     ctx_.service = "sshd";
     ctx_.rhost = "203.0.113.5";
     ctx_.tty = "ssh";
   }
 
-  void Rebuild() {
-    services_ = Services::WithConnection(config_, db().Connect(), clock_,
-                                         random_, &sink_);
-  }
   Authenticator& auth() { return services_->authenticator(); }
-
-  int64_t MakeUser(const std::string& name, bool verified = true) {
-    auto hash = services_->hasher().Hash(kPassword);
-    EXPECT_TRUE(hash.ok());
-    NewUser u;
-    u.username = name;
-    u.email = name + "@example.org";
-    u.full_name = "Test " + name;
-    u.password_hash = hash.ok() ? *hash : "";
-    u.email_verified = verified;
-    auto id = services_->users().Create(u);
-    EXPECT_TRUE(id.ok()) << id.status().ToString();
-    return id.ok() ? *id : 0;
-  }
   AuthOutcome Login(std::string_view login, std::string_view password) {
     return auth().Authenticate(login, Secret(password), ctx_);
-  }
-
-  // Every row of mail_outbox, oldest first (read on the test's own
-  // connection: what committed).
-  std::vector<QueuedMail> Outbox() {
-    auto rows = conn().Query(
-        "SELECT to_addr, subject, body FROM mail_outbox ORDER BY id");
-    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-    std::vector<QueuedMail> out;
-    if (!rows.ok()) return out;
-    for (const db::Row& r : *rows)
-      out.push_back({r.str(0), r.str(1), r.str(2)});
-    return out;
   }
   size_t CountSubject(std::string_view needle) {
     const std::vector<QueuedMail> all = Outbox();
@@ -91,16 +49,6 @@ class SecurityMailTest : public testing::DatabaseTest {
           return m.subject.find(needle) != std::string::npos;
         }));
   }
-  size_t CountEvent(std::string_view event) {
-    AuditFilter f;
-    f.limit = 1000;
-    auto rows = services_->audit().Query(f);
-    EXPECT_TRUE(rows.ok());
-    if (!rows.ok()) return 0;
-    return static_cast<size_t>(
-        std::count_if(rows->begin(), rows->end(),
-                      [&](const AuditEntry& e) { return e.event == event; }));
-  }
   // Statements this session's server side has seen so far (the SHOW
   // itself included, which cancels out in differences).
   int64_t Questions() {
@@ -108,13 +56,6 @@ class SecurityMailTest : public testing::DatabaseTest {
     EXPECT_TRUE(row.ok() && row->has_value());
     return row.ok() && row->has_value() ? (*row)->i64(1) : -1;
   }
-
-  FakeClock clock_;
-  SystemRandom random_;
-  CapturingLogSink sink_;
-  Config config_;
-  std::unique_ptr<Services> services_;
-  AuthContext ctx_;
 };
 
 constexpr char kLockedSubject[] = "temporarily locked";
@@ -144,7 +85,7 @@ TEST_F(SecurityMailTest, ALockQueuesExactlyOneLockedMail) {
   EXPECT_NE(mails[0].body.find(mail_texts::FormatUtc(*locking.locked_until)),
             std::string::npos)
       << mails[0].body;
-  EXPECT_EQ(CountEvent("account_locked"), 1u);
+  EXPECT_EQ(Events("account_locked"), 1);
 
   // The next lock (after this one ends) mails again, once.
   clock_.Advance(seconds(61));
@@ -152,7 +93,7 @@ TEST_F(SecurityMailTest, ALockQueuesExactlyOneLockedMail) {
     Login("alice", "wrong");
   }
   EXPECT_EQ(CountSubject(kLockedSubject), 2u);
-  EXPECT_EQ(CountEvent("account_locked"), 2u);
+  EXPECT_EQ(Events("account_locked"), 2);
 }
 
 TEST_F(SecurityMailTest, ALockStartedAtPasswordChangeOrReauthIsMailed) {
@@ -170,7 +111,7 @@ TEST_F(SecurityMailTest, ALockStartedAtPasswordChangeOrReauthIsMailed) {
       services_->accounts().ChangePassword(bob, next, &wrong, ctx_).code(),
       StatusCode::kPermissionDenied);
   EXPECT_EQ(CountSubject(kLockedSubject), 1u);
-  EXPECT_EQ(CountEvent("account_locked"), 1u);
+  EXPECT_EQ(Events("account_locked"), 1);
 
   // The portal's password re-entry.
   const int64_t carol = MakeUser("carol");
@@ -186,7 +127,7 @@ TEST_F(SecurityMailTest, ALockStartedAtPasswordChangeOrReauthIsMailed) {
   ASSERT_EQ(mails.size(), 2u);
   EXPECT_EQ(mails[1].to, "carol@example.org");
   EXPECT_NE(mails[1].subject.find(kLockedSubject), std::string::npos);
-  EXPECT_EQ(CountEvent("account_locked"), 2u);
+  EXPECT_EQ(Events("account_locked"), 2);
 }
 
 TEST_F(SecurityMailTest, UnknownUserNeverCausesAMail) {
@@ -268,7 +209,7 @@ TEST_F(SecurityMailTest, UnverifiedAddressGetsNoMail) {
   for (uint32_t i = 0; i < config_.lockout.max_failures; ++i) {
     Login("uma", "wrong");
   }
-  EXPECT_EQ(CountEvent("account_locked"), 1u);
+  EXPECT_EQ(Events("account_locked"), 1);
   EXPECT_TRUE(Outbox().empty());
 }
 
@@ -290,8 +231,8 @@ TEST_F(SecurityMailTest, AMailThatCannotBeQueuedDoesNotChangeTheOutcome) {
   EXPECT_EQ(out.status, AuthStatus::kBadCredentials);
   EXPECT_TRUE(out.lock_started);
   EXPECT_EQ(Login("dora", kPassword).status, AuthStatus::kLocked);
-  EXPECT_EQ(CountEvent("account_locked"), 1u);
-  EXPECT_EQ(CountEvent("login_success"), 1u);
+  EXPECT_EQ(Events("account_locked"), 1);
+  EXPECT_EQ(Events("login_success"), 1);
   EXPECT_TRUE(Outbox().empty());
   const std::vector<std::string> lines = sink_.lines();
   const auto warned = [&](std::string_view kind) {
@@ -352,7 +293,7 @@ TEST_F(TotpMailTest, EachReplayQueuesOneReplayMail) {
   out = auth().CompleteSecondFactor(PasswordStep(), code, ctx_);
   EXPECT_TRUE(out.code_replayed);
   EXPECT_EQ(CountSubject(kReplaySubject), 2u);
-  EXPECT_EQ(CountEvent("totp_replayed"), 2u);
+  EXPECT_EQ(Events("totp_replayed"), 2);
   EXPECT_EQ(Outbox().size(), 2u);
 }
 

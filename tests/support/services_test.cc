@@ -12,10 +12,14 @@ void ServicesTest::SetUp() {
   config_.portal.base_url = "https://accounts.example.org";
   config_.totp.issuer = "latchkey";
   Configure(config_);
-  services_ = Services::WithConnection(config_, db().Connect(), clock_, random_,
-                                       &sink_);
+  Rebuild();
   ctx_.service = "portal";
   ctx_.rhost = "198.51.100.7";
+}
+
+void ServicesTest::Rebuild() {
+  services_ = Services::WithConnection(config_, db().Connect(), clock_, random_,
+                                       &sink_);
 }
 
 int64_t ServicesTest::MakeUser(const std::string& name, bool verified,

@@ -38,6 +38,9 @@ class ServicesTest : public DatabaseTest {
   // before the Services is built.
   void SetUp() override;
   virtual void Configure(Config&) {}
+  // Builds services_ anew from config_, on a new connection: for a test
+  // that changed config_ after SetUp.
+  void Rebuild();
 
   Services& s() { return *services_; }
 
