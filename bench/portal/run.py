@@ -41,6 +41,10 @@ import tempfile
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts", "lib"))
+from sandbox_env import read_sandbox_env  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 SANDBOX = os.path.join(REPO, "scripts", "lib", "mariadb-sandbox.sh")
@@ -63,16 +67,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def read_env(path):
-    env = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            key, sep, value = line.rstrip("\n").partition("=")
-            if sep:
-                env[key] = value.strip("'\"")
-    return env
 
 
 def loadavg():
@@ -215,7 +209,7 @@ class Bench:
         subprocess.run(["bash", SANDBOX, "start", self.sandbox], check=True,
                        stdout=subprocess.DEVNULL)
         self.sandbox_started = True
-        env = read_env(os.path.join(self.sandbox, "sandbox.env"))
+        env = read_sandbox_env(self.sandbox)
         # The portal drops root to [portal] user (nobody), who cannot enter
         # the sandbox directory: TCP, and the files it reads copied to a
         # world-searchable temp dir (read before the drop, like the tests).

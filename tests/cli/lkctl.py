@@ -13,8 +13,13 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts", "lib"))
+from sandbox_env import read_sandbox_env  # noqa: E402
 
 _counter = itertools.count(1)
 
@@ -31,13 +36,7 @@ def sandbox_env():
     directory = os.environ.get("LATCHKEY_SANDBOX")
     if not directory:
         raise unittest.SkipTest("LATCHKEY_SANDBOX is not set: run through ctest")
-    env = {}
-    with open(os.path.join(directory, "sandbox.env"), encoding="utf-8") as f:
-        for line in f:
-            key, sep, value = line.rstrip("\n").partition("=")
-            if sep:
-                env[key] = value.strip("'\"")
-    return env
+    return read_sandbox_env(directory)
 
 
 def run(args, stdin=None, timeout=60, env=None):

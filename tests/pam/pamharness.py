@@ -15,8 +15,13 @@ import secrets
 import selectors
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts", "lib"))
+from sandbox_env import read_sandbox_env  # noqa: E402
 
 PAM_WRAPPER_LIB = "libpam_wrapper.so"
 
@@ -59,17 +64,6 @@ def require_env():
 
 def module_path():
     return os.environ["PAM_LATCHKEY_SO"]
-
-
-def read_sandbox_env(sandbox_dir):
-    env = {}
-    with open(os.path.join(sandbox_dir, "sandbox.env")) as f:
-        for line in f:
-            line = line.strip()
-            if line and "=" in line and not line.startswith("#"):
-                key, value = line.split("=", 1)
-                env[key] = value
-    return env
 
 
 def read_file(path):

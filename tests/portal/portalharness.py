@@ -42,6 +42,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "support"))
 import smtp_server  # noqa: E402  (tests/support)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts", "lib"))
+from sandbox_env import read_sandbox_env  # noqa: E402
+
 _counter = itertools.count(1)
 
 SECURITY_HEADERS = {
@@ -60,14 +64,7 @@ def _env(name):
 
 
 def sandbox_env():
-    env = {}
-    path = os.path.join(_env("LATCHKEY_SANDBOX"), "sandbox.env")
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            key, sep, value = line.rstrip("\n").partition("=")
-            if sep:
-                env[key] = value.strip("'\"")
-    return env
+    return read_sandbox_env(_env("LATCHKEY_SANDBOX"))
 
 
 def free_port():
