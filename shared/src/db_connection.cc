@@ -100,9 +100,9 @@ struct Connection::Impl {
   Secret password;
   MYSQL* mysql = nullptr;
   std::string peer;
-  // Keyed by the SQL text. Emptied whenever `mysql` is closed.
   // Declared before the statements, which keep a reference to it.
   internal::Waiter waiter;
+  // Keyed by the SQL text. Emptied whenever `mysql` is closed.
   std::unordered_map<std::string, std::unique_ptr<internal::Statement>>
       statements;
   // A prepare sent by PrepareAhead whose answer is not read yet. Settled
@@ -158,8 +158,8 @@ struct Connection::Impl {
     unsigned int protocol =
         socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
     mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);
-    // Lets PrepareAhead send a prepare without waiting for its answer;
-    // blocking calls work as before.
+    // Every call goes through the non-blocking API (db_wait.h), so the
+    // layer does the waiting and PrepareAhead can leave a prepare in flight.
     mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0);
     // TLS (TCP only: a unix socket is local). In Connector/C 3.3,
     // SSL_ENFORCE alone means "use TLS if the server offers it, else

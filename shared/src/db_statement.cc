@@ -42,25 +42,12 @@ MYSQL_TIME ToMysqlTime(Timestamp ts) {
 Result<std::unique_ptr<Statement>> Statement::Prepare(MYSQL* mysql,
                                                       std::string_view sql,
                                                       const Waiter& waiter) {
-  MYSQL_STMT* stmt = mysql_stmt_init(mysql);
-  if (stmt == nullptr) {
+  std::unique_ptr<Pending> pending = StartPrepare(mysql, sql, waiter);
+  if (pending == nullptr) {
     return StatementError(mysql_errno(mysql), mysql_sqlstate(mysql),
                           mysql_error(mysql));
   }
-  std::unique_ptr<Statement> s(new Statement(mysql, stmt, waiter));
-  int failed = 0;
-  Complete(
-      mysql, waiter,
-      [&] {
-        return mysql_stmt_prepare_start(&failed, stmt, sql.data(),
-                                        static_cast<unsigned long>(sql.size()));
-      },
-      [&](int events) {
-        return mysql_stmt_prepare_cont(&failed, stmt, events);
-      });
-  if (failed != 0) return s->Error();
-  SetAttributes(stmt);
-  return s;
+  return pending->Finish();
 }
 
 void Statement::SetAttributes(MYSQL_STMT* stmt) {

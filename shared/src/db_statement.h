@@ -28,8 +28,8 @@ class Statement {
                                                     std::string_view sql,
                                                     const Waiter& waiter);
   // Sends the prepare for `sql` and returns without waiting for the
-  // server's answer; Finish() collects it. Null if it could not even be
-  // sent; the statement is then simply prepared when used.
+  // server's answer; Finish() collects it. Null if no statement handle could
+  // be had (out of memory); the caller's error is then on `mysql`.
   class Pending;
   static std::unique_ptr<Pending> StartPrepare(MYSQL* mysql,
                                                std::string_view sql,
