@@ -26,22 +26,14 @@ constexpr std::string_view kPrefix = "$argon2id$";
 // first-touch faults cost about half a hash more CPU; with huge pages (where
 // the kernel allows them on request, as Debian's does) a few percent. If it
 // refuses, the hash still works, only slower.
-// The arena of the KdfSlots slot this thread holds, if any.
+// The thread's arena, if any: the KdfSlots slot it holds, or a KdfMemory.
 thread_local KdfArena* t_arena = nullptr;
-
-uint8_t* MapFresh(size_t bytes) {
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
-  ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only; an error changes nothing
-  return static_cast<uint8_t*>(p);
-}
 
 int MapArgon2Memory(uint8_t** memory, size_t bytes) {
   if (t_arena != nullptr) {
     if (t_arena->memory == nullptr || t_arena->bytes < bytes) {
       ReleaseArgon2Arena(*t_arena);
-      t_arena->memory = MapFresh(bytes);
+      t_arena->memory = MapArgon2Arena(bytes);
       if (t_arena->memory == nullptr) return ARGON2_MEMORY_ALLOCATION_ERROR;
       t_arena->bytes = bytes;
     }
@@ -49,7 +41,7 @@ int MapArgon2Memory(uint8_t** memory, size_t bytes) {
     t_arena->used = true;
     return ARGON2_OK;
   }
-  *memory = MapFresh(bytes);
+  *memory = MapArgon2Arena(bytes);
   return *memory != nullptr ? ARGON2_OK : ARGON2_MEMORY_ALLOCATION_ERROR;
 }
 
@@ -168,7 +160,13 @@ KdfArena* ExchangeThreadArgon2Arena(KdfArena* arena) {
   return previous;
 }
 
-uint8_t* MapArgon2Arena(size_t bytes) { return MapFresh(bytes); }
+uint8_t* MapArgon2Arena(size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only; an error changes nothing
+  return static_cast<uint8_t*>(p);
+}
 
 void ReleaseArgon2Arena(KdfArena& arena) {
   if (arena.memory != nullptr) ::munmap(arena.memory, arena.bytes);
