@@ -171,9 +171,6 @@ double Ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-// The cases in turn, `runs` rounds of one sample each (after two warm-up
-// rounds), so machine noise hits every case alike; the ratios compare
-// cases that ran side by side rather than in separate minutes.
 // One measured case: `run` is timed; `before` and `after`, if set, run
 // untimed around it.
 struct Case {
@@ -186,6 +183,9 @@ struct Case {
   std::function<void()> before, after;
 };
 
+// The cases in turn, `runs` rounds of one sample each (after two warm-up
+// rounds), so machine noise hits every case alike; the ratios compare
+// cases that ran side by side rather than in separate minutes.
 std::vector<Stats> MeasureInTurn(int runs, const std::vector<Case>& cases) {
   std::vector<std::vector<double>> ms(cases.size());
   std::vector<Stats> out(cases.size());
