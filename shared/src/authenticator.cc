@@ -147,6 +147,10 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
       LookUpLogin(db_, clock_, throttle_.config(), login,
                   options.usernames_only, ctx.rhost);
   if (!looked_up.ok()) return Unavailable(login, ctx, looked_up.status());
+  // Every way on from here writes an audit row. On the ways through the
+  // KDF the server prepares that statement meanwhile (a fresh PAM
+  // connection has none yet); on the others it is used at once.
+  audit_.PrepareAhead();
   if (looked_up->address_blocked) {
     Status s = audit_.Record(AuditEvent::kAddressThrottled, std::nullopt, login,
                              ctx, AuditOutcome::kFail,
@@ -159,7 +163,6 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
   if (!looked_up->user.has_value()) {
     // The same work as a wrong password: the KDF, the failure transaction
     // (against no row), the address count and the audit row.
-    audit_.PrepareAhead();
     hasher_.DummyVerify(password.view());
     Status s = InOneTransaction(db_, [&]() -> Status {
       LK_RETURN_IF_ERROR(throttle_.PadAccountFailure());
@@ -183,9 +186,6 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     return out;
   }
 
-  // Every way on from here writes an audit row: the server can prepare
-  // that statement while the KDF runs (a fresh PAM connection has none).
-  audit_.PrepareAhead();
   Result<bool> verified = hasher_.Verify(password.view(), user.password_hash);
   if (!verified.ok() &&
       verified.status().code() != StatusCode::kInvalidArgument) {
