@@ -46,7 +46,8 @@ void ExpectDefaults(const Config& c) {
   EXPECT_EQ(c.database.connect_timeout, Millis(2000));
   EXPECT_EQ(c.database.read_timeout, Millis(3000));
   EXPECT_EQ(c.database.write_timeout, Millis(3000));
-  EXPECT_EQ(c.database.tls, TlsMode::kPreferred);
+  // Unset: required for TCP hosts other than loopback (TlsRequiredFor).
+  EXPECT_FALSE(c.database.tls.has_value());
   EXPECT_EQ(c.database.tls_ca, "");
   EXPECT_EQ(c.security.secret_key_file, "/etc/latchkey/secret.key");
   EXPECT_EQ(c.security.hash, HashScheme::kArgon2id);
@@ -124,6 +125,27 @@ TEST(ParseConfigTest, DatabaseSection) {
   const Config s = MustParse("[database]\nsocket = /tmp/my.sock\n");
   EXPECT_EQ(s.database.socket, "/tmp/my.sock");
   EXPECT_TRUE(s.database.hosts.empty());
+}
+
+TEST(ParseConfigTest, TlsDefaultsToRequiredExceptOnLoopback) {
+  const Config remote =
+      MustParse("[database]\nhosts = db1.example, 127.0.0.1, [::1]:3307\n");
+  EXPECT_TRUE(TlsRequiredFor(remote.database, "db1.example"));
+  EXPECT_TRUE(TlsRequiredFor(remote.database, "10.0.0.5"));
+  EXPECT_TRUE(TlsRequiredFor(remote.database, "localhost.evil.example"));
+  EXPECT_FALSE(TlsRequiredFor(remote.database, "127.0.0.1"));
+  EXPECT_FALSE(TlsRequiredFor(remote.database, "127.0.0.53"));
+  EXPECT_FALSE(TlsRequiredFor(remote.database, "::1"));
+  // Explicit choices apply to every TCP host.
+  const Config on = MustParse("[database]\nhosts = 127.0.0.1\ntls = required\n");
+  EXPECT_TRUE(TlsRequiredFor(on.database, "127.0.0.1"));
+  const Config off = MustParse("[database]\nhosts = db1.example\ntls = off\n");
+  EXPECT_FALSE(TlsRequiredFor(off.database, "db1.example"));
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_FALSE(IsLoopbackHost("128.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("::2"));
+  EXPECT_FALSE(IsLoopbackHost("127.0.0.1.example"));
 }
 
 TEST(ParseConfigTest, Ipv6Hosts) {
@@ -425,7 +447,11 @@ TEST(ParseConfigTest, ErrorsNameFileLineKeyAndReason) {
       {"timeout too long", "[database]\nread_timeout = 2h\n",
        "t.conf:2: read_timeout: must be between 1ms and 1h (got '2h')"},
       {"bad enum", "[database]\ntls = yes\n",
-       "t.conf:2: tls: must be one of required, preferred, off (got 'yes')"},
+       "t.conf:2: tls: must be one of required, off (got 'yes')"},
+      {"tls preferred is gone", "[database]\ntls = preferred\n",
+       "t.conf:2: tls: 'preferred' is no longer accepted: it let anyone "
+       "between latchkey and the database turn TLS off; use tls = required "
+       "(with tls_ca), or tls = off for a loopback host or the socket"},
       {"bad hash", "[security]\nhash = bcrypt\n",
        "t.conf:2: hash: must be one of argon2id, pbkdf2-sha256 (got 'bcrypt')"},
       {"bad registration", "[portal]\nregistration = Open\n",
