@@ -74,6 +74,8 @@ void ExpectDefaults(const Config& c) {
   EXPECT_EQ(c.mail.transport, "maildir:/var/lib/latchkey/mail");
   EXPECT_EQ(c.mail.from, "latchkey <no-reply@localhost>");
   EXPECT_FALSE(c.mail.login_notification);
+  EXPECT_TRUE(c.mail.tls_verify);
+  EXPECT_EQ(c.mail.tls_ca, "");
   EXPECT_EQ(c.portal.listen, "127.0.0.1:8080");
   EXPECT_EQ(c.portal.base_url, "http://127.0.0.1:8080");
   EXPECT_EQ(c.portal.tls_cert, "");
@@ -137,7 +139,8 @@ TEST(ParseConfigTest, TlsDefaultsToRequiredExceptOnLoopback) {
   EXPECT_FALSE(TlsRequiredFor(remote.database, "127.0.0.53"));
   EXPECT_FALSE(TlsRequiredFor(remote.database, "::1"));
   // Explicit choices apply to every TCP host.
-  const Config on = MustParse("[database]\nhosts = 127.0.0.1\ntls = required\n");
+  const Config on =
+      MustParse("[database]\nhosts = 127.0.0.1\ntls = required\n");
   EXPECT_TRUE(TlsRequiredFor(on.database, "127.0.0.1"));
   const Config off = MustParse("[database]\nhosts = db1.example\ntls = off\n");
   EXPECT_FALSE(TlsRequiredFor(off.database, "db1.example"));
@@ -236,7 +239,9 @@ TEST(ParseConfigTest, TotpSessionMailSections) {
       "[mail]\n"
       "transport = smtps://mail.example.org:465\n"
       "from = Accounts <accounts@example.org>\n"
-      "login_notification = yes\n");
+      "login_notification = yes\n"
+      "tls_verify = off\n"
+      "tls_ca = /etc/ssl/relay-ca.pem\n");
   EXPECT_EQ(c.totp.issuer, "Example Corp");
   EXPECT_EQ(c.totp.digits, 8u);
   EXPECT_EQ(c.totp.period, 60u);
@@ -247,6 +252,8 @@ TEST(ParseConfigTest, TotpSessionMailSections) {
   EXPECT_EQ(c.mail.transport, "smtps://mail.example.org:465");
   EXPECT_EQ(c.mail.from, "Accounts <accounts@example.org>");
   EXPECT_TRUE(c.mail.login_notification);
+  EXPECT_FALSE(c.mail.tls_verify);
+  EXPECT_EQ(c.mail.tls_ca, "/etc/ssl/relay-ca.pem");
   EXPECT_EQ(
       MustParse("[mail]\ntransport = smtp://127.0.0.1:25\n").mail.transport,
       "smtp://127.0.0.1:25");
@@ -730,17 +737,18 @@ TEST(ExampleConfigTest, EveryKeyUncommentedGivesTheDefaults) {
   while (std::getline(in, line)) {
     if (line.starts_with("[")) section = line;
     std::smatch m;
-    // hosts shows an example (its default is "unset"); socket shows the
-    // default.
-    if (std::regex_match(line, m, setting) && m[1] != "hosts") {
+    // hosts and tls show an example (their default is "unset"); socket
+    // shows the default.
+    if (std::regex_match(line, m, setting) && m[1] != "hosts" &&
+        m[1] != "tls") {
       EXPECT_TRUE(keys.insert(section + m[1].str()).second)
           << "listed twice: " << line;
       line = line.substr(1);
     }
     out += line + "\n";
   }
-  // 50 keys in config.h's structs, less hosts.
-  EXPECT_EQ(keys.size(), 49u);
+  // 52 keys in config.h's structs, less hosts and tls.
+  EXPECT_EQ(keys.size(), 50u);
   const Config c = MustParse(out);
   ExpectDefaults(c);
 }
