@@ -123,7 +123,7 @@ class HostTest(lkctl.CliTestCase):
         self.fails(1, "no host", "host", "revoke", self.name("zz"))
 
     def test_bad_names_are_usage_errors(self):
-        for bad in ("Web1", "-x", "a b", "x" * 49, "a'b"):
+        for bad in ("Web1", ".x", "a b", "x" * 49, "a'b", "_x"):
             self.fails(2, "host name", "host", "add", bad)
 
 
