@@ -24,9 +24,7 @@ DatabaseConfig TlsConfig(const std::string& host, const std::string& ca) {
   return cfg;
 }
 
-std::string TlsFile(const char* name) {
-  return Sandbox().dir + "/tls/" + name;
-}
+std::string TlsFile(const char* name) { return Sandbox().dir + "/tls/" + name; }
 
 Status ConnectWith(const DatabaseConfig& cfg) {
   auto conn = OpenFromConfig(cfg);
