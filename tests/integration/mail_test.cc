@@ -278,7 +278,8 @@ TEST_F(MailTest, StartTlsIsVerifiedByDefaultAndOffOnlyWhenAsked) {
   auto opportunistic =
       Transport("smtp://mailer:pw@" + hostport + "?starttls=try");
   // [mail] tls_verify = off: an explicit choice for a local relay.
-  auto unverified = Transport("smtp://mailer:pw@" + hostport, SmtpTls{false});
+  auto unverified =
+      Transport("smtp://mailer:pw@" + hostport, SmtpTls{false, ""});
   ASSERT_TRUE(verified && opportunistic && unverified);
   auto id = outbox().Enqueue("bob@example.org", "over tls", "body\n");
   ASSERT_TRUE(id.ok());
