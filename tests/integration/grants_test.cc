@@ -7,6 +7,7 @@
 #include "latchkey/db.h"
 #include "latchkey/login_lookup.h"
 #include "latchkey/migrations.h"
+#include "latchkey/nss_sync.h"
 #include "latchkey/random.h"
 #include "support/sandbox.h"
 #include "support/services_test.h"
@@ -247,6 +248,12 @@ TEST_F(GrantsTest, PortalRoleManagesAccountsButNotTheAuditLogOrSchema) {
 // on a connection that holds nothing but the PAM role.
 class PamRoleServicesTest : public testing::ServicesTest {
  protected:
+  void Configure(Config& c) override {
+    c.nss.passwd_file = dir_.path() + "/passwd";
+    c.nss.group_file = dir_.path() + "/group";
+    local_.passwd = dir_.WriteFile("etc-passwd", "root:x:0:0::/root:/bin/sh\n");
+    local_.group = dir_.WriteFile("etc-group", "root:x:0:\n");
+  }
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(ServicesTest::SetUp());
     admin_ = db().ConnectAsAdmin();
@@ -262,10 +269,35 @@ class PamRoleServicesTest : public testing::ServicesTest {
     pam_.reset();
   }
 
+  testing::TempDir dir_;
+  NssLocalFiles local_;
   std::unique_ptr<db::Connection> admin_;
   std::unique_ptr<RoleUser> pam_;
   std::unique_ptr<Services> pam_services_;
 };
+
+// A host's nss-sync writes the uids the admin side gave, gives none itself,
+// and says why a user without one is left out.
+TEST_F(PamRoleServicesTest, NssSyncOnAHostGivesNoUids) {
+  ASSERT_NE(MakeUser("dave"), 0);
+  Result<NssSyncReport> host = SyncNss(*pam_services_, local_);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  EXPECT_EQ(host->uids_assigned, 0);
+  EXPECT_EQ(host->users_written, 0);
+  ASSERT_EQ(host->skipped.size(), 1u);
+  EXPECT_NE(host->skipped[0].find("dave: has no uid yet"), std::string::npos)
+      << host->skipped[0];
+  EXPECT_FALSE(FindUser("dave")->uid.has_value());
+
+  // The owner's login (the admin side) gives it; then the host writes it.
+  Result<NssSyncReport> owner = SyncNss(s(), local_);
+  ASSERT_TRUE(owner.ok()) << owner.status().ToString();
+  EXPECT_EQ(owner->uids_assigned, 1);
+  host = SyncNss(*pam_services_, local_);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  EXPECT_EQ(host->users_written, 1);
+  EXPECT_TRUE(host->skipped.empty());
+}
 
 TEST_F(PamRoleServicesTest, LoginLockMailAndPasswordChangeWork) {
   const int64_t id = MakeUser("carol");
