@@ -92,30 +92,40 @@ void DatabaseChecks(const Config& config, std::vector<Check>& checks) {
   }
 }
 
-// Over TCP: is the connection encrypted, is the server checked, and what
-// does TLS without tls_ca cost (Connector/C then loads the system CA bundle
-// on every connection, which every PAM login opens). Nothing for a socket.
+// Over TCP: is every connection encrypted and verified, and what does the
+// verification cost (without tls_ca, each connection, so each PAM login,
+// parses the whole system CA bundle). Nothing for a socket; tls = off is
+// fine on loopback only.
 std::optional<Check> TlsCheck(const DatabaseConfig& db) {
   if (!db.socket.empty()) return std::nullopt;
   const std::string name = "database tls";
-  if (db.tls == TlsMode::kOff) {
+  std::string plain;
+  bool any_tls = false;
+  for (const HostPort& hp : db.hosts) {
+    if (TlsRequiredFor(db, hp.host)) {
+      any_tls = true;
+    } else if (!IsLoopbackHost(hp.host)) {
+      plain += (plain.empty() ? "" : ", ") + hp.host;
+    }
+  }
+  if (!plain.empty()) {
     return Check{name, Verdict::kWarn,
-                 "tls = off over TCP: the database password, password hashes "
-                 "and TOTP secrets cross the network unencrypted; set tls = "
-                 "required and tls_ca"};
+                 "tls = off over TCP to " + plain +
+                     ": the database password, password hashes and TOTP "
+                     "secrets cross the network unencrypted and the server "
+                     "is not authenticated; set tls = required and tls_ca"};
+  }
+  if (!any_tls) {
+    return Check{name, Verdict::kOk, "off, loopback only"};
   }
   if (db.tls_ca.empty()) {
     return Check{name, Verdict::kWarn,
-                 "no tls_ca: the server's certificate is not checked, and "
-                 "every connection (each PAM login) parses the system CA "
-                 "bundle, about 25 ms on a small VM; set tls_ca to the CA "
-                 "that signed the server's certificate"};
-  }
-  if (db.tls == TlsMode::kPreferred) {
-    return Check{name, Verdict::kWarn,
-                 "tls = preferred: a server that offers no TLS (or someone in "
-                 "between) gets an unencrypted connection; set tls = "
-                 "required"};
+                 std::string("required, verified against the system CA "
+                             "bundle (") +
+                     kSystemCaFile +
+                     "): every connection (each PAM login) parses all of it, "
+                     "about 25 ms on a small VM; set tls_ca to the CA that "
+                     "signed the server's certificate"};
   }
   return Check{name, Verdict::kOk,
                "required; the server's certificate is checked against " +

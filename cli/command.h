@@ -115,6 +115,9 @@ extern const Command kUserSetPasswordCommand;
 extern const Command kUserTotpEnableCommand;
 extern const Command kUserTotpResetCommand;
 extern const Command kAuditTailCommand;
+extern const Command kHostAddCommand;
+extern const Command kHostListCommand;
+extern const Command kHostRevokeCommand;
 
 }  // namespace latchkey::cli
 

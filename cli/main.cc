@@ -24,11 +24,12 @@ const Command* const kCommands[] = {
     &kUserListCommand,      &kUserLockCommand,        &kUserUnlockCommand,
     &kUserActivateCommand,  &kUserDeactivateCommand,  &kUserDeleteCommand,
     &kUserSetRoleCommand,   &kUserSetPasswordCommand, &kUserTotpEnableCommand,
-    &kUserTotpResetCommand, &kAuditTailCommand,
+    &kUserTotpResetCommand, &kAuditTailCommand,       &kHostAddCommand,
+    &kHostListCommand,      &kHostRevokeCommand,
 };
 
 // Words that start a two-word command ("user add").
-constexpr std::string_view kGroups[] = {"user", "audit"};
+constexpr std::string_view kGroups[] = {"user", "audit", "host"};
 
 constexpr OptionSpec kGlobalOptions[] = {
     {"--config", true, ""},

@@ -86,6 +86,8 @@ ParsedOptions ParseOptions(int argc, const char** argv) {
       o.try_first_pass = true;
     } else if (arg == "use_authtok") {
       o.use_authtok = true;
+    } else if (arg == "root_may_reset") {
+      o.root_may_reset = true;
     } else if (arg == "debug") {
       o.debug = true;
     } else if (key == "authtok_type" && has_value) {

@@ -21,6 +21,10 @@ struct ModuleOptions {
   bool use_authtok = false;     // password: take the new password from an
                                 // earlier module
   bool debug = false;           // log each outcome at LOG_DEBUG
+  // password: root may set a database account's password without the
+  // current one (as pam_unix lets root do for local accounts). Off: root
+  // on one host cannot take over an account that logs in everywhere.
+  bool root_may_reset = false;
 };
 
 struct ParsedOptions {

@@ -1,10 +1,14 @@
 // pam_sm_chauthtok: `passwd` changes the password stored in the database.
 //
 // libpam calls this twice. PAM_PRELIM_CHECK: is the user ours, is the
-// database there, and (unless root) what is the current password?
-// PAM_UPDATE_AUTHTOK: the new password twice, then the core checks the
-// current one, the policy, stores the hash, voids reset tokens and portal
-// sessions, and audits.
+// database there, and what is the current password? PAM_UPDATE_AUTHTOK:
+// the new password twice, then the core checks the current one, the
+// policy, stores the hash, voids reset tokens and portal sessions, and
+// audits; the owner is mailed ("Your password was changed").
+//
+// Root needs the current password too, unless the module option
+// root_may_reset is given: a database account logs in on every host, so
+// root on one host must not be able to take it over everywhere.
 #include <unistd.h>
 
 #include <string>
@@ -62,11 +66,12 @@ int ChangePassword(PamIo& io, const ModuleOptions& options) {
     return Finish(io, phase, user, Verdict::kUnavailable);
   }
 
-  // As pam_unix: the real uid 0 changes any password without the current
-  // one, except when the application only wants an expired one renewed
-  // (sshd and login run as root then, on the user's behalf).
+  // With root_may_reset, as pam_unix: the real uid 0 changes any password
+  // without the current one, except when the application only wants an
+  // expired one renewed (sshd and login run as root then, on the user's
+  // behalf).
   const bool expired_only = (flags & PAM_CHANGE_EXPIRED_AUTHTOK) != 0;
-  const bool as_root = getuid() == 0 && !expired_only;
+  const bool as_root = options.root_may_reset && getuid() == 0 && !expired_only;
   if (expired_only) {
     const std::optional<int64_t>& expires = check.user->password_expires_at;
     if (!expires || *expires > services->clock().NowUnix()) {
@@ -114,6 +119,15 @@ int ChangePassword(PamIo& io, const ModuleOptions& options) {
   if (verdict == Verdict::kUnavailable || verdict == Verdict::kInternalError) {
     io.LogError("password change for " + LogValue(user, kAuditUsernameMax) +
                 " failed: " + changed.ToString());
+  }
+  if (verdict == Verdict::kOk) {
+    // Queued after the change; a mail never changes the verdict.
+    const Status mailed = services->security_notifier().PasswordChanged(
+        *check.user, io.Context());
+    if (!mailed.ok()) {
+      io.LogError("password changed for " + LogValue(user, kAuditUsernameMax) +
+                  ", but its mail was not queued: " + mailed.ToString());
+    }
   }
   TellUser(io, verdict, changed);
   return Finish(io, phase, user, verdict);

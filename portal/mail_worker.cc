@@ -14,7 +14,8 @@ Result<std::unique_ptr<MailWorker>> MailWorker::Create(const Config& config,
                            ": [mail] from: " + from.status().message());
   }
   Result<std::unique_ptr<MailTransport>> transport =
-      MakeMailTransport(config.mail.transport);
+      MakeMailTransport(config.mail.transport, {},
+                        SmtpTls{config.mail.tls_verify, config.mail.tls_ca});
   if (!transport.ok()) {
     return InvalidArgument(
         config.path + ": [mail] transport: " + transport.status().message());

@@ -1,6 +1,7 @@
 -- grants.sql: least-privilege roles for the two doors.
 --
 --   latchkey_pam     the PAM module and latchkeyctl nss-sync on every host
+--                    (one login per host: `latchkeyctl host add NAME`)
 --   latchkey_portal  the web portal (and its mail worker)
 --
 -- Neither role may UPDATE or DELETE auth_events (append-only), and neither
@@ -14,11 +15,15 @@
 --
 --   mariadb latchkey < sql/grants.sql      (or: latchkeyctl's ApplyGrants)
 --
--- then creates the login users, one per door (and per host if you like):
+-- then creates the login users: one per host for the PAM role, which
+-- `latchkeyctl host add NAME` prints (or runs, given a database admin
+-- login):
 --
---   CREATE USER 'pam'@'%' IDENTIFIED BY '...';
---   GRANT latchkey_pam TO 'pam'@'%';
---   SET DEFAULT ROLE latchkey_pam FOR 'pam'@'%';
+--   CREATE USER 'lk_host_web1'@'%' IDENTIFIED BY PASSWORD '*...';
+--   GRANT latchkey_pam TO 'lk_host_web1'@'%';
+--   SET DEFAULT ROLE latchkey_pam FOR 'lk_host_web1'@'%';
+--
+-- and one for the portal:
 --
 --   CREATE USER 'portal'@'%' IDENTIFIED BY '...';
 --   GRANT latchkey_portal TO 'portal'@'%';
@@ -34,10 +39,34 @@ CREATE ROLE IF NOT EXISTS latchkey_portal;
 
 -- latchkey_pam: authenticate, count failures, lock, change a password
 -- (voiding reset tokens and portal sessions), use recovery codes, log.
+-- Root on one host is not root of the fleet, so the role is narrow:
+--   - users: every column but avatar (column-level SELECT; a column a later
+--     migration adds must be added here if the PAM path reads it);
+--   - no UPDATE of uid: uids are given on the admin side (latchkeyctl
+--     user add, or nss-sync run with an admin or the owner's login);
+--   - auth_events: INSERT only, so a host cannot read other hosts' logins
+--     (`latchkeyctl audit tail` is an admin command);
+--   - no access to hosts.
+-- Re-applying this file narrows a role that an older grants.sql made wider.
+-- REVOKE of a privilege the role lacks is an error, so each one is granted
+-- first; all of it stays in this schema (REVOKE ALL would strip the role in
+-- every other schema on the server too).
+GRANT SELECT ON auth_events TO latchkey_pam;
+REVOKE SELECT ON auth_events FROM latchkey_pam;
 GRANT SELECT ON users TO latchkey_pam;
+REVOKE SELECT ON users FROM latchkey_pam;
+GRANT UPDATE (uid) ON users TO latchkey_pam;
+REVOKE UPDATE (uid) ON users FROM latchkey_pam;
+GRANT SELECT (id, username, email, full_name, password_hash, is_active,
+              email_verified_at, locked_until, failed_logins, lock_count,
+              last_failed_at, last_locked_at, password_changed_at,
+              password_expires_at, account_expires_at, totp_secret_enc,
+              totp_last_step, avatar_type, uid, created_at, updated_at,
+              last_login_at)
+  ON users TO latchkey_pam;
 GRANT UPDATE (password_hash, password_changed_at, password_expires_at,
               failed_logins, lock_count, locked_until, last_failed_at,
-              last_locked_at, totp_last_step, last_login_at, updated_at, uid)
+              last_locked_at, totp_last_step, last_login_at, updated_at)
   ON users TO latchkey_pam;
 GRANT SELECT ON roles TO latchkey_pam;
 GRANT SELECT ON user_roles TO latchkey_pam;
@@ -47,7 +76,7 @@ GRANT SELECT ON tokens TO latchkey_pam;
 GRANT UPDATE (used_at) ON tokens TO latchkey_pam;
 -- DELETE ... WHERE user_id = ? reads user_id, which needs SELECT on it.
 GRANT SELECT (user_id), DELETE ON sessions TO latchkey_pam;
-GRANT SELECT, INSERT ON auth_events TO latchkey_pam;
+GRANT INSERT ON auth_events TO latchkey_pam;
 GRANT SELECT, INSERT, UPDATE ON ip_failures TO latchkey_pam;
 GRANT INSERT ON mail_outbox TO latchkey_pam;
 GRANT SELECT ON schema_migrations TO latchkey_pam;

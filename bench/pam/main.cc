@@ -365,11 +365,11 @@ int main(int argc, char** argv) {
               std::to_string(bench_db.hosts[i].port);
     }
     // TCP: the base config's TLS, which costs a handshake per login.
-    conf += "\ntls = ";
-    conf += bench_db.tls == TlsMode::kOff        ? "off"
-            : bench_db.tls == TlsMode::kRequired ? "required"
-                                                 : "preferred";
     conf += "\n";
+    if (bench_db.tls) {
+      conf +=
+          *bench_db.tls == TlsMode::kOff ? "tls = off\n" : "tls = required\n";
+    }
     if (!bench_db.tls_ca.empty()) conf += "tls_ca = " + bench_db.tls_ca + "\n";
   }
   conf += "name = " + db_name + "\nuser = " + bench_db.user + "\n";
@@ -416,10 +416,13 @@ int main(int argc, char** argv) {
       "%.7s, pam_unix %.7s; database %s\n",
       runs, sec.argon2_memory_kib, sec.argon2_time, sec.argon2_parallelism,
       yescrypt_hash.c_str(), LocalHashPrefix(local.name()).c_str(),
-      !bench_db.socket.empty()        ? "over its unix socket"
-      : bench_db.tls == TlsMode::kOff ? "over TCP without TLS"
-      : !bench_db.tls_ca.empty()      ? "over TCP with TLS and tls_ca"
-                                      : "over TCP with TLS, no tls_ca");
+      !bench_db.socket.empty() ? "over its unix socket"
+      : bench_db.hosts.empty() ||
+              !TlsRequiredFor(bench_db, bench_db.hosts[0].host)
+          ? "over TCP without TLS"
+      : !bench_db.tls_ca.empty()
+          ? "over TCP with verified TLS and tls_ca"
+          : "over TCP with verified TLS against the system CA bundle");
 
   auto expect = [&](const char* svc, const std::string& user, const char* pw,
                     int want) {

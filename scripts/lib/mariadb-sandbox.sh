@@ -24,6 +24,10 @@
 #   admin.password  `lk_admin` password, no newline (0600)
 #   admin.cnf       [client] options for lk_admin on the socket (0600)
 #   latchkey.conf   a latchkey config for this sandbox (0600)
+#   tls/            a test CA (ca.pem), the server's certificate for the
+#                   name localhost only (server.pem, server.key; no IP in
+#                   it, so 127.0.0.1 fails the name check), and a second,
+#                   unrelated CA (other-ca.pem); the server offers TLS
 #   sandbox.env     KEY=VALUE lines (shell-sourceable): LK_DB_DIR LK_DB_SOCKET
 #                   LK_DB_HOST LK_DB_PORT LK_DB_PID (the server's PID, updated
 #                   by start-server) LK_DB_PID_FILE LK_DB_ADMIN_USER
@@ -198,6 +202,10 @@ launch_and_wait() {
   if [[ "$(id -u)" -eq 0 ]]; then
     args+=(--user=root)
   fi
+  if [[ -f "$dir/tls/server.pem" ]]; then
+    args+=(--ssl-ca="$dir/tls/ca.pem" --ssl-cert="$dir/tls/server.pem"
+      --ssl-key="$dir/tls/server.key")
+  fi
   # setsid: the server must outlive this script and ctest's process group;
   # its stdio must not hold ctest's output pipes open.
   setsid mariadbd "${args[@]}" </dev/null >>"$dir/mysqld.log" 2>&1 &
@@ -217,6 +225,24 @@ launch_and_wait() {
     fi
     sleep 0.2
   done
+}
+
+# A throw-away CA and a server certificate for `localhost` in DIR/tls, plus
+# an unrelated CA, for the tests of verified TLS (db_tls_test).
+make_tls() {
+  local t="$1/tls"
+  mkdir -p -- "$t"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+  openssl req -x509 "${ec[@]}" -days 30 -subj "/CN=latchkey sandbox CA" \
+    -keyout "$t/ca.key" -out "$t/ca.pem" 2>/dev/null
+  openssl req -x509 "${ec[@]}" -days 30 -subj "/CN=latchkey other CA" \
+    -keyout "$t/other-ca.key" -out "$t/other-ca.pem" 2>/dev/null
+  openssl req "${ec[@]}" -subj "/CN=localhost" \
+    -keyout "$t/server.key" -out "$t/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$t/server.ext"
+  openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" \
+    -CAcreateserial -days 30 -extfile "$t/server.ext" -out "$t/server.pem" 2>/dev/null
+  chmod 0644 "$t/ca.pem" "$t/other-ca.pem" "$t/server.pem"
 }
 
 # Writes KEY=VALUE to FILE, quoting VALUE for the shell only if needed.
@@ -256,6 +282,7 @@ cmd_start() {
   need mariadb mariadb-client-core
   need python3 python3
   need setsid util-linux
+  need openssl openssl
   # A unix socket path is at most 107 bytes.
   ((${#dir} + 12 <= 107)) || die "$dir is too long for a unix socket path; use a shorter DIR"
 
@@ -279,6 +306,8 @@ cmd_start() {
     show_log_tail "$dir/install-db.log"
     die "mariadb-install-db failed; see $dir/install-db.log"
   fi
+
+  make_tls "$dir" || die "making the sandbox's test certificates failed"
 
   local port
   port="$(free_port)"

@@ -54,8 +54,17 @@ Result<E> ParseEnum(std::string_view v, const EnumName<E> (&names)[N]) {
 }
 
 constexpr EnumName<TlsMode> kTlsModes[] = {{"required", TlsMode::kRequired},
-                                           {"preferred", TlsMode::kPreferred},
                                            {"off", TlsMode::kOff}};
+
+Result<TlsMode> ParseTlsMode(std::string_view v) {
+  if (v == "preferred") {
+    return InvalidArgument(
+        "'preferred' is no longer accepted: it let anyone between latchkey "
+        "and the database turn TLS off; use tls = required (with tls_ca), "
+        "or tls = off for a loopback host or the socket");
+  }
+  return ParseEnum(v, kTlsModes);
+}
 constexpr EnumName<HashScheme> kHashSchemes[] = {
     {"argon2id", HashScheme::kArgon2id},
     {"pbkdf2-sha256", HashScheme::kPbkdf2Sha256}};
@@ -246,7 +255,7 @@ constexpr KeySpec kKeys[] = {
      }},
     {"database", "tls",
      [](std::string_view v, Config& c) {
-       return Set(ParseEnum(v, kTlsModes), c.database.tls);
+       return Set(ParseTlsMode(v), c.database.tls);
      }},
     {"database", "tls_ca",
      [](std::string_view v, Config& c) {
@@ -363,6 +372,14 @@ constexpr KeySpec kKeys[] = {
     {"mail", "login_notification",
      [](std::string_view v, Config& c) {
        return Set(ParseBool(v), c.mail.login_notification);
+     }},
+    {"mail", "tls_verify",
+     [](std::string_view v, Config& c) {
+       return Set(ParseBool(v), c.mail.tls_verify);
+     }},
+    {"mail", "tls_ca",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, true), c.mail.tls_ca);
      }},
     // [portal]
     {"portal", "listen",

@@ -161,19 +161,19 @@ struct Connection::Impl {
     // Every call goes through the non-blocking API (db_wait.h), so the
     // layer does the waiting and PrepareAhead can leave a prepare in flight.
     mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0);
-    // TLS (TCP only: a unix socket is local). In Connector/C 3.3,
-    // SSL_ENFORCE alone means "use TLS if the server offers it, else
-    // plain"; adding VERIFY_SERVER_CERT makes TLS mandatory and checks the
-    // certificate against the CA and host name.
-    if (socket.empty() && config.tls != TlsMode::kOff) {
+    // TLS (TCP only: a unix socket is local). With VERIFY_SERVER_CERT,
+    // Connector/C makes TLS mandatory and checks the chain against the CA
+    // file and the certificate against the host name. The CA is always
+    // given: tls_ca, else the system bundle, never the library's own
+    // fallback (which may skip the chain).
+    const bool tls = socket.empty() && TlsRequiredFor(config, host);
+    if (tls) {
       my_bool yes = 1;
+      const std::string& ca =
+          config.tls_ca.empty() ? std::string(kSystemCaFile) : config.tls_ca;
       mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &yes);
-      if (!config.tls_ca.empty()) {
-        mysql_optionsv(m, MYSQL_OPT_SSL_CA, config.tls_ca.c_str());
-      }
-      if (config.tls == TlsMode::kRequired && !config.tls_ca.empty()) {
-        mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
-      }
+      mysql_optionsv(m, MYSQL_OPT_SSL_CA, ca.c_str());
+      mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
     }
     // Connector/C wants a NUL-terminated password; wipe the copy after.
     std::string pw(password.view());
@@ -197,8 +197,7 @@ struct Connection::Impl {
       if (internal::IsConnectFailure(*errnum)) return Unavailable(text);
       return Internal(text);
     }
-    if (socket.empty() && config.tls == TlsMode::kRequired &&
-        mysql_get_ssl_cipher(m) == nullptr) {
+    if (tls && mysql_get_ssl_cipher(m) == nullptr) {
       mysql_close(m);
       *errnum = CR_SSL_CONNECTION_ERROR;
       return Unavailable("tls = required, but the server did not offer TLS");

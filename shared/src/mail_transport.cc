@@ -5,9 +5,9 @@
 namespace latchkey {
 
 Result<std::unique_ptr<MailTransport>> MakeMailTransport(
-    std::string_view url, const SmtpTimeouts& timeouts) {
+    std::string_view url, const SmtpTimeouts& timeouts, const SmtpTls& tls) {
   if (url.starts_with("smtp://") || url.starts_with("smtps://")) {
-    return internal::MakeSmtpTransport(url, timeouts);
+    return internal::MakeSmtpTransport(tls, url, timeouts);
   }
   if (url.starts_with("maildir:")) {
     const std::string_view dir = url.substr(8);

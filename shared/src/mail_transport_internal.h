@@ -12,7 +12,7 @@
 namespace latchkey::internal {
 
 // `url` starts with smtp:// or smtps://.
-Result<std::unique_ptr<MailTransport>> MakeSmtpTransport(
+Result<std::unique_ptr<MailTransport>> MakeSmtpTransport(const SmtpTls& tls,
     std::string_view url, const SmtpTimeouts& timeouts);
 // `dir` is an absolute directory.
 Result<std::unique_ptr<MailTransport>> MakeMaildirTransport(

@@ -99,7 +99,7 @@ class UidAllocator {
       : db_(db), config_(config), local_(local), next_(config.uid_min) {}
 
   struct Outcome {
-    enum Kind { kAssigned, kHadOne, kGone, kRangeFull } kind;
+    enum Kind { kAssigned, kHadOne, kGone, kRangeFull, kNotAllowed } kind;
     int64_t uid = 0;
   };
 
@@ -111,6 +111,11 @@ class UidAllocator {
       const Result<uint64_t> changed =
           db_.Execute(kSetUid, {static_cast<int64_t>(*uid), user_id});
       if (!changed.ok()) {
+        // A host's login (the PAM role) may not give uids: that is the
+        // admin side's job. The user is left out until it has one.
+        if (changed.status().code() == StatusCode::kPermissionDenied) {
+          return Outcome{Outcome::kNotAllowed};
+        }
         if (changed.status().code() != StatusCode::kAlreadyExists)
           return changed.status();
         // Another host gave this uid to someone else first: see what is
@@ -213,6 +218,13 @@ Result<NssSyncReport> SyncNss(Services& services,
       LK_ASSIGN_OR_RETURN(UidAllocator::Outcome got,
                           allocator.Assign(row.i64(0)));
       if (got.kind == UidAllocator::Outcome::kGone) continue;
+      if (got.kind == UidAllocator::Outcome::kNotAllowed) {
+        report.skipped.push_back(
+            name +
+            ": has no uid yet, and this database login may not give one "
+            "(run latchkeyctl nss-sync once with an admin login)");
+        continue;
+      }
       if (got.kind == UidAllocator::Outcome::kRangeFull) {
         ++without_uid;
         report.skipped.push_back(name + ": no free uid in " +

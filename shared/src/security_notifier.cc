@@ -32,6 +32,14 @@ Status SecurityNotifier::TotpReplayed(const User& user,
                ctx);
 }
 
+Status SecurityNotifier::PasswordChanged(const User& user,
+                                         const AuthContext& ctx) {
+  if (!user.email_verified() || user.email.empty()) return Status::Ok();
+  return Queue(
+      "password_changed", user,
+      mail_texts::PasswordChanged(config_, user, clock_.NowUnix(), ctx), ctx);
+}
+
 bool SecurityNotifier::MailsNewLogin(const User& user) const {
   return login_notification() && user.email_verified() && !user.email.empty();
 }

@@ -13,7 +13,7 @@ constexpr std::string_view kUserColumns =
     "u.is_active, u.email_verified_at, u.locked_until, u.failed_logins, "
     "u.lock_count, u.last_failed_at, u.last_locked_at, "
     "u.password_changed_at, u.password_expires_at, u.account_expires_at, "
-    "u.totp_secret_enc, u.totp_last_step, u.uid, u.avatar IS NOT NULL, "
+    "u.totp_secret_enc, u.totp_last_step, u.uid, u.avatar_type IS NOT NULL, "
     "u.created_at, u.updated_at, u.last_login_at, "
     "(SELECT GROUP_CONCAT(r.name ORDER BY r.name SEPARATOR ',') "
     "FROM user_roles ur JOIN roles r ON r.id = ur.role_id "

@@ -58,7 +58,8 @@ class MigrateTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         doc = json.loads(r.stdout)
         self.assertEqual(doc["applied"][0], "001_init")
-        self.assertEqual(doc["version"], len(doc["applied"]))
+        # The version is the last migration's number (numbers may skip).
+        self.assertEqual(doc["version"], int(doc["applied"][-1][:3]))
         doc = json.loads(self.box.ctl("--json", "migrate").stdout)
         self.assertEqual(doc["applied"], [])
 
@@ -168,10 +169,11 @@ class DoctorTest(lkctl.CliTestCase):
         self.assertIn("FAIL database: database unavailable: ", r.stdout)
         self.assertIn("FAIL schema: not checked", r.stdout)
 
-    def tcp_config(self, name, tls_lines):
+    def tcp_config(self, name, tls_lines, host=None):
+        host = host or self.box.env['LK_DB_HOST']
         text = self.box.config_text.replace(
             f"socket = {self.box.env['LK_DB_SOCKET']}",
-            f"hosts = {self.box.env['LK_DB_HOST']}:{self.box.env['LK_DB_PORT']}"
+            f"hosts = {host}:{self.box.env['LK_DB_PORT']}"
             + "".join(f"\n{line}" for line in tls_lines))
         self.assertNotEqual(text, self.box.config_text)
         config = os.path.join(self.box.tmp, name)
@@ -181,25 +183,36 @@ class DoctorTest(lkctl.CliTestCase):
     def test_tls_over_tcp(self):
         # A socket needs no TLS: no line.
         self.assertNotIn("database tls", self.doctor().stdout)
-        r = self.doctor(config=self.tcp_config("off.conf", ["tls = off"]))
-        self.assertIn("ok   database: reachable at ", r.stdout)
-        self.assertIn("warn database tls: tls = off over TCP", r.stdout)
-        # The sandbox offers no TLS, so "preferred" connects in plain text.
+        # Loopback: off by default, and tls = off draws no warning.
+        for name, lines in (("lo.conf", []), ("off.conf", ["tls = off"])):
+            r = self.doctor(config=self.tcp_config(name, lines))
+            self.assertIn("ok   database: reachable at ", r.stdout)
+            self.assertIn("ok   database tls: off, loopback only", r.stdout)
+        # Any other host (a name is not loopback): tls = off is warned about.
+        r = self.doctor(config=self.tcp_config("name-off.conf", ["tls = off"],
+                                               host="localhost"))
+        self.assertIn("warn database tls: tls = off over TCP to localhost",
+                      r.stdout)
+        # "preferred" is gone: a config error that says what to use.
         r = self.doctor(config=self.tcp_config("pref.conf", ["tls = preferred"]))
-        self.assertIn("ok   database: reachable at ", r.stdout)
-        self.assertIn("warn database tls: no tls_ca: the server's certificate "
-                      "is not checked", r.stdout)
-        ca = os.path.join(self.box.tmp, "ca.pem")
-        with open(ca, "w") as f:
-            f.write("not read by doctor's TLS check\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("FAIL config: ", r.stdout)
+        self.assertIn("use tls = required", r.stdout)
+        # Required, against the sandbox's own CA and the name in its
+        # certificate: verified and reachable.
+        ca = os.path.join(self.box.env["LK_DB_DIR"], "tls", "ca.pem")
         r = self.doctor(config=self.tcp_config(
-            "pref-ca.conf", ["tls = preferred", f"tls_ca = {ca}"]))
-        self.assertIn("warn database tls: tls = preferred: ", r.stdout)
-        r = self.doctor(config=self.tcp_config(
-            "req-ca.conf", ["tls = required", f"tls_ca = {ca}"]))
+            "req-ca.conf", ["tls = required", f"tls_ca = {ca}"],
+            host="localhost"))
         self.assertIn(f"ok   database tls: required; the server's certificate "
                       f"is checked against {ca}", r.stdout)
-        # And the sandbox, offering no TLS, is refused.
+        self.assertIn("ok   database: reachable at ", r.stdout)
+        # Required by default for a name, against the system CAs, which do
+        # not know the sandbox's CA: warned about (the cost) and refused.
+        r = self.doctor(config=self.tcp_config("req.conf", [],
+                                               host="localhost"))
+        self.assertIn("warn database tls: required, verified against the "
+                      "system CA bundle", r.stdout)
         self.assertIn("FAIL database: ", r.stdout)
         self.assertEqual(r.returncode, 1)
 

@@ -7,8 +7,11 @@
 #include "latchkey/db.h"
 #include "latchkey/login_lookup.h"
 #include "latchkey/migrations.h"
+#include "latchkey/nss_sync.h"
 #include "latchkey/random.h"
 #include "support/sandbox.h"
+#include "support/services_test.h"
+#include "support/temp_dir.h"
 
 namespace latchkey {
 namespace {
@@ -180,6 +183,30 @@ TEST_F(GrantsTest, PamRoleMayAuthenticateButNotRewriteHistory) {
   EXPECT_EQ((*row)->str(1), "alice@example.org");
 }
 
+// Root on one host is not root of the fleet: the PAM role cannot read the
+// audit log (other hosts' logins) or avatars, and cannot give uids.
+TEST_F(GrantsTest, PamRoleCannotReadTheAuditLogOrAvatarsNorGiveUids) {
+  RoleUser pam(*admin_, "latchkey_pam");
+  ASSERT_TRUE(pam.status().ok()) << pam.status().ToString();
+  auto c = pam.Connect(db().config());
+  ASSERT_TRUE(c->Connect().ok());
+
+  ExpectDenied(c->Query("SELECT id, event FROM auth_events").status(),
+               "SELECT auth_events");
+  ExpectDenied(c->Query("SELECT avatar FROM users").status(),
+               "SELECT users.avatar");
+  ExpectDenied(
+      c->Execute("UPDATE users SET uid = 20001 WHERE id = ?", {user_id_})
+          .status(),
+      "UPDATE users.uid");
+  // Every other column it needs is still readable.
+  auto row = c->QueryOne(
+      "SELECT username, password_hash, totp_secret_enc, uid, avatar_type "
+      "FROM users WHERE id = ?",
+      {user_id_});
+  EXPECT_TRUE(row.ok()) << row.status().ToString();
+}
+
 TEST_F(GrantsTest, PortalRoleManagesAccountsButNotTheAuditLogOrSchema) {
   RoleUser portal(*admin_, "latchkey_portal");
   ASSERT_TRUE(portal.status().ok()) << portal.status().ToString();
@@ -215,6 +242,97 @@ TEST_F(GrantsTest, PortalRoleManagesAccountsButNotTheAuditLogOrSchema) {
                "INSERT roles");
   ExpectDenied(c->ExecuteScript("DROP TABLE sessions"), "DROP TABLE");
   ExpectDenied(c->ExecuteScript("TRUNCATE TABLE auth_events"), "TRUNCATE");
+}
+
+// A login, a lock (and its mail) and a password change through the core,
+// on a connection that holds nothing but the PAM role.
+class PamRoleServicesTest : public testing::ServicesTest {
+ protected:
+  void Configure(Config& c) override {
+    c.nss.passwd_file = dir_.path() + "/passwd";
+    c.nss.group_file = dir_.path() + "/group";
+    local_.passwd = dir_.WriteFile("etc-passwd", "root:x:0:0::/root:/bin/sh\n");
+    local_.group = dir_.WriteFile("etc-group", "root:x:0:\n");
+  }
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ServicesTest::SetUp());
+    admin_ = db().ConnectAsAdmin();
+    Status s = ApplyGrants(*admin_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    pam_ = std::make_unique<RoleUser>(*admin_, "latchkey_pam");
+    ASSERT_TRUE(pam_->status().ok()) << pam_->status().ToString();
+    pam_services_ = Services::WithConnection(
+        config_, pam_->Connect(db().config()), clock_, random_, &sink_);
+  }
+  void TearDown() override {
+    pam_services_.reset();
+    pam_.reset();
+  }
+
+  testing::TempDir dir_;
+  NssLocalFiles local_;
+  std::unique_ptr<db::Connection> admin_;
+  std::unique_ptr<RoleUser> pam_;
+  std::unique_ptr<Services> pam_services_;
+};
+
+// A host's nss-sync writes the uids the admin side gave, gives none itself,
+// and says why a user without one is left out.
+TEST_F(PamRoleServicesTest, NssSyncOnAHostGivesNoUids) {
+  ASSERT_NE(MakeUser("dave"), 0);
+  Result<NssSyncReport> host = SyncNss(*pam_services_, local_);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  EXPECT_EQ(host->uids_assigned, 0);
+  EXPECT_EQ(host->users_written, 0);
+  ASSERT_EQ(host->skipped.size(), 1u);
+  EXPECT_NE(host->skipped[0].find("dave: has no uid yet"), std::string::npos)
+      << host->skipped[0];
+  EXPECT_FALSE(FindUser("dave")->uid.has_value());
+
+  // The owner's login (the admin side) gives it; then the host writes it.
+  Result<NssSyncReport> owner = SyncNss(s(), local_);
+  ASSERT_TRUE(owner.ok()) << owner.status().ToString();
+  EXPECT_EQ(owner->uids_assigned, 1);
+  host = SyncNss(*pam_services_, local_);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  EXPECT_EQ(host->users_written, 1);
+  EXPECT_TRUE(host->skipped.empty());
+}
+
+TEST_F(PamRoleServicesTest, LoginLockMailAndPasswordChangeWork) {
+  const int64_t id = MakeUser("carol");
+  ASSERT_NE(id, 0);
+  AuthContext ctx;
+  ctx.service = "sshd";
+  ctx.rhost = "192.0.2.44";
+  AuthOutcome ok = pam_services_->authenticator().Authenticate(
+      "carol", Secret(std::string(testing::kTestPassword)), ctx);
+  EXPECT_EQ(ok.status, AuthStatus::kOk);
+
+  bool locked = false;
+  for (uint32_t i = 0; i < config_.lockout.max_failures && !locked; ++i) {
+    AuthOutcome bad = pam_services_->authenticator().Authenticate(
+        "carol", Secret(std::string("wrong password")), ctx);
+    EXPECT_NE(bad.status, AuthStatus::kUnavailable);
+    locked = bad.lock_started;
+  }
+  EXPECT_TRUE(locked);
+  EXPECT_EQ(Outbox("carol@example.org").size(), 1u)
+      << "the lock's mail was not queued";
+
+  clock_.Advance(std::chrono::hours(2));
+  const Secret fresh(std::string("Another-Long-Passphrase-77"));
+  const Secret old(std::string(testing::kTestPassword));
+  Status changed =
+      pam_services_->accounts().ChangePassword(id, fresh, &old, ctx);
+  EXPECT_TRUE(changed.ok()) << changed.ToString();
+  Status mailed =
+      pam_services_->security_notifier().PasswordChanged(Load(id), ctx);
+  EXPECT_TRUE(mailed.ok()) << mailed.ToString();
+  EXPECT_EQ(Outbox("carol@example.org").size(), 2u);
+  for (const std::string& line : sink_.lines()) {
+    EXPECT_EQ(line.find("mail_not_queued"), std::string::npos) << line;
+  }
 }
 
 }  // namespace

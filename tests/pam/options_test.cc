@@ -27,7 +27,7 @@ TEST(OptionsTest, EveryKnownOption) {
   const ParsedOptions p =
       Parse({"config=/tmp/x.conf", "require_role=admin,ops", "totp=required",
              "use_first_pass", "try_first_pass", "use_authtok", "debug",
-             "authtok_type=LATCHKEY"});
+             "authtok_type=LATCHKEY", "root_may_reset"});
   EXPECT_TRUE(p.problems.empty());
   EXPECT_EQ(p.options.config, "/tmp/x.conf");
   EXPECT_EQ(p.options.require_roles,
@@ -37,6 +37,8 @@ TEST(OptionsTest, EveryKnownOption) {
   EXPECT_TRUE(p.options.try_first_pass);
   EXPECT_TRUE(p.options.use_authtok);
   EXPECT_TRUE(p.options.debug);
+  EXPECT_TRUE(p.options.root_may_reset);
+  EXPECT_FALSE(Parse({}).options.root_may_reset);
 }
 
 TEST(OptionsTest, TotpModes) {

@@ -27,13 +27,15 @@ class StackTest(unittest.TestCase):
         cls.db.close()
         cls.tmp.cleanup()
 
-    def stack(self, name, auth_args="", account_args="", config=None):
+    def stack(self, name, auth_args="", account_args="", config=None,
+              password_args=""):
         config = config or self.db.config
         return self.services.write(name, [
             "auth required %s config=%s %s" % (self.so, config, auth_args),
             "account required %s config=%s %s" % (self.so, config,
                                                  account_args),
-            "password required %s config=%s" % (self.so, config),
+            "password required %s config=%s %s" % (self.so, config,
+                                                   password_args),
             "session required %s config=%s" % (self.so, config),
         ])
 

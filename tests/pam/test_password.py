@@ -1,5 +1,7 @@
 """pam_sm_chauthtok: `passwd` against the database, driven by pamtester's
-chauthtok (as root: no current password asked, as pam_unix does)."""
+chauthtok. Root needs the current password too, unless the module option
+root_may_reset is given (then, as pam_unix, none is asked). Every change
+mails the account's owner."""
 import os
 import unittest
 
@@ -7,6 +9,7 @@ import pamharness as h
 from test_auth import GOOD, StackTest
 
 NEW = "a new passphrase 42"
+CURRENT = "Current password: "
 
 
 class PasswordChangeTest(StackTest):
@@ -14,18 +17,49 @@ class PasswordChangeTest(StackTest):
     def setUp(self):
         self.svc = self.stack("lk-passwd")
 
-    def test_root_changes_password(self):
+    def outbox(self, name):
+        return [r[0] for r in self.db.sql(
+            "SELECT subject FROM mail_outbox WHERE to_addr = '%s@example.org' "
+            "ORDER BY id" % name)]
+
+    def test_root_needs_the_current_password(self):
         self.assertEqual(os.getuid(), 0, "these tests run as root")
+        self.db.add_user("rita", GOOD)
+        # Root on one host must not take over an account of every host.
+        r = self.pam(self.svc, "rita", ["chauthtok"], [NEW, NEW, NEW])
+        self.assertFalse(r.ok, r)
+        self.assertEqual(r.prompts[:1], [CURRENT], r)
+        self.assertTrue(self.pam(self.svc, "rita", ["authenticate"],
+                                 [GOOD]).ok)
+        r = self.pam(self.svc, "rita", ["chauthtok"], [GOOD, NEW, NEW])
+        self.assertTrue(r.ok, r)
+        self.assertEqual(r.prompts,
+                         [CURRENT, "New password: ", "Retype new password: "])
+        self.assertTrue(self.pam(self.svc, "rita", ["authenticate"],
+                                 [NEW]).ok)
+
+    def test_root_may_reset_changes_password_without_it(self):
+        self.assertEqual(os.getuid(), 0, "these tests run as root")
+        svc = self.stack("lk-passwd-reset", password_args="root_may_reset")
         self.db.add_user("paul", GOOD)
-        r = self.pam(self.svc, "paul", ["chauthtok"], [NEW, NEW])
+        r = self.pam(svc, "paul", ["chauthtok"], [NEW, NEW])
         self.assertTrue(r.ok, r)
         self.assertEqual(r.prompts, ["New password: ", "Retype new password: "])
         self.assertIn("password_changed",
                       [e["event"] for e in self.db.events("paul")])
-        r = self.pam(self.svc, "paul", ["authenticate"], [GOOD])
+        r = self.pam(svc, "paul", ["authenticate"], [GOOD])
         self.assertTrue(r.failed_with("PAM_AUTH_ERR"), r)
-        r = self.pam(self.svc, "paul", ["authenticate"], [NEW])
+        r = self.pam(svc, "paul", ["authenticate"], [NEW])
         self.assertTrue(r.ok, r)
+
+    def test_change_mails_the_owner(self):
+        self.db.add_user("mona", GOOD)
+        self.assertEqual(self.outbox("mona"), [])
+        r = self.pam(self.svc, "mona", ["chauthtok"], [GOOD, NEW, NEW])
+        self.assertTrue(r.ok, r)
+        mails = self.outbox("mona")
+        self.assertEqual(len(mails), 1, mails)
+        self.assertIn("password was changed", mails[0])
 
     def test_change_ends_portal_sessions_and_clears_expiry(self):
         self.db.add_user("sara", GOOD)
@@ -35,13 +69,13 @@ class PasswordChangeTest(StackTest):
             "INTERVAL 1 DAY WHERE id = %s" % uid)
         self.assertTrue(self.pam(self.svc, "sara", ["acct_mgmt"]).failed_with(
             "PAM_NEW_AUTHTOK_REQD"))
-        r = self.pam(self.svc, "sara", ["chauthtok"], [NEW, NEW])
+        r = self.pam(self.svc, "sara", ["chauthtok"], [GOOD, NEW, NEW])
         self.assertTrue(r.ok, r)
         self.assertTrue(self.pam(self.svc, "sara", ["acct_mgmt"]).ok)
 
     def test_mismatch(self):
         self.db.add_user("mia", GOOD)
-        r = self.pam(self.svc, "mia", ["chauthtok"], [NEW, NEW + "x"])
+        r = self.pam(self.svc, "mia", ["chauthtok"], [GOOD, NEW, NEW + "x"])
         self.assertTrue(r.failed_with("PAM_AUTHTOK_ERR"), r)
         self.assertIn("Sorry, passwords do not match.", r.stderr)
         self.assertTrue(self.pam(self.svc, "mia", ["authenticate"],
@@ -49,7 +83,7 @@ class PasswordChangeTest(StackTest):
 
     def test_policy_rejection_is_shown(self):
         self.db.add_user("pia", GOOD)
-        r = self.pam(self.svc, "pia", ["chauthtok"], ["short", "short"])
+        r = self.pam(self.svc, "pia", ["chauthtok"], [GOOD, "short", "short"])
         self.assertTrue(r.failed_with("PAM_AUTHTOK_ERR"), r)
         self.assertIn("at least 8", r.stderr)
         self.assertTrue(self.pam(self.svc, "pia", ["authenticate"],

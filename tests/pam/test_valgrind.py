@@ -56,7 +56,7 @@ class ValgrindTest(StackTest):
         r = self.run_valgrind(
             "all", svc, "vera",
             ["authenticate", "acct_mgmt", "open_session", "close_session",
-             "chauthtok"], [GOOD, NEW, NEW])
+             "chauthtok"], [GOOD, GOOD, NEW, NEW])
         self.assertTrue(r.ok, r)
 
     def test_failure_paths(self):
@@ -68,7 +68,7 @@ class ValgrindTest(StackTest):
                               [GOOD])
         self.assertTrue(r.failed_with("PAM_USER_UNKNOWN"), r)
         r = self.run_valgrind("mismatch", svc, "vera", ["chauthtok"],
-                              [NEW, NEW + "!"])
+                              [GOOD, NEW, NEW + "!"])
         self.assertTrue(r.failed_with("PAM_AUTHTOK_ERR"), r)
 
     def test_second_factor(self):

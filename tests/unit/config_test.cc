@@ -46,7 +46,8 @@ void ExpectDefaults(const Config& c) {
   EXPECT_EQ(c.database.connect_timeout, Millis(2000));
   EXPECT_EQ(c.database.read_timeout, Millis(3000));
   EXPECT_EQ(c.database.write_timeout, Millis(3000));
-  EXPECT_EQ(c.database.tls, TlsMode::kPreferred);
+  // Unset: required for TCP hosts other than loopback (TlsRequiredFor).
+  EXPECT_FALSE(c.database.tls.has_value());
   EXPECT_EQ(c.database.tls_ca, "");
   EXPECT_EQ(c.security.secret_key_file, "/etc/latchkey/secret.key");
   EXPECT_EQ(c.security.hash, HashScheme::kArgon2id);
@@ -73,6 +74,8 @@ void ExpectDefaults(const Config& c) {
   EXPECT_EQ(c.mail.transport, "maildir:/var/lib/latchkey/mail");
   EXPECT_EQ(c.mail.from, "latchkey <no-reply@localhost>");
   EXPECT_FALSE(c.mail.login_notification);
+  EXPECT_TRUE(c.mail.tls_verify);
+  EXPECT_EQ(c.mail.tls_ca, "");
   EXPECT_EQ(c.portal.listen, "127.0.0.1:8080");
   EXPECT_EQ(c.portal.base_url, "http://127.0.0.1:8080");
   EXPECT_EQ(c.portal.tls_cert, "");
@@ -124,6 +127,28 @@ TEST(ParseConfigTest, DatabaseSection) {
   const Config s = MustParse("[database]\nsocket = /tmp/my.sock\n");
   EXPECT_EQ(s.database.socket, "/tmp/my.sock");
   EXPECT_TRUE(s.database.hosts.empty());
+}
+
+TEST(ParseConfigTest, TlsDefaultsToRequiredExceptOnLoopback) {
+  const Config remote =
+      MustParse("[database]\nhosts = db1.example, 127.0.0.1, [::1]:3307\n");
+  EXPECT_TRUE(TlsRequiredFor(remote.database, "db1.example"));
+  EXPECT_TRUE(TlsRequiredFor(remote.database, "10.0.0.5"));
+  EXPECT_TRUE(TlsRequiredFor(remote.database, "localhost.evil.example"));
+  EXPECT_FALSE(TlsRequiredFor(remote.database, "127.0.0.1"));
+  EXPECT_FALSE(TlsRequiredFor(remote.database, "127.0.0.53"));
+  EXPECT_FALSE(TlsRequiredFor(remote.database, "::1"));
+  // Explicit choices apply to every TCP host.
+  const Config on =
+      MustParse("[database]\nhosts = 127.0.0.1\ntls = required\n");
+  EXPECT_TRUE(TlsRequiredFor(on.database, "127.0.0.1"));
+  const Config off = MustParse("[database]\nhosts = db1.example\ntls = off\n");
+  EXPECT_FALSE(TlsRequiredFor(off.database, "db1.example"));
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_FALSE(IsLoopbackHost("128.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("::2"));
+  EXPECT_FALSE(IsLoopbackHost("127.0.0.1.example"));
 }
 
 TEST(ParseConfigTest, Ipv6Hosts) {
@@ -214,7 +239,9 @@ TEST(ParseConfigTest, TotpSessionMailSections) {
       "[mail]\n"
       "transport = smtps://mail.example.org:465\n"
       "from = Accounts <accounts@example.org>\n"
-      "login_notification = yes\n");
+      "login_notification = yes\n"
+      "tls_verify = off\n"
+      "tls_ca = /etc/ssl/relay-ca.pem\n");
   EXPECT_EQ(c.totp.issuer, "Example Corp");
   EXPECT_EQ(c.totp.digits, 8u);
   EXPECT_EQ(c.totp.period, 60u);
@@ -225,6 +252,8 @@ TEST(ParseConfigTest, TotpSessionMailSections) {
   EXPECT_EQ(c.mail.transport, "smtps://mail.example.org:465");
   EXPECT_EQ(c.mail.from, "Accounts <accounts@example.org>");
   EXPECT_TRUE(c.mail.login_notification);
+  EXPECT_FALSE(c.mail.tls_verify);
+  EXPECT_EQ(c.mail.tls_ca, "/etc/ssl/relay-ca.pem");
   EXPECT_EQ(
       MustParse("[mail]\ntransport = smtp://127.0.0.1:25\n").mail.transport,
       "smtp://127.0.0.1:25");
@@ -425,7 +454,11 @@ TEST(ParseConfigTest, ErrorsNameFileLineKeyAndReason) {
       {"timeout too long", "[database]\nread_timeout = 2h\n",
        "t.conf:2: read_timeout: must be between 1ms and 1h (got '2h')"},
       {"bad enum", "[database]\ntls = yes\n",
-       "t.conf:2: tls: must be one of required, preferred, off (got 'yes')"},
+       "t.conf:2: tls: must be one of required, off (got 'yes')"},
+      {"tls preferred is gone", "[database]\ntls = preferred\n",
+       "t.conf:2: tls: 'preferred' is no longer accepted: it let anyone "
+       "between latchkey and the database turn TLS off; use tls = required "
+       "(with tls_ca), or tls = off for a loopback host or the socket"},
       {"bad hash", "[security]\nhash = bcrypt\n",
        "t.conf:2: hash: must be one of argon2id, pbkdf2-sha256 (got 'bcrypt')"},
       {"bad registration", "[portal]\nregistration = Open\n",
@@ -704,17 +737,18 @@ TEST(ExampleConfigTest, EveryKeyUncommentedGivesTheDefaults) {
   while (std::getline(in, line)) {
     if (line.starts_with("[")) section = line;
     std::smatch m;
-    // hosts shows an example (its default is "unset"); socket shows the
-    // default.
-    if (std::regex_match(line, m, setting) && m[1] != "hosts") {
+    // hosts and tls show an example (their default is "unset"); socket
+    // shows the default.
+    if (std::regex_match(line, m, setting) && m[1] != "hosts" &&
+        m[1] != "tls") {
       EXPECT_TRUE(keys.insert(section + m[1].str()).second)
           << "listed twice: " << line;
       line = line.substr(1);
     }
     out += line + "\n";
   }
-  // 50 keys in config.h's structs, less hosts.
-  EXPECT_EQ(keys.size(), 49u);
+  // 52 keys in config.h's structs, less hosts and tls.
+  EXPECT_EQ(keys.size(), 50u);
   const Config c = MustParse(out);
   ExpectDefaults(c);
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +28,11 @@ struct HostPort {
   bool operator==(const HostPort&) const = default;
 };
 
-enum class TlsMode { kRequired, kPreferred, kOff };
+// [database] tls. kRequired: TLS on every TCP connection, the server's
+// certificate verified against tls_ca (or the system CAs) together with
+// the host name. kOff: plain TCP. There is no "preferred": TLS that an
+// attacker in between can refuse protects nothing.
+enum class TlsMode { kRequired, kOff };
 enum class HashScheme { kArgon2id, kPbkdf2Sha256 };
 enum class RegistrationMode { kOpen, kInvite, kClosed };
 
@@ -40,8 +45,10 @@ struct DatabaseConfig {
   Millis connect_timeout{2000};  // per host
   Millis read_timeout{3000};
   Millis write_timeout{3000};
-  TlsMode tls = TlsMode::kPreferred;
-  std::string tls_ca;  // CA bundle; empty: system default
+  // Unset: required for TCP hosts other than loopback, off for loopback
+  // (127.0.0.0/8, ::1). A unix socket never uses TLS. See TlsRequiredFor.
+  std::optional<TlsMode> tls;
+  std::string tls_ca;  // CA file; empty: the system bundle (kSystemCaFile)
 };
 
 struct SecurityConfig {
@@ -84,6 +91,11 @@ struct MailConfig {
   std::string transport = "maildir:/var/lib/latchkey/mail";
   std::string from = "latchkey <no-reply@localhost>";
   bool login_notification = false;
+  // SMTP over TLS (STARTTLS or smtps://): verify the server's certificate
+  // and host name. off: encrypt without checking who answers, an explicit
+  // choice for a local relay.
+  bool tls_verify = true;
+  std::string tls_ca;  // CA file for the SMTP server; empty: system CAs
 };
 
 struct PortalConfig {
@@ -122,6 +134,18 @@ struct Config {
   PortalConfig portal;
   NssConfig nss;
 };
+
+// The CA bundle TLS verifies against when no tls_ca is set (Debian's
+// ca-certificates).
+inline constexpr char kSystemCaFile[] = "/etc/ssl/certs/ca-certificates.crt";
+
+// True for a literal loopback address: 127.0.0.0/8 or ::1. Names (even
+// "localhost") are not loopback here: a resolver decides where they go.
+bool IsLoopbackHost(std::string_view host);
+
+// Whether a TCP connection to `host` under `db` uses verified TLS: the
+// explicit [database] tls if set, else true unless `host` is loopback.
+bool TlsRequiredFor(const DatabaseConfig& db, std::string_view host);
 
 // Parses INI text. `filename` is used in messages only. Errors are
 // InvalidArgument with the message "<file>:<line>: <key>: <reason>" (or

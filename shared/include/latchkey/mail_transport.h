@@ -3,15 +3,17 @@
 //
 //   smtp://[user:password@]host[:port][/ehlo-name][?starttls=required]
 //       SMTP through libcurl (port 25 by default). STARTTLS is used when
-//       the server offers it; that opportunistic TLS does not verify the
-//       server's certificate (it protects against eavesdroppers, not
-//       against an active attacker, like an MTA's "may" level).
-//       starttls=required refuses a server without STARTTLS and verifies
-//       its certificate against the system CAs. With a user name, TLS is
-//       required unless starttls=try says otherwise, so a password never
-//       crosses the network in clear by default.
+//       the server offers it; starttls=required refuses a server without
+//       it. With a user name, TLS is required unless starttls=try says
+//       otherwise, so a password never crosses the network in clear by
+//       default.
 //   smtps://[user:password@]host[:port][/ehlo-name]
-//       SMTP over TLS from the first byte (port 465), certificate verified.
+//       SMTP over TLS from the first byte (port 465).
+//   Whenever TLS is used (STARTTLS or smtps), the server's certificate
+//   and host name are verified against SmtpTls::ca or the system CAs,
+//   unless SmtpTls::verify is off ([mail] tls_verify = off, an explicit
+//   choice for a local relay). A certificate that fails is an Unavailable
+//   send error, retried like any other.
 //   maildir:/absolute/dir
 //       Writes each message as a file into DIR/new (via DIR/tmp and an
 //       atomic rename), creating DIR, DIR/tmp, DIR/new and DIR/cur (0700)
@@ -49,6 +51,12 @@ class MailTransport {
   virtual std::string Describe() const = 0;
 };
 
+// How SMTP TLS checks the server ([mail] tls_verify, tls_ca).
+struct SmtpTls {
+  bool verify = true;  // certificate chain and host name
+  std::string ca;      // CA file; empty: libcurl's system CAs
+};
+
 struct SmtpTimeouts {
   std::chrono::milliseconds connect{10'000};
   std::chrono::milliseconds total{60'000};  // whole transaction
@@ -58,7 +66,8 @@ struct SmtpTimeouts {
 // InvalidArgument for a URL it cannot use (unknown scheme, bad option).
 // Nothing is contacted or created yet.
 Result<std::unique_ptr<MailTransport>> MakeMailTransport(
-    std::string_view url, const SmtpTimeouts& timeouts = {});
+    std::string_view url, const SmtpTimeouts& timeouts = {},
+    const SmtpTls& tls = {});
 
 }  // namespace latchkey
 

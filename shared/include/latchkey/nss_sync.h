@@ -32,12 +32,13 @@ struct NssLocalFiles {
 };
 
 // Assigns a uid from [nss] uid_min..uid_max to every active user that has
-// none: the lowest number that no user holds in users.uid and that is no
-// uid or gid in the local passwd or group file. It is kept in users.uid
-// (a UNIQUE key: when another host takes the same number first, the next
-// free one is tried), never changed or reused while the user exists, and
-// kept when the range is later changed. Then writes the passwd and group
-// files named in config.nss, sorted by uid, atomically (temp file in the
+// none (when the database login may: a host's PAM role may not, and then
+// such a user is skipped, saying so): the lowest number that no user holds in
+// users.uid and that is no uid or gid in the local passwd or group file. It is
+// kept in users.uid (a UNIQUE key: when another host takes the same number
+// first, the next free one is tried), never changed or reused while the user
+// exists, and kept when the range is later changed. Then writes the passwd and
+// group files named in config.nss, sorted by uid, atomically (temp file in the
 // same directory, fsync, rename, fsync of the directory; mode 0644; the
 // directory is created 0755 if missing). A file that already holds exactly
 // the new text is not rewritten (report.changed = false).

@@ -5,7 +5,8 @@
 //   - AccountLocked: a failure began a lock (once per lock);
 //   - TotpReplayed:  a TOTP code that was already used was entered again
 //                    (once per replay);
-//   - NewLogin:      a login succeeded, when [mail] login_notification = on.
+//   - NewLogin:      a login succeeded, when [mail] login_notification = on;
+//   - PasswordChanged: a password was changed through PAM (`passwd`).
 //
 // Each call is at most one INSERT on `db`, meant to run inside the caller's
 // transaction, so an event and its mail commit (or vanish) together.
@@ -48,6 +49,9 @@ class SecurityNotifier {
                        const AuthContext& ctx);
   // "A used sign-in code was entered again", now, from `ctx`.
   Status TotpReplayed(const User& user, const AuthContext& ctx);
+  // "Your password was changed", now, from `ctx` (a `passwd` through PAM,
+  // on the host `ctx` names).
+  Status PasswordChanged(const User& user, const AuthContext& ctx);
   // "New sign-in to your account", now, from `ctx`, if login notification
   // is on. Off: returns Ok at once, without touching the database.
   Status NewLogin(const User& user, const AuthContext& ctx);

@@ -1,0 +1,261 @@
+// latchkeyctl host add|list|revoke: the hosts that run the PAM module, each
+// with its own database login in direct mode (host_store.h).
+//
+// Which login runs what: the `hosts` rows are written with latchkeyctl's
+// own login (the [database] user of --config: the schema owner). CREATE
+// USER, GRANT and DROP USER need a database admin, which the schema owner
+// should not be: without --admin-config the SQL is printed for an admin to
+// run; with it, latchkeyctl runs it on that login.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "latchkey/encoding.h"
+#include "latchkey/host_store.h"
+#include "latchkey/random.h"
+#include "output.h"
+
+namespace latchkey::cli {
+namespace {
+
+constexpr size_t kPasswordBytes = 24;  // 32 base64url characters
+
+// Writes `password` and a newline to a new file `path` (0600). Refuses an
+// existing path (O_EXCL, no symlink followed).
+Status WritePasswordFile(const std::string& path, const Secret& password) {
+  const int fd = ::open(
+      path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == EEXIST) {
+      return AlreadyExists(path +
+                           " exists; it is never overwritten (remove it, or "
+                           "name another file with --password-file)");
+    }
+    return IoError(path + ": " + std::strerror(err));
+  }
+  std::string text(password.view());
+  text += '\n';
+  const ssize_t n = ::write(fd, text.data(), text.size());
+  WipeString(text);
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(password.view().size() + 1) || !synced) {
+    ::unlink(path.c_str());
+    return IoError(path + ": could not write the password");
+  }
+  return Status::Ok();
+}
+
+// Runs `sql` on the database admin login that the config file `path`
+// names in its [database] section.
+Status RunAsAdmin(const std::string& path, const std::string& sql) {
+  LK_ASSIGN_OR_RETURN(Config admin, LoadConfig(path));
+  LK_ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> conn,
+                      db::OpenFromConfig(admin.database));
+  return conn->ExecuteScript(sql);
+}
+
+nlohmann::json HostJson(const Host& h) {
+  return {{"name", h.name},
+          {"kind", h.kind},
+          {"db_user", h.db_user},
+          {"created_at", JsonTime(h.created_at)},
+          {"last_seen_at", JsonTime(h.last_seen_at)},
+          {"revoked_at", JsonTime(h.revoked_at)}};
+}
+
+int RunAdd(Context& ctx, const ParsedArgs& args) {
+  const std::string& name = args.positionals().at(0);
+  if (Status s = ValidateHostName(name); !s.ok()) return ctx.Usage(s.message());
+  const std::string password_file =
+      args.value("--password-file").value_or(HostDbUser(name) + ".password");
+  const std::optional<std::string> admin = args.value("--admin-config");
+  Result<Services*> services = ctx.services();
+  if (!services.ok()) return ctx.Fail(services.status());
+  HostStore hosts((*services)->db(), (*services)->clock());
+  // Refuse a taken name before anything is written.
+  Result<std::optional<Host>> existing = hosts.Find(name);
+  if (!existing.ok()) return ctx.Fail(existing.status());
+  if (*existing) return ctx.Fail("host '" + name + "' exists");
+
+  std::vector<uint8_t> raw(kPasswordBytes);
+  if (Status s = (*services)->random().Fill(raw); !s.ok()) return ctx.Fail(s);
+  std::string encoded = Base64UrlEncode(
+      std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  std::fill(raw.begin(), raw.end(), 0);
+  const Secret password = Secret::Take(encoded);
+  if (Status s = WritePasswordFile(password_file, password); !s.ok()) {
+    return ctx.Fail(s);
+  }
+  Result<Host> added = hosts.Add(name);
+  if (!added.ok()) {
+    ::unlink(password_file.c_str());
+    return ctx.Fail(added.status());
+  }
+  const std::string sql = HostLoginSql(name, password);
+  bool ran = false;
+  if (admin) {
+    if (Status s = RunAsAdmin(*admin, sql); !s.ok()) {
+      ctx.Warn("host '" + name +
+               "' is recorded, but creating its database login failed: " +
+               ErrorMessage(s) + "; run this SQL as a database admin:");
+      ctx.err() << sql;
+      return kExitFailure;
+    }
+    ran = true;
+  }
+  if (ctx.json()) {
+    nlohmann::json doc = HostJson(*added);
+    doc["password_file"] = password_file;
+    doc["login_created"] = ran;
+    if (!ran) doc["sql"] = sql;
+    PrintJson(ctx.out(), doc);
+    return kExitOk;
+  }
+  ctx.out() << "host " << name << " added; database login " << added->db_user
+            << ", password in " << password_file
+            << " (mode 0600; copy it to the host's [database] password_file "
+               "and delete it here)\n";
+  if (ran) {
+    ctx.out() << "created the database login with the latchkey_pam role\n";
+  } else {
+    ctx.out() << "-- run as a database admin (CREATE USER and GRANT rights):\n"
+              << sql;
+  }
+  return kExitOk;
+}
+
+int RunList(Context& ctx, const ParsedArgs&) {
+  Result<Services*> services = ctx.services();
+  if (!services.ok()) return ctx.Fail(services.status());
+  HostStore hosts((*services)->db(), (*services)->clock());
+  Result<std::vector<Host>> list = hosts.List();
+  if (!list.ok()) return ctx.Fail(list.status());
+  if (ctx.json()) {
+    nlohmann::json doc = nlohmann::json::array();
+    for (const Host& h : *list) doc.push_back(HostJson(h));
+    PrintJson(ctx.out(), doc);
+    return kExitOk;
+  }
+  Table table({"NAME", "KIND", "DB USER", "ADDED", "LAST SEEN", "REVOKED"});
+  for (const Host& h : *list) {
+    table.AddRow({h.name, h.kind, h.db_user.empty() ? "-" : h.db_user,
+                  IsoTime(h.created_at), IsoTimeOr(h.last_seen_at, "-"),
+                  IsoTimeOr(h.revoked_at, "-")});
+  }
+  table.Print(ctx.out());
+  return kExitOk;
+}
+
+int RunRevoke(Context& ctx, const ParsedArgs& args) {
+  const std::string& name = args.positionals().at(0);
+  if (Status s = ValidateHostName(name); !s.ok()) return ctx.Usage(s.message());
+  const std::optional<std::string> admin = args.value("--admin-config");
+  Result<Services*> services = ctx.services();
+  if (!services.ok()) return ctx.Fail(services.status());
+  HostStore hosts((*services)->db(), (*services)->clock());
+  Result<Host> revoked = hosts.Revoke(name);
+  if (!revoked.ok()) return ctx.Fail(revoked.status());
+  const std::string sql = HostDropSql(name);
+  bool ran = false;
+  if (admin) {
+    if (Status s = RunAsAdmin(*admin, sql); !s.ok()) {
+      ctx.Warn("host '" + name +
+               "' is marked revoked, but dropping its database login "
+               "failed: " +
+               ErrorMessage(s) + "; run this SQL as a database admin:");
+      ctx.err() << sql;
+      return kExitFailure;
+    }
+    ran = true;
+  }
+  if (ctx.json()) {
+    nlohmann::json doc = HostJson(*revoked);
+    doc["login_dropped"] = ran;
+    if (!ran) doc["sql"] = sql;
+    PrintJson(ctx.out(), doc);
+    return kExitOk;
+  }
+  ctx.out() << "host " << name << " revoked at "
+            << IsoTimeOr(revoked->revoked_at, "-") << "\n";
+  if (ran) {
+    ctx.out() << "dropped the database login " << revoked->db_user << "\n";
+  } else {
+    ctx.out() << "-- run as a database admin; until then the host can still "
+                 "log in:\n"
+              << sql;
+  }
+  return kExitOk;
+}
+
+constexpr OptionSpec kAddOptions[] = {
+    {"--password-file", true, ""},
+    {"--admin-config", true, ""},
+};
+constexpr OptionSpec kRevokeOptions[] = {
+    {"--admin-config", true, ""},
+};
+
+}  // namespace
+
+const Command kHostAddCommand = {
+    .name = "host add",
+    .usage = "host add NAME [--password-file FILE] [--admin-config FILE]",
+    .summary = "record a host and make its own database login",
+    .help =
+        "Records NAME in the hosts table (with latchkeyctl's own login) and "
+        "writes a new\nrandom password for its database login lk_host_NAME "
+        "to FILE (mode 0600; an\nexisting file is never overwritten). Then "
+        "prints the SQL that creates that\nlogin with the latchkey_pam role "
+        "(it holds the password's hash, not the\npassword), or runs it.\n\n"
+        "  --password-file FILE  where the password goes (default "
+        "./lk_host_NAME.password)\n"
+        "  --admin-config FILE   a latchkey.conf whose [database] is a "
+        "database admin\n"
+        "                        (CREATE USER, GRANT): run the SQL there\n",
+    .options = kAddOptions,
+    .operands = "NAME",
+    .min_operands = 1,
+    .max_operands = 1,
+    .run = RunAdd,
+};
+
+const Command kHostListCommand = {
+    .name = "host list",
+    .usage = "host list",
+    .summary =
+        "list hosts: name, kind, database login, added, last seen, "
+        "revoked",
+    .help = "",
+    .options = {},
+    .operands = "",
+    .min_operands = 0,
+    .max_operands = 0,
+    .run = RunList,
+};
+
+const Command kHostRevokeCommand = {
+    .name = "host revoke",
+    .usage = "host revoke NAME [--admin-config FILE]",
+    .summary = "mark a host revoked and drop its database login",
+    .help =
+        "Marks NAME revoked and prints the DROP USER for its database login, "
+        "or runs it.\n\n"
+        "  --admin-config FILE   a latchkey.conf whose [database] is a "
+        "database admin:\n"
+        "                        run the SQL there\n",
+    .options = kRevokeOptions,
+    .operands = "NAME",
+    .min_operands = 1,
+    .max_operands = 1,
+    .run = RunRevoke,
+};
+
+}  // namespace latchkey::cli
