@@ -4,13 +4,16 @@
 // pam_end(PAM_DATA_SILENT) in the child, and util-linux su does that; not
 // every host does).
 //
-//   pam_exec_host CONFDIR SERVICE USER PASSWORD COMMAND [ARG...]
+//   pam_exec_host [--pam-end-in-child] CONFDIR SERVICE USER PASSWORD
+//                 COMMAND [ARG...]
 //
 // pam_start_confdir, authenticate, acct_mgmt and open_session (the
 // conversation answers every hidden prompt with PASSWORD); then fork, and
 // the child execs COMMAND with every descriptor the process has; the parent
-// waits, then close_session and pam_end. Exit: COMMAND's exit status, or 1
-// with the failing call printed.
+// waits, then close_session and pam_end. With --pam-end-in-child the child
+// first calls pam_end(PAM_SUCCESS | PAM_DATA_SILENT), as util-linux su
+// does, and Linux-PAM asks of a child that is about to exec. Exit: COMMAND's
+// exit status, or 1 with the failing call printed.
 #include <security/pam_appl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +49,12 @@ bool Check(pam_handle_t* pamh, int rc, const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool end_in_child = false;
+  if (argc > 1 && std::strcmp(argv[1], "--pam-end-in-child") == 0) {
+    end_in_child = true;
+    --argc;
+    ++argv;
+  }
   if (argc < 6) {
     std::fprintf(stderr,
                  "usage: pam_exec_host CONFDIR SERVICE USER PASSWORD COMMAND "
@@ -73,6 +82,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (pid == 0) {
+    if (end_in_child) pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
     execvp(argv[5], argv + 5);
     std::perror("pam_exec_host: exec");
     _exit(127);

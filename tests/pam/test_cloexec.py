@@ -13,6 +13,7 @@ a real util-linux su.)
 import os
 import re
 import subprocess
+import time
 import unittest
 
 import pamharness as h
@@ -26,14 +27,25 @@ class CloseOnExecTest(StackTest):
         super().setUpClass()
         cls.db.add_user("cleo", GOOD)
 
-    def run_host(self, service, user, password, *command):
+    def host_argv(self, service, user, password, *command, flags=()):
         host = os.environ.get("PAM_EXEC_HOST")
         if not host or not os.path.exists(host):
             self.skipTest("PAM_EXEC_HOST is not built: run through ctest")
+        return ([host] + list(flags) +
+                [self.services.path, service, user, password] + list(command))
+
+    def run_host(self, service, user, password, *command):
         return subprocess.run(
-            [host, self.services.path, service, user, password] +
-            list(command), capture_output=True, text=True, timeout=120,
-            check=False)
+            self.host_argv(service, user, password, *command),
+            capture_output=True, text=True, timeout=120, check=False)
+
+    def module_connections(self):
+        """Server sessions on the test database (the module's; this query
+        runs without a default database)."""
+        rows = self.db.sql(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+            "WHERE DB = '%s'" % self.db.name, database=None)
+        return int(rows[0][0])
 
     def test_an_execed_program_inherits_no_database_socket(self):
         svc = self.stack("cloexec")
@@ -46,6 +58,27 @@ class CloseOnExecTest(StackTest):
                          "database socket:\n" + r.stdout)
         # The session was recorded over the same connection afterwards.
         self.assertTrue(self.db.events("cleo", "session_close"))
+
+    def test_the_childs_pam_end_leaves_the_parents_session_alone(self):
+        # su's child calls pam_end(PAM_DATA_SILENT) before it execs the
+        # shell: the module's cleanup there must drop its copy of the socket
+        # without ending the server session the parent still uses.
+        svc = self.stack("cloexec-silent")
+        proc = subprocess.Popen(
+            self.host_argv(svc, "cleo", GOOD, "sh", "-c",
+                           "echo started; exec sleep 4",
+                           flags=["--pam-end-in-child"]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertEqual(proc.stdout.readline().strip(), "started")
+            time.sleep(1)  # the child's cleanup has run; give the server time
+            during = self.module_connections()
+        finally:
+            out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertEqual(during, 1,
+                         "the parent's database session was ended by the "
+                         "child's pam_end")
 
     def test_a_wrong_password_runs_nothing(self):
         svc = self.stack("cloexec-wrong")
