@@ -6,6 +6,7 @@
 #include <errmsg.h>
 #include <fcntl.h>
 #include <mysql.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <span>
@@ -375,6 +376,20 @@ bool Connection::connected() const { return impl_->mysql != nullptr; }
 std::string Connection::peer() const { return impl_->peer; }
 
 void Connection::Close() { impl_->Close(); }
+
+void Connection::Abandon() {
+  if (impl_->mysql != nullptr) {
+    const int fd = mysql_get_socket(impl_->mysql);
+    if (fd >= 0) {
+      // dup3 closes this process's copy of the socket and leaves the
+      // number open on /dev/null: writes vanish, reads see end of file.
+      const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null < 0 || dup3(null, fd, O_CLOEXEC) < 0) close(fd);
+      if (null >= 0) close(null);
+    }
+  }
+  impl_->Close();
+}
 
 Status Connection::Ping() {
   if (impl_->in_tx && impl_->tx_broken) return LostInTransaction();

@@ -2,10 +2,12 @@
 module's database connection reaches the shell su starts.
 
 su keeps its PAM handle, and with it the module's open database connection,
-until the shell exits, and it execs the shell without closing descriptors.
-A connection socket without close-on-exec would therefore be inherited by
-the user's shell: an authenticated latchkey_pam session in the hands of
-whoever ran su.
+until the shell exits, and it does not close descriptors before it execs
+the shell. Two things keep the connection from the shell: su's child calls
+pam_end(PAM_DATA_SILENT) before the exec, as Linux-PAM asks, and the
+module's cleanup there drops its copy of the socket (without ending the
+parent's server session); and the socket is close-on-exec in any case (for
+hosts that skip the pam_end: tests/pam/test_cloexec.py).
 
 The test user exists only in the database. It runs (through runuser, so
 not as root: pam_latchkey really authenticates it) `su - USER -c ...` on a

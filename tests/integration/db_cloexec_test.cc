@@ -1,13 +1,16 @@
 // No descriptor of a db::Connection survives an exec: every connection's
 // socket is close-on-exec, over the unix socket and TCP, after failing over
-// to a later host and after reconnecting. A host that execs without closing
-// descriptors (util-linux su execs the user's shell so) would otherwise hand
-// an authenticated database session to whatever it runs.
+// to a later host and after reconnecting; and a forked child can drop its
+// copy without ending the parent's session. A host that execs a program
+// with its PAM handle open, without closing descriptors or calling pam_end
+// in the child, would otherwise hand that program an authenticated database
+// session.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -139,6 +142,26 @@ TEST(DbCloexecTest, ReconnectionIsCloseOnExec) {
   auto now = (*conn)->QueryOne("SELECT CONNECTION_ID()");
   ASSERT_TRUE(now.ok()) << now.status().ToString();
   EXPECT_NE((*now)->i64(0), session);
+}
+
+TEST(DbCloexecTest, AbandonInAForkedChildLeavesTheParentsSessionAlone) {
+  auto conn = OpenFromConfig(SandboxDbConfig(Sandbox(), ""));
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto before = (*conn)->QueryOne("SELECT CONNECTION_ID()");
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    (*conn)->Abandon();
+    _exit((*conn)->connected() ? 1 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // Same server session: the child said nothing to the server.
+  auto after = (*conn)->QueryOne("SELECT CONNECTION_ID()");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ((*after)->i64(0), (*before)->i64(0));
 }
 
 }  // namespace
