@@ -13,9 +13,14 @@ std::string DataName(const std::string& config_path) {
 }
 
 void FreeServices(pam_handle_t* /*pamh*/, void* data,
-                  int /*error_status*/) noexcept {
+                  int error_status) noexcept {
+  auto* services = static_cast<Services*>(data);
+  // PAM_DATA_SILENT: pam_end in a child about to exec (util-linux su), whose
+  // parent still holds the handle and the same socket. Closing normally
+  // would end the parent's server session.
+  if ((error_status & PAM_DATA_SILENT) != 0) services->db().Abandon();
   // ~Services closes the connection; it does not throw.
-  delete static_cast<Services*>(data);
+  delete services;
 }
 
 }  // namespace

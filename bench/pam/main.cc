@@ -30,6 +30,16 @@
 // memory: pam_latchkey faults the KDF's memory in while it waits for the
 // database, so that ratio is what PAM and the database add on top of the
 // KDF's computation.
+//
+// Then unknown user against wrong password the ways an attacker can try
+// (each a row with the unknown/wrong ratio, which should be close to 1):
+// one transaction each in this process; a fresh process per attempt (this
+// program exec'd again, as sshd re-execs itself per connection and sudo is
+// a new process); attempts 2-6 on one PAM handle, as one ssh connection
+// makes up to MaxAuthTries; and with pam_mysql, which shares libmariadb and
+// calls mysql_server_end, in the same process: first in the stack, run
+// just before latchkey, and as the fallback after latchkey (which runs only
+// for names latchkey does not know, so that row measures the stack).
 #include <crypt.h>
 #include <fcntl.h>
 #include <security/pam_appl.h>
@@ -240,12 +250,216 @@ int Fail(const std::string& what) {
   return 1;
 }
 
+// --- unknown user against wrong password, the ways an attacker can ---
+//
+// Each function below returns the pair (unknown user, wrong password) of
+// one way of attacking; main prints them with their ratio. The wrong
+// password goes to "benchpam2", which (like the unknown name) is not in
+// pam_mysql's table: only "benchpam" is.
+
+struct Pair {
+  Stats unknown;
+  Stats wrong;
+};
+
+// Median and p90 of samples taken outside MeasureInTurn.
+Stats Summarise(std::vector<double> ms, int failures) {
+  Stats out;
+  out.failures = failures;
+  if (ms.empty()) {
+    ++out.failures;
+    return out;
+  }
+  std::sort(ms.begin(), ms.end());
+  out.median = ms[ms.size() / 2];
+  out.p90 = ms[std::min(ms.size() - 1, (ms.size() * 9) / 10)];
+  return out;
+}
+
+// The child side of MeasureFreshProcesses: one transaction in this new
+// process, its time in ms and its result printed on stdout.
+int OneLoginChild(const std::string& confdir, const std::string& service,
+                  const std::string& user, bool right) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int rc = Login(confdir, service, user, right ? kPassword : kWrong);
+  const double took = Ms(std::chrono::steady_clock::now() - t0);
+  std::printf("%d %.6f\n", rc, took);
+  return 0;
+}
+
+// Runs this program again (fork + exec, as sshd re-execs itself for each
+// connection and sudo is a new process) for one wrong-password login;
+// returns the transaction's time as measured inside that process, or a
+// negative number if the result was not `want`.
+double OneLoginInAFreshProcess(const std::string& confdir,
+                               const std::string& service,
+                               const std::string& user, int want) {
+  int out[2];
+  if (pipe(out) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    execl("/proc/self/exe", "bench_pam", "--one-login", confdir.c_str(),
+          service.c_str(), user.c_str(), "wrong", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[256];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, n);
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  int rc = -1;
+  double took = -1;
+  if (std::sscanf(text.c_str(), "%d %lf", &rc, &took) != 2 || rc != want) {
+    return -1;
+  }
+  return took;
+}
+
+// A fresh process per attempt: everything from loading the module and
+// initialising Connector/C to pam_end, in a process that has done nothing
+// before, unknown and wrong in turn.
+Pair MeasureFreshProcesses(int runs, const std::string& confdir) {
+  std::vector<double> unknown_ms, wrong_ms;
+  int failures = 0;
+  for (int round = -2; round < runs; ++round) {
+    const double u =
+        OneLoginInAFreshProcess(confdir, "lk", "nosuchbench", PAM_USER_UNKNOWN);
+    const double w =
+        OneLoginInAFreshProcess(confdir, "lk", "benchpam2", PAM_AUTH_ERR);
+    if (round < 0) continue;
+    if (u < 0 || w < 0) ++failures;
+    if (u >= 0) unknown_ms.push_back(u);
+    if (w >= 0) wrong_ms.push_back(w);
+  }
+  return {Summarise(unknown_ms, failures), Summarise(wrong_ms, 0)};
+}
+
+// Several attempts in one process and one PAM handle, as one ssh
+// connection makes up to MaxAuthTries (6) password attempts on the handle
+// sshd started for it: the first attempt opens the connection, the later
+// ones reuse it and its prepared statements. Times attempts 2 to 6.
+Pair MeasureOneHandle(int runs, const std::string& confdir) {
+  constexpr int kTries = 6;
+  std::vector<double> ms[2];
+  int failures = 0;
+  const char* users[2] = {"nosuchbench", "benchpam2"};
+  const int want[2] = {PAM_USER_UNKNOWN, PAM_AUTH_ERR};
+  for (int round = -1; round < runs / (kTries - 1) + 1; ++round) {
+    for (int which = 0; which < 2; ++which) {
+      struct pam_conv conv = {&Converse, const_cast<char*>(kWrong)};
+      pam_handle_t* pamh = nullptr;
+      if (pam_start_confdir("lk", users[which], &conv, confdir.c_str(),
+                            &pamh) != PAM_SUCCESS) {
+        ++failures;
+        continue;
+      }
+      void (*delay)(int, unsigned, void*) = &NoDelay;
+      pam_set_item(pamh, PAM_FAIL_DELAY, reinterpret_cast<const void*>(delay));
+      pam_set_item(pamh, PAM_TTY, "bench");
+      for (int t = 0; t < kTries; ++t) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const int rc = pam_authenticate(pamh, 0);
+        const double took = Ms(std::chrono::steady_clock::now() - t0);
+        if (t == 0 || round < 0) continue;
+        ms[which].push_back(took);
+        if (rc != want[which]) ++failures;
+      }
+      pam_end(pamh, PAM_AUTH_ERR);
+    }
+  }
+  return {Summarise(ms[0], failures), Summarise(ms[1], 0)};
+}
+
+// With pam_mysql in the same process. "pam_mysql first": the stack
+// `auth [success=done default=ignore] pam_mysql.so` + `auth required
+// pam_latchkey.so`, the whole transaction timed, as an attacker sees it;
+// both users are unknown to pam_mysql's table in `stack_service`, so
+// pam_mysql's part is the same. "after a pam_mysql login": pam_latchkey
+// alone, timed, in a process where a pam_mysql transaction (untimed) has
+// just run: whatever pam_mysql leaves in the shared libmariadb (it calls
+// mysql_server_end). "pam_mysql as fallback": the documented fallback
+// stack, `auth [success=done user_unknown=ignore default=die]
+// pam_latchkey.so` then pam_mysql, which runs only for names latchkey does
+// not know: the stack, not latchkey, then answers an unknown name later.
+Pair MeasureStack(int runs, const std::string& confdir,
+                  const std::string& service) {
+  std::vector<Stats> s = MeasureInTurn(
+      runs, {[&] {
+               return Login(confdir, service, "nosuchbench", kWrong) ==
+                      PAM_USER_UNKNOWN;
+             },
+             [&] {
+               return Login(confdir, service, "benchpam2", kWrong) ==
+                      PAM_AUTH_ERR;
+             }});
+  return {s[0], s[1]};
+}
+
+Pair MeasureAfterPamMysql(int runs, const std::string& confdir) {
+  auto mysql_login = [&] { Login(confdir, "mysql", "benchpam", kWrong); };
+  std::vector<Stats> s = MeasureInTurn(
+      runs, {Case(
+                 mysql_login,
+                 [&] {
+                   return Login(confdir, "lk", "nosuchbench", kWrong) ==
+                          PAM_USER_UNKNOWN;
+                 },
+                 nullptr),
+             Case(
+                 mysql_login,
+                 [&] {
+                   return Login(confdir, "lk", "benchpam2", kWrong) ==
+                          PAM_AUTH_ERR;
+                 },
+                 nullptr)});
+  return {s[0], s[1]};
+}
+
+// Every way above, in the order printed.
+std::vector<std::pair<const char*, Pair>> MeasureAttackWays(
+    int runs, const std::string& confdir, bool with_pam_mysql) {
+  std::vector<std::pair<const char*, Pair>> ways;
+  ways.emplace_back("one transaction each, in this process",
+                    MeasureStack(runs, confdir, "lk"));
+  ways.emplace_back("a fresh process per attempt",
+                    MeasureFreshProcesses(runs, confdir));
+  ways.emplace_back("attempts 2-6 on one handle (MaxAuthTries)",
+                    MeasureOneHandle(runs, confdir));
+  if (with_pam_mysql) {
+    ways.emplace_back("pam_mysql first in the stack",
+                      MeasureStack(runs, confdir, "lkmysql"));
+    ways.emplace_back("latchkey alone, after a pam_mysql login",
+                      MeasureAfterPamMysql(runs, confdir));
+    ways.emplace_back("pam_mysql as fallback after latchkey",
+                      MeasureStack(runs, confdir, "lkfallback"));
+  }
+  return ways;
+}
+
+void PrintPair(const char* way, const Pair& p) {
+  std::printf(
+      "  %-44s unknown %7.2f  wrong %7.2f ms (median)  ratio %.2f%s\n", way,
+      p.unknown.median, p.wrong.median, p.unknown.median / p.wrong.median,
+      p.unknown.failures + p.wrong.failures ? "   (UNEXPECTED RESULTS!)" : "");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string config_path;
   std::string module = LATCHKEY_PAM_MODULE_PATH;
   int runs = 30;
+  // The child of MeasureFreshProcesses.
+  if (argc == 6 && std::string(argv[1]) == "--one-login") {
+    return OneLoginChild(argv[2], argv[3], argv[4],
+                         std::string(argv[5]) == "right");
+  }
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
@@ -408,6 +622,25 @@ int main(int argc, char** argv) {
                     " host=" + mysql_host + " db=" + db_name +
                     " table=pam_mysql_users usercolumn=username "
                     "passwdcolumn=password crypt=1\n",
+                0600) &&
+      WriteFile(confdir + "/lkmysql",
+                "auth [success=done default=ignore] pam_mysql.so user=" +
+                    bench_db.user +
+                    " passwd=" + std::string(db_password->view()) +
+                    " host=" + mysql_host + " db=" + db_name +
+                    " table=pam_mysql_users usercolumn=username "
+                    "passwdcolumn=password crypt=1\n"
+                    "auth required " +
+                    module + " config=" + conf_path + "\n",
+                0600) &&
+      WriteFile(confdir + "/lkfallback",
+                "auth [success=done user_unknown=ignore default=die] " +
+                    module + " config=" + conf_path +
+                    "\nauth required pam_mysql.so user=" + bench_db.user +
+                    " passwd=" + std::string(db_password->view()) +
+                    " host=" + mysql_host + " db=" + db_name +
+                    " table=pam_mysql_users usercolumn=username "
+                    "passwdcolumn=password crypt=1\n",
                 0600);
   if (!wrote) return Fail("cannot write service files");
 
@@ -508,11 +741,32 @@ int main(int argc, char** argv) {
   // and the database add.
   std::printf("  latchkey right / KDF in faulted-in memory: %.2f\n",
               lk_right.median / kdf_warm.median);
+  const std::vector<std::pair<const char*, Pair>> ways =
+      MeasureAttackWays(runs, confdir, mysql_probe == PAM_SUCCESS);
+  std::printf("\n  unknown user / wrong password, the ways an attacker can:\n");
+  int way_failures = 0;
+  for (const auto& [way, pair] : ways) {
+    PrintPair(way, pair);
+    way_failures += pair.unknown.failures + pair.wrong.failures;
+  }
+  if (mysql_probe == PAM_SUCCESS) {
+    // What the fallback stack adds to a name latchkey does not know.
+    const Stats mysql_unknown = Measure(runs, [&] {
+      Login(confdir, "mysql", "nosuchbench", kWrong);
+      return true;
+    });
+    std::printf(
+        "  (pam_mysql alone for an unknown name: %.2f ms, which the fallback "
+        "stack adds to unknown names only)\n",
+        mysql_unknown.median);
+  }
   const bool all_as_expected =
+      way_failures == 0 &&
       kdf.failures + kdf_warm.failures + lk_right.failures + lk_wrong.failures +
-          lk_right_after_wrong.failures + lk_unknown.failures +
-          unix_right.failures + unix_wrong.failures +
-          (mysql_right ? mysql_right->failures + mysql_wrong->failures : 0) ==
-      0;
+              lk_right_after_wrong.failures + lk_unknown.failures +
+              unix_right.failures + unix_wrong.failures +
+              (mysql_right ? mysql_right->failures + mysql_wrong->failures
+                           : 0) ==
+          0;
   return all_as_expected ? 0 : 1;
 }

@@ -4,7 +4,9 @@
 // prepared statements die with their connection, so the cache is dropped
 // and statements are prepared again on the new one.
 #include <errmsg.h>
+#include <fcntl.h>
 #include <mysql.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <span>
@@ -48,6 +50,19 @@ unsigned int TimeoutSeconds(Millis ms) {
 std::string ClientErrorText(MYSQL* m) {
   return "MariaDB error " + std::to_string(mysql_errno(m)) + ": " +
          mysql_error(m);
+}
+
+// Marks the connection's socket close-on-exec, so that no program a host
+// execs inherits an authenticated session: Connector/C opens it without
+// SOCK_CLOEXEC, and has no option for it. False if there is a socket and
+// the flag cannot be set.
+bool MarkCloseOnExec(MYSQL* m) {
+  const int fd = mysql_get_socket(m);
+  if (fd < 0) return true;
+  const int flags = fcntl(fd, F_GETFD);
+  if (flags < 0) return false;
+  if ((flags & FD_CLOEXEC) != 0) return true;
+  return fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == 0;
 }
 
 // Sends a text-protocol statement and discards any result sets.
@@ -179,15 +194,26 @@ struct Connection::Impl {
     std::string pw(password.view());
     const char* db = config.name.empty() ? nullptr : config.name.c_str();
     MYSQL* ok = nullptr;
+    // The socket is marked at each wait of the connect, so from the first
+    // wait on, before the password is sent. Only a thread of the host that
+    // forks and execs between Connector/C's socket() and that first wait
+    // could still carry the descriptor into a program (the library has no
+    // SOCK_CLOEXEC option); PAM hosts usually call modules from one thread.
+    const auto marked = [m](int status) {
+      if (status != 0) MarkCloseOnExec(m);
+      return status;
+    };
     internal::Complete(
         m, waiter,
         [&] {
-          return mysql_real_connect_start(
+          return marked(mysql_real_connect_start(
               &ok, m, socket.empty() ? host.c_str() : nullptr,
               config.user.c_str(), pw.c_str(), db, socket.empty() ? port : 0,
-              socket.empty() ? nullptr : socket.c_str(), 0);
+              socket.empty() ? nullptr : socket.c_str(), 0));
         },
-        [&](int events) { return mysql_real_connect_cont(&ok, m, events); });
+        [&](int events) {
+          return marked(mysql_real_connect_cont(&ok, m, events));
+        });
     WipeString(pw);
     if (ok == nullptr) {
       *errnum = mysql_errno(m);
@@ -196,6 +222,11 @@ struct Connection::Impl {
       if (internal::IsAccessDenied(*errnum)) return PermissionDenied(text);
       if (internal::IsConnectFailure(*errnum)) return Unavailable(text);
       return Internal(text);
+    }
+    // Checked again on the finished connection: none is used without it.
+    if (!MarkCloseOnExec(m)) {
+      mysql_close(m);
+      return Internal("cannot make the database socket close-on-exec");
     }
     if (tls && mysql_get_ssl_cipher(m) == nullptr) {
       mysql_close(m);
@@ -344,6 +375,20 @@ bool Connection::connected() const { return impl_->mysql != nullptr; }
 std::string Connection::peer() const { return impl_->peer; }
 
 void Connection::Close() { impl_->Close(); }
+
+void Connection::Abandon() {
+  if (impl_->mysql != nullptr) {
+    const int fd = mysql_get_socket(impl_->mysql);
+    if (fd >= 0) {
+      // dup3 closes this process's copy of the socket and leaves the
+      // number open on /dev/null: writes vanish, reads see end of file.
+      const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null < 0 || dup3(null, fd, O_CLOEXEC) < 0) close(fd);
+      if (null >= 0) close(null);
+    }
+  }
+  impl_->Close();
+}
 
 Status Connection::Ping() {
   if (impl_->in_tx && impl_->tx_broken) return LostInTransaction();

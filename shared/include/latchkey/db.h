@@ -98,6 +98,13 @@ class Connection {
   std::string peer() const;
   // Closes the connection (prepared statements are dropped).
   void Close();
+  // For a forked child whose connection socket is shared with its parent
+  // (a PAM cleanup with PAM_DATA_SILENT): drops the connection in this
+  // process without a word to the server, so the parent's session goes
+  // on. The socket's descriptor number is pointed at /dev/null first, so
+  // nothing the library sends on the way out reaches the server. Only for
+  // a single-threaded child; the object is then as after Close().
+  void Abandon();
   // Pings (connecting first if needed).
   Status Ping();
 
