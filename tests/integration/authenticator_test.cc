@@ -16,6 +16,7 @@
 #include "latchkey/clock.h"
 #include "latchkey/random.h"
 #include "latchkey/services.h"
+#include "password_hash_internal.h"
 #include "support/sandbox.h"
 
 namespace latchkey {
@@ -361,6 +362,51 @@ TEST_F(AuthenticatorTest, UnusableStoredHashRefusesEveryPassword) {
   EXPECT_EQ(Login("lockd", "!").status, AuthStatus::kBadCredentials);
   EXPECT_EQ(Login("lockd", "").status, AuthStatus::kBadCredentials);
   EXPECT_EQ(Load(id).failed_logins, 1u);
+}
+
+// A stored hash above its cost cap (here 8x the configured Argon2 memory)
+// is refused after the time of a dummy KDF, and the audit says why.
+TEST_F(AuthenticatorTest, StoredHashAboveItsCostCapNeedsReset) {
+  const int64_t id = MakeUser("costly", kPassword);
+  config_.security.argon2_memory_kib = 128;
+  Rebuild();
+  EXPECT_EQ(Login("costly", kPassword).status, AuthStatus::kBadCredentials);
+  EXPECT_EQ(Load(id).failed_logins, 1u);
+  const AuditEntry last = LastEvent();
+  EXPECT_EQ(last.event, "login_failure");
+  EXPECT_NE(last.detail.find("needs reset"), std::string::npos) << last.detail;
+}
+
+// A password typed in another Unicode form logs in (NFC before hashing),
+// and a hash stored from the raw bytes of a non-NFC password before that
+// change still verifies and is replaced by the NFC one.
+TEST_F(AuthenticatorTest, PasswordsAreComparedInNfc) {
+  const std::string composed = "caf\xC3\xA9-Pa55-word";     // U+00E9
+  const std::string decomposed = "cafe\xCC\x81-Pa55-word";  // e + U+0301
+  MakeUser("nfc", composed);
+  EXPECT_EQ(Login("nfc", decomposed).status, AuthStatus::kOk);
+  EXPECT_EQ(Login("nfc", composed).status, AuthStatus::kOk);
+
+  // An old hash of the decomposed bytes, made before normalisation (the
+  // current parameters, so only the NFC change can cause a rehash).
+  const HashParams& hp = services_->hasher().params();
+  const std::string salt = "oldsaltoldsalt16";
+  auto key = hash_internal::Argon2idRaw(decomposed, salt, hp.argon2_memory_kib,
+                                        hp.argon2_time, hp.argon2_parallelism,
+                                        hash_internal::kArgon2Version, 32);
+  ASSERT_TRUE(key.ok());
+  const std::string old =
+      hash_internal::FormatArgon2id(hp.argon2_memory_kib, hp.argon2_time,
+                                    hp.argon2_parallelism, salt, key->view());
+  const int64_t id = MakeUser("oldnfc", "x", [](NewUser&) {});
+  ASSERT_TRUE(
+      users().ReplaceHashIfUnchanged(id, Load(id).password_hash, old).ok());
+  ASSERT_EQ(Load(id).password_hash, old);
+  EXPECT_EQ(Login("oldnfc", decomposed).status, AuthStatus::kOk);
+  const std::string fresh = Load(id).password_hash;
+  EXPECT_NE(fresh, old);  // rehashed from the NFC form
+  EXPECT_EQ(Login("oldnfc", composed).status, AuthStatus::kOk);
+  EXPECT_EQ(Login("oldnfc", decomposed).status, AuthStatus::kOk);
 }
 
 class TotpFlowTest : public AuthenticatorTest {
