@@ -381,8 +381,9 @@ TEST_F(PasswordHashTest, UnicodeAndLongPasswordsRoundTrip) {
   Result<std::string> h = low_.Hash(kUnicodePassword);
   ASSERT_TRUE(h.ok());
   ExpectVerifies(low_, *h, kUnicodePassword);
-  // The same text in decomposed form (a + U+0308) is a different password.
-  EXPECT_FALSE(*low_.Verify(
+  // The same text in decomposed form (a + U+0308) is the same password:
+  // both are compared in NFC (issue 9; this test said the opposite before).
+  EXPECT_TRUE(*low_.Verify(
       "pa\xCC\x88ssw\xC3\xB6rd-\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E-"
       "\xF0\x9F\x94\x91",
       *h));
