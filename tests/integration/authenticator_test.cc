@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "latchkey/challenge_store.h"
 #include "latchkey/clock.h"
 #include "latchkey/random.h"
 #include "latchkey/services.h"
@@ -528,43 +529,42 @@ TEST_F(TotpFlowTest, ChallengeExpires) {
             AuthStatus::kBadCredentials);
 }
 
-TEST_F(TotpFlowTest, ChallengeEncodingIsSignedAndExpires) {
-  auto box = services_->secret_box();
-  ASSERT_TRUE(box.ok()) << box.status().ToString();
+// The portal keeps challenges in ChallengeStore: bound to a browser, used
+// up once, and gone after kChallengeTtl.
+TEST_F(TotpFlowTest, ChallengeStoreIsSingleUseBoundAndExpires) {
+  ChallengeStore store(services_->db(), clock_, random_);
+  const std::string mine(43, 'a');
+  const std::string theirs(43, 'b');
   const SecondFactorChallenge ch = PasswordStep();
-  const std::string text = ch.Encode(**box);
-  auto back = SecondFactorChallenge::Decode(text, **box, clock_.NowUnix());
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->user_id, ch.user_id);
-  EXPECT_EQ(back->username, ch.username);
-  EXPECT_EQ(back->issued_at, ch.issued_at);
-  EXPECT_EQ(auth().CompleteSecondFactor(*back, Code(), ctx_).status,
+  Result<Secret> id = store.Issue(ch, mine);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_EQ(id->size(), 43u);
+  EXPECT_FALSE(store.Issue(ch, "").ok());
+  // Another browser gets nothing, and does not use it up.
+  auto taken = store.Take(id->view(), theirs);
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  EXPECT_FALSE(taken->has_value());
+  taken = store.Take(id->view(), mine);
+  ASSERT_TRUE(taken.ok() && taken->has_value());
+  EXPECT_EQ((*taken)->user_id, ch.user_id);
+  EXPECT_EQ((*taken)->username, ch.username);
+  EXPECT_EQ((*taken)->issued_at, ch.issued_at);
+  EXPECT_EQ(auth().CompleteSecondFactor(**taken, Code(), ctx_).status,
             AuthStatus::kOk);
-
-  // Another user's id under the old MAC does not pass.
-  SecondFactorChallenge forged = ch;
-  forged.user_id = ch.user_id + 1;
-  const std::string forged_text = forged.Encode(**box);
-  const std::string spliced = forged_text.substr(0, forged_text.find('.')) +
-                              text.substr(text.find('.'));
-  EXPECT_EQ(SecondFactorChallenge::Decode(spliced, **box, clock_.NowUnix())
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
-  EXPECT_EQ(SecondFactorChallenge::Decode("garbage", **box, clock_.NowUnix())
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
-  // A different key does not accept it.
-  SecretBox other(Secret(std::string(32, 'k')), random_);
-  EXPECT_EQ(SecondFactorChallenge::Decode(text, other, clock_.NowUnix())
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
-  EXPECT_EQ(SecondFactorChallenge::Decode(text, **box, clock_.NowUnix() + 301)
-                .status()
-                .code(),
-            StatusCode::kFailedPrecondition);
+  // Used up.
+  taken = store.Take(id->view(), mine);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_FALSE(taken->has_value());
+  EXPECT_FALSE(store.Take("garbage", mine)->has_value());
+  // Expired: nothing, and purged.
+  Result<Secret> late = store.Issue(PasswordStep(), mine);
+  ASSERT_TRUE(late.ok());
+  clock_.Advance(kChallengeTtl + seconds(1));
+  EXPECT_EQ(*store.PurgeExpired(), 1u);
+  EXPECT_FALSE(store.Take(late->view(), mine)->has_value());
+  Result<Secret> stale = store.Issue(ch, mine);  // issued long ago
+  ASSERT_TRUE(stale.ok());
+  EXPECT_FALSE(store.Take(stale->view(), mine)->has_value());
 }
 
 TEST(AuthenticatorDownTest, DatabaseDownIsUnavailable) {

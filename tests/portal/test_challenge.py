@@ -122,5 +122,35 @@ class ChallengeTest(portalharness.PortalTestCase):
         self.assertEqual(r.status, 403, r)
 
 
+
+class PortalKeyTest(unittest.TestCase):
+    """The portal will not start without a key of its own."""
+
+    def start_fails(self, prepare):
+        portal = portalharness.Portal(start=False)
+        try:
+            prepare(portal)
+            with self.assertRaises(RuntimeError) as caught:
+                portal.start()
+            return str(caught.exception)
+        finally:
+            portal.close()
+
+    def test_missing_portal_key(self):
+        message = self.start_fails(lambda p: os.unlink(p.portal_key_file))
+        self.assertIn("gen-key --portal", message)
+
+    def test_the_pam_hosts_key_is_not_a_portal_key(self):
+        def same_key(p):
+            with open(p.key_file, "rb") as f:
+                key = f.read()
+            os.unlink(p.portal_key_file)
+            fd = os.open(p.portal_key_file, os.O_WRONLY | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(key)
+        message = self.start_fails(same_key)
+        self.assertIn("must hold another key", message)
+
+
 if __name__ == "__main__":
     unittest.main()
