@@ -36,9 +36,24 @@ Result<std::unique_ptr<App>> App::Create(const Config& config,
                               key.status().message() +
                               "): run latchkeyctl gen-key");
   }
-  app->box_ =
-      std::make_unique<SecretBox>(std::move(*key), SystemRandom::Shared());
-  app->csrf_ = std::make_unique<CsrfTokens>(*app->box_);
+  // The portal's MACs are keyed from a key of its own, which PAM hosts do
+  // not hold, so a host cannot forge them.
+  Result<Secret> portal_key = ReadSecretKey(config.portal.secret_key_file);
+  if (!portal_key.ok()) {
+    return FailedPrecondition(
+        "the portal needs its own key file [portal] secret_key_file " +
+        config.portal.secret_key_file + " (" + portal_key.status().message() +
+        "): run latchkeyctl gen-key --portal");
+  }
+  if (ConstantTimeEquals(portal_key->view(), key->view())) {
+    return FailedPrecondition(
+        "[portal] secret_key_file must hold another key than [security] "
+        "secret_key_file, which PAM hosts hold: run latchkeyctl gen-key "
+        "--portal");
+  }
+  LK_ASSIGN_OR_RETURN(MacKey csrf_key,
+                      MacKey::Derive(*portal_key, CsrfTokens::kLabel));
+  app->csrf_ = std::make_unique<CsrfTokens>(std::move(csrf_key));
   LK_ASSIGN_OR_RETURN(app->proxies_,
                       ProxyList::Parse(config.portal.trusted_proxies));
   LK_RETURN_IF_ERROR(LoadTemplates(app->templates_));

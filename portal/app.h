@@ -1,7 +1,7 @@
 // App: what every request shares, built once at startup and read-only
 // afterwards (apart from the thread-safe pools and metrics): the config,
-// the secret-key box, CSRF tokens, the pool of Services, the KDF pool,
-// templates, the route table and the metrics.
+// CSRF tokens (keyed from the portal's own key file), the pool of Services, the
+// KDF pool, templates, the route table and the metrics.
 #ifndef LATCHKEY_PORTAL_APP_H_
 #define LATCHKEY_PORTAL_APP_H_
 
@@ -14,7 +14,6 @@
 #include "latchkey/config.h"
 #include "latchkey/csrf.h"
 #include "latchkey/result.h"
-#include "latchkey/secret_box.h"
 #include "latchkey/services_pool.h"
 #include "latchkey/session_cache.h"
 #include "portal/client_ip.h"
@@ -46,7 +45,6 @@ class App {
   ~App();
 
   const Config& config() const { return config_; }
-  const SecretBox& box() const { return *box_; }
   const CsrfTokens& csrf() const { return *csrf_; }
   ServicesPool& pool() { return *pool_; }
   KdfPool& kdf() { return *kdf_; }
@@ -74,7 +72,6 @@ class App {
   App() = default;
 
   Config config_;
-  std::unique_ptr<SecretBox> box_;
   std::unique_ptr<CsrfTokens> csrf_;
   std::unique_ptr<KdfSlots> kdf_slots_;  // declared before pool_: outlives it
   std::unique_ptr<ServicesPool> pool_;

@@ -18,6 +18,7 @@ constexpr Notice kNotices[] = {
     {"signed_out", "You have signed out."},
     {"signin_required", "Sign in to continue."},
     {"step_expired", "The sign-in step has expired. Sign in again."},
+    {"bad_code", "That code is not correct. Sign in again."},
     {"profile_saved", "Your profile has been saved."},
     {"avatar_saved", "Your picture has been updated."},
     {"avatar_removed", "Your picture has been removed."},
@@ -196,6 +197,13 @@ std::string Context::CsrfToken() {
     csrf_token_ = CsrfTokens::ForSession(s->csrf_secret);
     return *csrf_token_;
   }
+  const std::string pre = PreSessionId();
+  if (pre.empty()) return {};
+  csrf_token_ = app_.csrf().ForPreSession(pre);
+  return *csrf_token_;
+}
+
+std::string Context::PreSessionId() {
   std::string pre(GetCookie(kPreSessionCookie).value_or(""));
   if (!CsrfTokens::IsPreSessionId(pre)) {
     Result<std::string> fresh =
@@ -204,8 +212,7 @@ std::string Context::CsrfToken() {
     pre = std::move(*fresh);
     SetCookie(kPreSessionCookie, pre);
   }
-  csrf_token_ = app_.csrf().ForPreSession(pre);
-  return *csrf_token_;
+  return pre;
 }
 
 bool Context::CsrfValid(bool session_only) {

@@ -110,6 +110,10 @@ class Context {
   // the session's, or a pre-session token (setting the pre-session cookie
   // if needed).
   std::string CsrfToken();
+  // This browser's pre-session id (the lk_pre cookie), setting a fresh one
+  // when the request has none of the right shape; "" if Random fails. The
+  // second-factor challenge is bound to it.
+  std::string PreSessionId();
   // Whether the request carries a valid token (field "csrf" or header
   // X-CSRF-Token). With `session_only`, only the session's token counts.
   bool CsrfValid(bool session_only);

@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "portal/log.h"
 
 namespace latchkey::portal {
@@ -10,6 +12,9 @@ namespace latchkey::portal {
 KdfPool::KdfPool(Options options, ServicesPool& services)
     : options_(options), services_(services) {
   if (options_.threads == 0) options_.threads = 1;
+  if (options_.client_share == 0) {
+    options_.client_share = std::max<size_t>(1, options_.queue_capacity / 4);
+  }
   workers_.reserve(options_.threads);
   for (size_t i = 0; i < options_.threads; ++i) {
     workers_.emplace_back([this] { Work(); });
@@ -18,12 +23,20 @@ KdfPool::KdfPool(Options options, ServicesPool& services)
 
 KdfPool::~KdfPool() { Shutdown(); }
 
-bool KdfPool::Submit(Run run, Reject reject) {
+bool KdfPool::Submit(Run run, Reject reject, std::string_view client) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || queue_.size() >= options_.queue_capacity) return false;
-    queue_.push_back(Job{std::move(run), std::move(reject),
-                         std::chrono::steady_clock::now()});
+    if (stopping_ || size_ >= options_.queue_capacity) return false;
+    auto it = queue_.find(client);
+    if (it == queue_.end()) {
+      it = queue_.emplace(std::string(client), std::deque<Job>()).first;
+      turns_.push_back(it->first);
+    } else if (!client.empty() && it->second.size() >= options_.client_share) {
+      return false;
+    }
+    it->second.push_back(Job{std::move(run), std::move(reject),
+                             std::chrono::steady_clock::now()});
+    ++size_;
   }
   ready_.notify_one();
   return true;
@@ -31,7 +44,22 @@ bool KdfPool::Submit(Run run, Reject reject) {
 
 size_t KdfPool::queued() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return queue_.size();
+  return size_;
+}
+
+KdfPool::Job KdfPool::PopInTurn() {
+  const std::string client = std::move(turns_.front());
+  turns_.pop_front();
+  auto it = queue_.find(client);
+  Job job = std::move(it->second.front());
+  it->second.pop_front();
+  --size_;
+  if (it->second.empty()) {
+    queue_.erase(it);
+  } else {
+    turns_.push_back(client);  // its next job waits for the others' turns
+  }
+  return job;
 }
 
 void KdfPool::Shutdown() {
@@ -39,7 +67,7 @@ void KdfPool::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    dropped.swap(queue_);
+    while (size_ > 0) dropped.push_back(PopInTurn());
   }
   ready_.notify_all();
   for (Job& job : dropped) job.reject(Rejection::kShutdown);
@@ -63,10 +91,9 @@ void KdfPool::Work() {
     Job job;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      ready_.wait(lock, [this] { return stopping_ || size_ > 0; });
+      if (size_ == 0) return;  // stopping
+      job = PopInTurn();
     }
     if (std::chrono::steady_clock::now() - job.queued_at > options_.max_wait) {
       job.reject(Rejection::kTooSlow);

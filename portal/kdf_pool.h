@@ -4,6 +4,12 @@
 // from the ServicesPool. A job that waited longer than max_wait, or that
 // arrives when the queue is full, is rejected instead (the caller answers
 // 503 with Retry-After). Memory is bounded by the queue capacity.
+//
+// Fairness: each job names its client (the address the request came from,
+// after trusted_proxies). One client holds at most client_share queued jobs
+// (by default a quarter of the queue), and workers take the queued clients
+// in turn, so during a flood from one address the others still get in and
+// wait behind at most one of the flood's jobs per turn.
 #ifndef LATCHKEY_PORTAL_KDF_POOL_H_
 #define LATCHKEY_PORTAL_KDF_POOL_H_
 
@@ -12,7 +18,10 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -30,6 +39,9 @@ class KdfPool {
     size_t queue_capacity = 64;
     std::chrono::milliseconds max_wait{2000};
     int nice = 10;  // added to the workers' priority (0: unchanged)
+    // Most jobs one client may have queued (0: queue_capacity / 4, at
+    // least 1). Jobs without a client name are not limited this way.
+    size_t client_share = 0;
   };
 
   // Run: does the work with a leased Services. Reject: called instead of
@@ -43,9 +55,10 @@ class KdfPool {
   KdfPool(const KdfPool&) = delete;
   KdfPool& operator=(const KdfPool&) = delete;
 
-  // Queues a job. False (and neither callback is called) if the queue is
-  // full or the pool is shutting down.
-  bool Submit(Run run, Reject reject);
+  // Queues a job for `client` ("" for none). False (and neither callback is
+  // called) if the queue is full, `client` has its share queued already,
+  // or the pool is shutting down.
+  bool Submit(Run run, Reject reject, std::string_view client = {});
 
   // Rejects every queued job (kShutdown), waits for running ones and joins
   // the workers. Idempotent.
@@ -60,12 +73,18 @@ class KdfPool {
     std::chrono::steady_clock::time_point queued_at;
   };
   void Work();
+  // The next job in turn; queue_ must not be empty. Holds mu_.
+  Job PopInTurn();
 
   Options options_;
   ServicesPool& services_;
   mutable std::mutex mu_;
   std::condition_variable ready_;
-  std::deque<Job> queue_;
+  // The queued jobs by client, and the clients in their turn order (each
+  // once, while it has jobs). size_ counts every queued job.
+  std::map<std::string, std::deque<Job>, std::less<>> queue_;
+  std::deque<std::string> turns_;
+  size_t size_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

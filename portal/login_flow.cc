@@ -1,5 +1,8 @@
 #include "portal/login_flow.h"
 
+#include "latchkey/challenge_store.h"
+#include "portal/log.h"
+
 namespace latchkey::portal {
 namespace {
 
@@ -52,6 +55,15 @@ void Describe(LoginVerdict& v) {
   }
 }
 
+LoginVerdict Unavailable(Context& ctx, const Status& error) {
+  LogLine("sign-in challenge store: " + error.ToString());
+  LoginVerdict v;
+  v.status = AuthStatus::kUnavailable;
+  Describe(v);
+  ctx.app().metrics().CountLogin(AuthStatusName(v.status));
+  return v;
+}
+
 LoginVerdict FromOutcome(Context& ctx, AuthOutcome outcome) {
   Metrics& metrics = ctx.app().metrics();
   metrics.CountLogin(AuthStatusName(outcome.status));
@@ -61,7 +73,11 @@ LoginVerdict FromOutcome(Context& ctx, AuthOutcome outcome) {
   Describe(v);
   if (outcome.status == AuthStatus::kOk) v.user = std::move(outcome.user);
   if (outcome.status == AuthStatus::kSecondFactorNeeded && outcome.challenge) {
-    v.challenge = outcome.challenge->Encode(ctx.app().box());
+    Services& s = ctx.services();
+    ChallengeStore store(s.db(), s.clock(), s.random());
+    Result<Secret> id = store.Issue(*outcome.challenge, ctx.PreSessionId());
+    if (!id.ok()) return Unavailable(ctx, id.status());
+    v.challenge = std::string(id->view());
   }
   return v;
 }
@@ -79,9 +95,14 @@ LoginVerdict PasswordStep(Context& ctx, std::string_view login,
 
 LoginVerdict SecondFactorStep(Context& ctx, std::string_view challenge,
                               std::string_view code) {
-  Result<SecondFactorChallenge> decoded = SecondFactorChallenge::Decode(
-      challenge, ctx.app().box(), ctx.services().clock().NowUnix());
-  if (!decoded.ok()) {
+  Services& s = ctx.services();
+  ChallengeStore store(s.db(), s.clock(), s.random());
+  const std::string_view browser =
+      ctx.GetCookie(kPreSessionCookie).value_or("");
+  Result<std::optional<SecondFactorChallenge>> taken =
+      store.Take(challenge, browser);
+  if (!taken.ok()) return Unavailable(ctx, taken.status());
+  if (!taken->has_value()) {
     LoginVerdict v;
     v.status = AuthStatus::kBadCredentials;
     v.http_status = 401;
@@ -91,10 +112,10 @@ LoginVerdict SecondFactorStep(Context& ctx, std::string_view challenge,
   }
   LoginVerdict v =
       FromOutcome(ctx, ctx.services().authenticator().CompleteSecondFactor(
-                           *decoded, code, ctx.auth_context()));
+                           **taken, code, ctx.auth_context()));
   if (v.status == AuthStatus::kBadCredentials) {
     v.code = "bad_code";
-    v.message = "That code is not correct. Try again.";
+    v.message = "That code is not correct. Sign in again.";
   }
   return v;
 }

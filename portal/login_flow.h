@@ -22,16 +22,20 @@ struct LoginVerdict {
   std::string_view code;     // API error code ("" for kOk / second factor)
   std::string_view message;  // for the person ("" for kOk / second factor)
   std::optional<User> user;  // kOk
-  std::string challenge;     // kSecondFactorNeeded: the encoded challenge
+  // kSecondFactorNeeded: the id of the challenge, kept on the server
+  // (ChallengeStore) and bound to this browser's pre-session cookie.
+  std::string challenge;
 };
 
 // The password step for `login` (username or email).
 LoginVerdict PasswordStep(Context& ctx, std::string_view login,
                           const Secret& password);
 
-// The second step, for an encoded challenge (from the lk_2fa cookie or the
-// API body) and a TOTP or recovery code. An invalid or expired challenge
-// gives kBadCredentials with code "step_expired".
+// The second step, for a challenge id (from the lk_2fa cookie or the API
+// body) and a TOTP or recovery code. The challenge is used up by this
+// attempt, right or wrong. One that does not exist, is used up, has expired
+// or was issued to another browser (pre-session cookie) gives
+// kBadCredentials with code "step_expired".
 LoginVerdict SecondFactorStep(Context& ctx, std::string_view challenge,
                               std::string_view code);
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "latchkey/challenge_store.h"
 #include "latchkey/config.h"
 #include "latchkey/rate_limit.h"
 #include "latchkey/services_pool.h"
@@ -70,8 +71,8 @@ void RaiseFileLimit() {
 // use is an hour).
 constexpr Seconds kRateLimitKeep{24 * 3600};
 
-// Deletes timed-out sessions and old rate-limit counters now and then, so
-// the tables do not grow.
+// Deletes timed-out sessions, expired sign-in challenges and old rate-limit
+// counters now and then, so the tables do not grow.
 void Maintain(App& app) {
   std::optional<ServicesPool::Lease> lease =
       app.pool().Acquire(std::chrono::milliseconds(100));
@@ -81,6 +82,12 @@ void Maintain(App& app) {
   Result<uint64_t> purged = store.PurgeExpired();
   if (!purged.ok()) {
     LogLine("purging expired sessions failed: " + purged.status().ToString());
+  }
+  ChallengeStore challenges(s.db(), s.clock(), s.random());
+  Result<uint64_t> stale = challenges.PurgeExpired();
+  if (!stale.ok()) {
+    LogLine("purging expired sign-in challenges failed: " +
+            stale.status().ToString());
   }
   RateLimiter limits(s.db(), s.clock());
   Result<uint64_t> forgotten = limits.PurgeOlderThan(kRateLimitKeep);

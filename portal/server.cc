@@ -250,6 +250,18 @@ void ResumeWith(RequestState* st, Response response) noexcept {
   MHD_resume_connection(conn);
 }
 
+// Whose share of the KDF queue a request uses: its address, or for IPv6
+// its /64, which one subscriber usually holds whole. (The lockout's address
+// count has its own prefix rule; this one only spreads the queue.)
+std::string KdfClient(const std::string& ip) {
+  in6_addr a6{};
+  if (inet_pton(AF_INET6, ip.c_str(), &a6) != 1) return ip;
+  std::fill(a6.s6_addr + 8, a6.s6_addr + 16, uint8_t{0});
+  char text[INET6_ADDRSTRLEN] = {};
+  if (inet_ntop(AF_INET6, &a6, text, sizeof text) == nullptr) return ip;
+  return std::string(text) + "/64";
+}
+
 MHD_Result RunOnKdfPool(RequestState& st) {
   App& app = st.server->app();
   RequestState* p = &st;
@@ -267,7 +279,8 @@ MHD_Result RunOnKdfPool(RequestState& st) {
           busy.status = 503;
         }
         ResumeWith(p, std::move(busy));
-      });
+      },
+      KdfClient(st.req.client_ip));
   if (!queued) {
     app.metrics().CountKdfRejected(false);
     ResumeWith(p, BusyResponse(app, st.req));

@@ -90,6 +90,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON sessions TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ip_failures TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON mail_outbox TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limits TO latchkey_portal;
+GRANT SELECT, INSERT, DELETE ON login_challenges TO latchkey_portal;
 GRANT SELECT ON roles TO latchkey_portal;
 GRANT SELECT, INSERT ON auth_events TO latchkey_portal;
 GRANT SELECT ON schema_migrations TO latchkey_portal;

@@ -218,6 +218,11 @@ class Bench:
         key = os.path.join(self.tmp, "secret.key")
         shutil.copyfile(env["LK_SECRET_KEY"], key)
         os.chmod(key, 0o600)
+        # The portal's own key: it keys the portal's MACs (CSRF).
+        portal_key = os.path.join(self.tmp, "portal.key")
+        with open(os.open(portal_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                          0o600), "wb") as f:
+            f.write(os.urandom(32))
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.config = os.path.join(self.tmp, "latchkey.conf")
@@ -239,6 +244,7 @@ transport = maildir:{self.tmp}/mail
 listen = 127.0.0.1:{self.port}
 base_url = {self.base}
 user = nobody
+secret_key_file = {portal_key}
 """)
         os.chmod(self.config, 0o600)
         self.ctl("migrate")

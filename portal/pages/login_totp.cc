@@ -1,5 +1,7 @@
 // GET/POST /login/totp: the second step, a TOTP code or a recovery code.
-// The challenge from the password step travels in the lk_2fa cookie.
+// The id of the challenge from the password step travels in the lk_2fa
+// cookie; the first code attempt uses the challenge up, so after a wrong
+// code the person signs in again.
 #include "portal/context.h"
 #include "portal/login_flow.h"
 
@@ -44,9 +46,8 @@ Response LoginTotpSubmit(Context& ctx) {
     return ctx.Redirect("/profile");
   }
   if (v.status == AuthStatus::kBadCredentials) {
-    FieldErrors errors;
-    errors.Add("code", v.message);
-    return ShowForm(ctx, "", errors, v.http_status);
+    ctx.ClearCookie(kChallengeCookie);
+    return ctx.Redirect("/login?notice=bad_code");
   }
   // Locked, throttled, unavailable...: this step is over.
   ctx.ClearCookie(kChallengeCookie);

@@ -12,6 +12,8 @@ LK_DEB_PACKAGES=(
   libmariadb-dev mariadb-server-core mariadb-client-core
   # Crypto and password hashing (OpenSSL, Argon2, crypt(3) for imports)
   libssl-dev libargon2-dev libcrypt-dev
+  # Unicode NFC of passwords before hashing (ASVS 2.1)
+  libicu-dev
   # Password quality checks and their dictionaries
   libpwquality-dev libpwquality-common cracklib-runtime
   # TOTP library, and oathtool to cross-check codes in tests

@@ -1,21 +1,10 @@
 #include "latchkey/authenticator.h"
 
-#include <charconv>
-
 #include "latchkey/encoding.h"
 #include "latchkey/login_lookup.h"
 
 namespace latchkey {
 namespace {
-
-constexpr std::string_view kChallengePurpose = "challenge";
-
-bool ParseInt(std::string_view text, int64_t& out) {
-  if (text.empty()) return false;
-  const auto [ptr, ec] =
-      std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && ptr == text.data() + text.size();
-}
 
 // The code with spaces removed; true if it is then 6 to 8 ASCII digits.
 bool LooksLikeTotp(std::string_view code, std::string& compact) {
@@ -63,42 +52,6 @@ std::string_view AuthStatusName(AuthStatus status) {
       return "second_factor_needed";
   }
   return "unknown";
-}
-
-std::string SecondFactorChallenge::Encode(const SecretBox& box) const {
-  const std::string payload = "v1:" + std::to_string(user_id) + ":" +
-                              std::to_string(issued_at) + ":" + username;
-  const Sha256Digest mac = box.Mac(kChallengePurpose, payload);
-  return Base64UrlEncode(payload) + "." + Base64UrlEncode(DigestView(mac));
-}
-
-Result<SecondFactorChallenge> SecondFactorChallenge::Decode(
-    std::string_view text, const SecretBox& box, int64_t now) {
-  const Status invalid = PermissionDenied("the sign-in step is not valid");
-  const size_t dot = text.find('.');
-  if (text.size() > 512 || dot == std::string_view::npos) return invalid;
-  const std::optional<std::string> payload =
-      Base64UrlDecode(text.substr(0, dot));
-  const std::optional<std::string> mac = Base64UrlDecode(text.substr(dot + 1));
-  if (!payload || !mac) return invalid;
-  const Sha256Digest expected = box.Mac(kChallengePurpose, *payload);
-  if (!ConstantTimeEquals(*mac, DigestView(expected))) return invalid;
-  // "v1:<id>:<issued_at>:<username>"
-  const std::string_view p = *payload;
-  if (p.substr(0, 3) != "v1:") return invalid;
-  const size_t c1 = p.find(':', 3);
-  const size_t c2 = c1 == std::string_view::npos ? c1 : p.find(':', c1 + 1);
-  if (c2 == std::string_view::npos) return invalid;
-  SecondFactorChallenge ch;
-  if (!ParseInt(p.substr(3, c1 - 3), ch.user_id) ||
-      !ParseInt(p.substr(c1 + 1, c2 - c1 - 1), ch.issued_at)) {
-    return invalid;
-  }
-  ch.username = std::string(p.substr(c2 + 1));
-  if (ch.issued_at > now + 5 || now - ch.issued_at > kChallengeTtl.count()) {
-    return FailedPrecondition("the sign-in step has expired");
-  }
-  return ch;
 }
 
 Authenticator::Authenticator(db::Connection& db, const Clock& clock,
@@ -186,7 +139,9 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     return out;
   }
 
-  Result<bool> verified = hasher_.Verify(password.view(), user.password_hash);
+  bool rehash = false;
+  Result<bool> verified =
+      hasher_.Verify(password.view(), user.password_hash, &rehash);
   if (!verified.ok() &&
       verified.status().code() != StatusCode::kInvalidArgument) {
     return Unavailable(login, ctx, verified.status());
@@ -196,14 +151,16 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     // every password, after the usual work.
     hasher_.DummyVerify(password.view());
     return Fail(std::move(user), login, ctx, AuditEvent::kLoginFailure,
-                "unusable stored hash");
+                StoredHashNeedsReset(verified.status())
+                    ? "stored hash cost above its cap: needs reset"
+                    : "unusable stored hash");
   }
   if (!*verified) {
     return Fail(std::move(user), login, ctx, AuditEvent::kLoginFailure,
                 "wrong password");
   }
 
-  MaybeRehash(user, password, ctx);
+  if (rehash) Rehash(user, password, ctx);
   const int64_t now = clock_.NowUnix();
   AuthStatus denied = AuthStatus::kOk;
   std::string_view reason;
@@ -242,9 +199,8 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
   return Succeed(std::move(user), login, ctx, "password");
 }
 
-void Authenticator::MaybeRehash(const User& user, const Secret& password,
-                                const AuthContext& ctx) {
-  if (!hasher_.NeedsRehash(user.password_hash)) return;
+void Authenticator::Rehash(const User& user, const Secret& password,
+                           const AuthContext& ctx) {
   Result<std::string> fresh = hasher_.Hash(password.view());
   if (!fresh.ok()) return;
   // Losing this race to a concurrent password change is fine: the login

@@ -382,6 +382,10 @@ constexpr KeySpec kKeys[] = {
        return Set(ParsePath(v, true), c.mail.tls_ca);
      }},
     // [portal]
+    {"portal", "secret_key_file",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, false), c.portal.secret_key_file);
+     }},
     {"portal", "listen",
      [](std::string_view v, Config& c) {
        return Set(Listen(v), c.portal.listen);

@@ -9,7 +9,6 @@ namespace latchkey {
 namespace {
 
 constexpr std::string_view kSessionLabel = "latchkey-csrf-v1";
-constexpr std::string_view kPrePurpose = "csrf-pre";
 constexpr size_t kIdChars = 43;
 
 }  // namespace
@@ -43,7 +42,7 @@ bool CsrfTokens::IsPreSessionId(std::string_view id) {
 
 std::string CsrfTokens::ForPreSession(std::string_view pre_id) const {
   if (!IsPreSessionId(pre_id)) return {};
-  return Base64UrlEncode(DigestView(box_.Mac(kPrePurpose, pre_id)));
+  return Base64UrlEncode(DigestView(key_.Mac(pre_id)));
 }
 
 bool CsrfTokens::CheckPreSession(std::string_view pre_id,

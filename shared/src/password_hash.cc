@@ -31,9 +31,40 @@ void CompilerBarrier(const void* p) {
   __asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
+Status AboveCap(std::string_view what) {
+  return InvalidArgument("needs reset: stored " + std::string(what) +
+                         " is above its cost cap");
+}
+
 }  // namespace hash_internal
 
 namespace {
+
+constexpr std::string_view kNeedsReset = "needs reset: ";
+
+uint32_t Times4(uint32_t v) { return v > UINT32_MAX / 4 ? UINT32_MAX : v * 4; }
+
+hi::CostCaps CapsFor(const HashParams& p) {
+  hi::CostCaps c;
+  c.argon2_memory_kib = Times4(p.argon2_memory_kib);
+  c.argon2_time = Times4(p.argon2_time);
+  c.argon2_parallelism = std::max<uint32_t>(8, Times4(p.argon2_parallelism));
+  c.pbkdf2_iterations = Times4(p.pbkdf2_iterations);
+  c.django_iterations =
+      Times4(std::max(p.pbkdf2_iterations, kDjangoDefaultIterations));
+  c.bcrypt_cost = kBcryptCostCap;
+  c.sha512crypt_rounds = kSha512CryptRoundsCap;
+  c.yescrypt_bytes = kYescryptBytesCap;
+  c.yescrypt_time = kYescryptTimeCap;
+  return c;
+}
+
+Status CheckPbkdf2Cap(const hi::Pbkdf2Parsed& parsed, uint32_t cap,
+                      std::string_view what) {
+  if (parsed.iterations <= cap) return Status::Ok();
+  return hi::AboveCap(std::string(what) + " iterations above " +
+                      std::to_string(cap));
+}
 
 constexpr size_t kSaltBytes = 16;
 constexpr size_t kHashBytes = 32;
@@ -51,6 +82,11 @@ Status CheckParams(const HashParams& p) {
 }
 
 }  // namespace
+
+bool StoredHashNeedsReset(const Status& status) {
+  return status.code() == StatusCode::kInvalidArgument &&
+         status.message().substr(0, kNeedsReset.size()) == kNeedsReset;
+}
 
 HashFormat DetectHashFormat(std::string_view stored) {
   if (StartsWith(stored, "$argon2id$")) return HashFormat::kArgon2id;
@@ -140,6 +176,8 @@ Result<std::string> PasswordHasher::Hash(std::string_view password) const {
   LK_RETURN_IF_ERROR(random_.Fill(salt_bytes));
   const std::string_view salt(reinterpret_cast<const char*>(salt_bytes.data()),
                               salt_bytes.size());
+  const std::optional<Secret> nfc = hi::NfcPassword(password);
+  if (nfc) password = nfc->view();
   const std::optional<KdfSlots::Slot> slot = TakeSlot();
   const hi::ScopedArgon2Arena arena(slot ? slot->arena() : nullptr);
   if (params_.scheme == HashScheme::kArgon2id) {
@@ -158,26 +196,63 @@ Result<std::string> PasswordHasher::Hash(std::string_view password) const {
 }
 
 Result<bool> PasswordHasher::Verify(std::string_view password,
-                                    std::string_view stored) const {
+                                    std::string_view stored,
+                                    bool* rehash) const {
+  if (rehash != nullptr) *rehash = false;
+  const std::optional<Secret> nfc = hi::NfcPassword(password);
   const std::optional<KdfSlots::Slot> slot = TakeSlot();
   const hi::ScopedArgon2Arena arena(slot ? slot->arena() : nullptr);
+  LK_ASSIGN_OR_RETURN(bool match,
+                      VerifyBytes(nfc ? nfc->view() : password, stored));
+  bool raw_match = false;
+  if (!match && nfc) {
+    // A hash stored before passwords were normalised: the raw bytes.
+    LK_ASSIGN_OR_RETURN(raw_match, VerifyBytes(password, stored));
+  }
+  if (rehash != nullptr) {
+    *rehash = raw_match || (match && NeedsRehash(stored));
+  }
+  return match || raw_match;
+}
+
+Result<bool> PasswordHasher::VerifyBytes(std::string_view password,
+                                         std::string_view stored) const {
+  const hi::CostCaps caps = CapsFor(params_);
   switch (DetectHashFormat(stored)) {
-    case HashFormat::kArgon2id:
-      return hi::VerifyArgon2id(password, stored);
+    case HashFormat::kArgon2id: {
+      LK_ASSIGN_OR_RETURN(hi::Argon2Phc phc, hi::ParseArgon2id(stored));
+      if (phc.memory_kib > caps.argon2_memory_kib ||
+          phc.time > caps.argon2_time ||
+          phc.parallelism > caps.argon2_parallelism) {
+        return hi::AboveCap(
+            "argon2id cost (caps: m=" + std::to_string(caps.argon2_memory_kib) +
+            ",t=" + std::to_string(caps.argon2_time) +
+            ",p=" + std::to_string(caps.argon2_parallelism) + ")");
+      }
+      LK_ASSIGN_OR_RETURN(
+          Secret derived,
+          hi::Argon2idRaw(password, phc.salt, phc.memory_kib, phc.time,
+                          phc.parallelism, phc.version, phc.hash.size()));
+      return ConstantTimeEquals(derived.view(), phc.hash);
+    }
     case HashFormat::kPbkdf2Sha256: {
       LK_ASSIGN_OR_RETURN(hi::Pbkdf2Parsed parsed,
                           hi::ParsePbkdf2Sha256(stored));
+      LK_RETURN_IF_ERROR(
+          CheckPbkdf2Cap(parsed, caps.pbkdf2_iterations, "pbkdf2-sha256"));
       return hi::VerifyPbkdf2(password, parsed);
     }
     case HashFormat::kDjangoPbkdf2: {
       LK_ASSIGN_OR_RETURN(hi::Pbkdf2Parsed parsed,
                           hi::ParseDjangoPbkdf2(stored));
+      LK_RETURN_IF_ERROR(
+          CheckPbkdf2Cap(parsed, caps.django_iterations, "Django pbkdf2"));
       return hi::VerifyPbkdf2(password, parsed);
     }
     case HashFormat::kCryptYescrypt:
     case HashFormat::kCryptSha512:
     case HashFormat::kCryptBcrypt:
-      return hi::VerifyCrypt(password, stored);
+      return hi::VerifyCrypt(password, stored, caps);
     case HashFormat::kUnknown:
       break;
   }
@@ -203,11 +278,18 @@ bool PasswordHasher::NeedsRehash(std::string_view stored) const {
 }
 
 void PasswordHasher::DummyVerify(std::string_view password) const {
+  const std::optional<Secret> nfc = hi::NfcPassword(password);
+  const std::optional<KdfSlots::Slot> slot = TakeSlot();
+  const hi::ScopedArgon2Arena arena(slot ? slot->arena() : nullptr);
+  // As Verify: the NFC form, then the raw bytes when they differ.
+  DummyKdf(nfc ? nfc->view() : password);
+  if (nfc) DummyKdf(password);
+}
+
+void PasswordHasher::DummyKdf(std::string_view password) const {
   // A fixed salt: the result is never stored or compared with anything real.
   constexpr std::string_view kSalt = "latchkey-dummy!!";
   static_assert(kSalt.size() == kSaltBytes);
-  const std::optional<KdfSlots::Slot> slot = TakeSlot();
-  const hi::ScopedArgon2Arena arena(slot ? slot->arena() : nullptr);
   Result<Secret> key =
       params_.scheme == HashScheme::kArgon2id
           ? hi::Argon2idRaw(password, kSalt, params_.argon2_memory_kib,

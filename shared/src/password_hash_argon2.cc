@@ -220,14 +220,4 @@ std::string FormatArgon2id(uint32_t memory_kib, uint32_t time,
   return s;
 }
 
-Result<bool> VerifyArgon2id(std::string_view password,
-                            std::string_view stored) {
-  LK_ASSIGN_OR_RETURN(Argon2Phc phc, ParseArgon2id(stored));
-  LK_ASSIGN_OR_RETURN(
-      Secret derived,
-      Argon2idRaw(password, phc.salt, phc.memory_kib, phc.time, phc.parallelism,
-                  phc.version, phc.hash.size()));
-  return ConstantTimeEquals(derived.view(), phc.hash);
-}
-
 }  // namespace latchkey::hash_internal

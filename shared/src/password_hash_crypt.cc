@@ -44,13 +44,17 @@ std::optional<uint64_t> LeadingNumber(std::string_view s) {
 
 // Refuses costs that would tie up a CPU for minutes. crypt(3) itself accepts
 // bcrypt cost 31 (hours) and sha512crypt rounds up to 999,999,999.
-Status CheckCryptCost(std::string_view stored) {
+// Then, within those, refuses (as "needs reset") costs above the caps.
+Status CheckCryptCost(std::string_view stored, const CostCaps& caps) {
   if (stored.size() >= 7 && stored[0] == '$' && stored[1] == '2' &&
       stored[3] == '$') {
     const auto cost = LeadingNumber(stored.substr(4));
     if (cost && *cost > kBcryptMaxCost) {
       return InvalidArgument("bcrypt cost above " +
                              std::to_string(kBcryptMaxCost) + " refused");
+    }
+    if (cost && *cost > caps.bcrypt_cost) {
+      return AboveCap("bcrypt cost above " + std::to_string(caps.bcrypt_cost));
     }
   }
   constexpr std::string_view kRounds = "$6$rounds=";
@@ -60,6 +64,10 @@ Status CheckCryptCost(std::string_view stored) {
       return InvalidArgument("sha512crypt rounds above " +
                              std::to_string(kSha512CryptMaxRounds) +
                              " refused");
+    }
+    if (*rounds > caps.sha512crypt_rounds) {
+      return AboveCap("sha512crypt rounds above " +
+                      std::to_string(caps.sha512crypt_rounds));
     }
   }
   return Status::Ok();
@@ -107,7 +115,7 @@ std::optional<uint64_t> TakeYescryptNumber(std::string_view& s, uint64_t min) {
 // "$y$" flavor N_log2 r [have [p] [t] [g] [NROM_log2]] "$": crypt(3) would
 // run a stored hash with N = 2^40 or t = 10^6 until it runs out of memory
 // or for days. The bounds are the ones Argon2id's parameters get.
-Status CheckYescryptCost(std::string_view stored) {
+Status CheckYescryptCost(std::string_view stored, const CostCaps& caps) {
   if (stored.substr(0, 3) != "$y$") return Status::Ok();
   const Status malformed = InvalidArgument("malformed yescrypt parameters");
   std::string_view s = stored.substr(3);
@@ -144,6 +152,12 @@ Status CheckYescryptCost(std::string_view stored) {
                            std::to_string(kArgon2MaxParallelism) +
                            " lanes refused");
   }
+  if ((128 * *r * p) > (caps.yescrypt_bytes >> *n_log2) ||
+      t > caps.yescrypt_time) {
+    return AboveCap("yescrypt cost above " +
+                    std::to_string(caps.yescrypt_bytes >> 20) + " MiB or " +
+                    std::to_string(caps.yescrypt_time) + " extra passes");
+  }
   return Status::Ok();
 }
 
@@ -159,13 +173,14 @@ std::string_view SettingPart(std::string_view s) {
 
 }  // namespace
 
-Result<bool> VerifyCrypt(std::string_view password, std::string_view stored) {
+Result<bool> VerifyCrypt(std::string_view password, std::string_view stored,
+                         const CostCaps& caps) {
   if (stored.size() >= CRYPT_OUTPUT_SIZE ||
       stored.find('\0') != std::string_view::npos) {
     return InvalidArgument("malformed crypt(3) hash");
   }
-  LK_RETURN_IF_ERROR(CheckCryptCost(stored));
-  LK_RETURN_IF_ERROR(CheckYescryptCost(stored));
+  LK_RETURN_IF_ERROR(CheckCryptCost(stored, caps));
+  LK_RETURN_IF_ERROR(CheckYescryptCost(stored, caps));
   // crypt(3) cannot take a longer passphrase, so no crypt hash can be of one.
   if (password.size() >= CRYPT_MAX_PASSPHRASE_SIZE) return false;
 

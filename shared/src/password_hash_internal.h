@@ -21,6 +21,28 @@ namespace latchkey::hash_internal {
 // bits. nullopt otherwise.
 std::optional<uint32_t> ParseDecimal(std::string_view text);
 
+// The NFC form of `password` when it is valid UTF-8 and not already in
+// NFC; nullopt otherwise (ASCII, already NFC, not UTF-8, or ICU failing:
+// then the bytes are used as they are). ICU (libicu) does the work.
+std::optional<Secret> NfcPassword(std::string_view password);
+
+// The most a stored hash may cost, from the configuration (see
+// PasswordHasher::Verify). A hash above them "needs reset".
+struct CostCaps {
+  uint32_t argon2_memory_kib = 0;
+  uint32_t argon2_time = 0;
+  uint32_t argon2_parallelism = 0;
+  uint32_t pbkdf2_iterations = 0;  // $pbkdf2-sha256$
+  uint32_t django_iterations = 0;  // pbkdf2_sha256$
+  uint32_t bcrypt_cost = 0;
+  uint32_t sha512crypt_rounds = 0;
+  uint64_t yescrypt_bytes = 0;  // 128 * r * p * N
+  uint32_t yescrypt_time = 0;
+};
+
+// InvalidArgument "needs reset: ..." naming the scheme and its cap.
+Status AboveCap(std::string_view what);
+
 // Keeps the compiler from proving that a buffer is never read, so a KDF run
 // whose result is thrown away (DummyVerify) is not optimised out.
 void CompilerBarrier(const void* p);
@@ -92,8 +114,6 @@ std::string FormatArgon2id(uint32_t memory_kib, uint32_t time,
                            uint32_t parallelism, std::string_view salt,
                            std::string_view hash);
 
-Result<bool> VerifyArgon2id(std::string_view password, std::string_view stored);
-
 // ---- PBKDF2-HMAC-SHA256 (password_hash_pbkdf2.cc) ----
 
 inline constexpr uint32_t kPbkdf2MaxIterations = 10'000'000;
@@ -133,8 +153,10 @@ inline constexpr uint32_t kSha512CryptMaxRounds = 10'000'000;
 
 // $y$, $6$, $2b$/$2y$/$2a$. InvalidArgument for a string crypt(3) refuses,
 // for one that is truncated or padded, and for absurd costs (read from the
-// string before crypt(3) runs).
-Result<bool> VerifyCrypt(std::string_view password, std::string_view stored);
+// string before crypt(3) runs); InvalidArgument "needs reset: ..." (AboveCap)
+// for a cost above `caps`.
+Result<bool> VerifyCrypt(std::string_view password, std::string_view stored,
+                         const CostCaps& caps);
 
 }  // namespace latchkey::hash_internal
 

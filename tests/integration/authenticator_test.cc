@@ -13,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "latchkey/challenge_store.h"
 #include "latchkey/clock.h"
 #include "latchkey/random.h"
 #include "latchkey/services.h"
+#include "password_hash_internal.h"
 #include "support/sandbox.h"
 
 namespace latchkey {
@@ -363,6 +365,51 @@ TEST_F(AuthenticatorTest, UnusableStoredHashRefusesEveryPassword) {
   EXPECT_EQ(Load(id).failed_logins, 1u);
 }
 
+// A stored hash above its cost cap (here 8x the configured Argon2 memory)
+// is refused after the time of a dummy KDF, and the audit says why.
+TEST_F(AuthenticatorTest, StoredHashAboveItsCostCapNeedsReset) {
+  const int64_t id = MakeUser("costly", kPassword);
+  config_.security.argon2_memory_kib = 128;
+  Rebuild();
+  EXPECT_EQ(Login("costly", kPassword).status, AuthStatus::kBadCredentials);
+  EXPECT_EQ(Load(id).failed_logins, 1u);
+  const AuditEntry last = LastEvent();
+  EXPECT_EQ(last.event, "login_failure");
+  EXPECT_NE(last.detail.find("needs reset"), std::string::npos) << last.detail;
+}
+
+// A password typed in another Unicode form logs in (NFC before hashing),
+// and a hash stored from the raw bytes of a non-NFC password before that
+// change still verifies and is replaced by the NFC one.
+TEST_F(AuthenticatorTest, PasswordsAreComparedInNfc) {
+  const std::string composed = "caf\xC3\xA9-Pa55-word";     // U+00E9
+  const std::string decomposed = "cafe\xCC\x81-Pa55-word";  // e + U+0301
+  MakeUser("nfc", composed);
+  EXPECT_EQ(Login("nfc", decomposed).status, AuthStatus::kOk);
+  EXPECT_EQ(Login("nfc", composed).status, AuthStatus::kOk);
+
+  // An old hash of the decomposed bytes, made before normalisation (the
+  // current parameters, so only the NFC change can cause a rehash).
+  const HashParams& hp = services_->hasher().params();
+  const std::string salt = "oldsaltoldsalt16";
+  auto key = hash_internal::Argon2idRaw(decomposed, salt, hp.argon2_memory_kib,
+                                        hp.argon2_time, hp.argon2_parallelism,
+                                        hash_internal::kArgon2Version, 32);
+  ASSERT_TRUE(key.ok());
+  const std::string old =
+      hash_internal::FormatArgon2id(hp.argon2_memory_kib, hp.argon2_time,
+                                    hp.argon2_parallelism, salt, key->view());
+  const int64_t id = MakeUser("oldnfc", "x", [](NewUser&) {});
+  ASSERT_TRUE(
+      users().ReplaceHashIfUnchanged(id, Load(id).password_hash, old).ok());
+  ASSERT_EQ(Load(id).password_hash, old);
+  EXPECT_EQ(Login("oldnfc", decomposed).status, AuthStatus::kOk);
+  const std::string fresh = Load(id).password_hash;
+  EXPECT_NE(fresh, old);  // rehashed from the NFC form
+  EXPECT_EQ(Login("oldnfc", composed).status, AuthStatus::kOk);
+  EXPECT_EQ(Login("oldnfc", decomposed).status, AuthStatus::kOk);
+}
+
 class TotpFlowTest : public AuthenticatorTest {
  protected:
   void SetUp() override {
@@ -482,43 +529,42 @@ TEST_F(TotpFlowTest, ChallengeExpires) {
             AuthStatus::kBadCredentials);
 }
 
-TEST_F(TotpFlowTest, ChallengeEncodingIsSignedAndExpires) {
-  auto box = services_->secret_box();
-  ASSERT_TRUE(box.ok()) << box.status().ToString();
+// The portal keeps challenges in ChallengeStore: bound to a browser, used
+// up once, and gone after kChallengeTtl.
+TEST_F(TotpFlowTest, ChallengeStoreIsSingleUseBoundAndExpires) {
+  ChallengeStore store(services_->db(), clock_, random_);
+  const std::string mine(43, 'a');
+  const std::string theirs(43, 'b');
   const SecondFactorChallenge ch = PasswordStep();
-  const std::string text = ch.Encode(**box);
-  auto back = SecondFactorChallenge::Decode(text, **box, clock_.NowUnix());
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->user_id, ch.user_id);
-  EXPECT_EQ(back->username, ch.username);
-  EXPECT_EQ(back->issued_at, ch.issued_at);
-  EXPECT_EQ(auth().CompleteSecondFactor(*back, Code(), ctx_).status,
+  Result<Secret> id = store.Issue(ch, mine);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_EQ(id->size(), 43u);
+  EXPECT_FALSE(store.Issue(ch, "").ok());
+  // Another browser gets nothing, and does not use it up.
+  auto taken = store.Take(id->view(), theirs);
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  EXPECT_FALSE(taken->has_value());
+  taken = store.Take(id->view(), mine);
+  ASSERT_TRUE(taken.ok() && taken->has_value());
+  EXPECT_EQ((*taken)->user_id, ch.user_id);
+  EXPECT_EQ((*taken)->username, ch.username);
+  EXPECT_EQ((*taken)->issued_at, ch.issued_at);
+  EXPECT_EQ(auth().CompleteSecondFactor(**taken, Code(), ctx_).status,
             AuthStatus::kOk);
-
-  // Another user's id under the old MAC does not pass.
-  SecondFactorChallenge forged = ch;
-  forged.user_id = ch.user_id + 1;
-  const std::string forged_text = forged.Encode(**box);
-  const std::string spliced = forged_text.substr(0, forged_text.find('.')) +
-                              text.substr(text.find('.'));
-  EXPECT_EQ(SecondFactorChallenge::Decode(spliced, **box, clock_.NowUnix())
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
-  EXPECT_EQ(SecondFactorChallenge::Decode("garbage", **box, clock_.NowUnix())
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
-  // A different key does not accept it.
-  SecretBox other(Secret(std::string(32, 'k')), random_);
-  EXPECT_EQ(SecondFactorChallenge::Decode(text, other, clock_.NowUnix())
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
-  EXPECT_EQ(SecondFactorChallenge::Decode(text, **box, clock_.NowUnix() + 301)
-                .status()
-                .code(),
-            StatusCode::kFailedPrecondition);
+  // Used up.
+  taken = store.Take(id->view(), mine);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_FALSE(taken->has_value());
+  EXPECT_FALSE(store.Take("garbage", mine)->has_value());
+  // Expired: nothing, and purged.
+  Result<Secret> late = store.Issue(PasswordStep(), mine);
+  ASSERT_TRUE(late.ok());
+  clock_.Advance(kChallengeTtl + seconds(1));
+  EXPECT_EQ(*store.PurgeExpired(), 1u);
+  EXPECT_FALSE(store.Take(late->view(), mine)->has_value());
+  Result<Secret> stale = store.Issue(ch, mine);  // issued long ago
+  ASSERT_TRUE(stale.ok());
+  EXPECT_FALSE(store.Take(stale->view(), mine)->has_value());
 }
 
 TEST(AuthenticatorDownTest, DatabaseDownIsUnavailable) {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "latchkey/encoding.h"
+#include "latchkey/random.h"
+#include "latchkey/secret_box.h"
+
 namespace latchkey {
 namespace {
 
@@ -24,10 +28,8 @@ TEST(CsrfTokens, SessionTokensAreStableAndBound) {
 
 TEST(CsrfTokens, PreSessionTokensNeedTheKeyAndTheCookie) {
   FakeRandom random(7);
-  SecretBox box(Key('k'), random);
-  SecretBox other_box(Key('x'), random);
-  CsrfTokens csrf(box);
-  CsrfTokens other(other_box);
+  CsrfTokens csrf(*MacKey::Derive(Key('k'), CsrfTokens::kLabel));
+  CsrfTokens other(*MacKey::Derive(Key('x'), CsrfTokens::kLabel));
   Result<std::string> id = CsrfTokens::NewPreSessionId(random);
   ASSERT_TRUE(id.ok());
   EXPECT_TRUE(CsrfTokens::IsPreSessionId(*id));
@@ -43,6 +45,22 @@ TEST(CsrfTokens, PreSessionTokensNeedTheKeyAndTheCookie) {
   EXPECT_FALSE(csrf.CheckPreSession("short", csrf.ForPreSession("short")));
   EXPECT_EQ(csrf.ForPreSession("not/base64url!"), "");
   EXPECT_FALSE(CsrfTokens::IsPreSessionId(std::string(43, '+')));
+  // The same key under another label is another key; and the old scheme
+  // (SecretBox::Mac("csrf-pre", id) under the same bytes) does not pass.
+  CsrfTokens relabelled(*MacKey::Derive(Key('k'), "challenge"));
+  EXPECT_FALSE(relabelled.CheckPreSession(*id, token));
+  SecretBox box(Key('k'), random);
+  EXPECT_FALSE(csrf.CheckPreSession(
+      *id, Base64UrlEncode(DigestView(box.Mac("csrf-pre", *id)))));
+}
+
+TEST(MacKey, NeedsAThirtyTwoByteKeyAndALabel) {
+  EXPECT_FALSE(MacKey::Derive(Secret("short"), "csrf-pre").ok());
+  EXPECT_FALSE(MacKey::Derive(Key('k'), "").ok());
+  Result<MacKey> a = MacKey::Derive(Key('k'), "a");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->Mac("m"), MacKey::Derive(Key('k'), "a")->Mac("m"));
+  EXPECT_NE(a->Mac("m"), a->Mac("n"));
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "latchkey/services.h"
 
@@ -104,6 +106,52 @@ TEST(KdfPool, FullQueueRefuses) {
   while (pool.queued() > 0) std::this_thread::sleep_for(1ms);
   pool.Shutdown();
   EXPECT_EQ(rejected.load(), 0);
+}
+
+// One client address gets at most its fair share of the queue (issue 9,
+// section 6): during a flood from one address, others still get in, and
+// are served in turn rather than behind the whole flood.
+TEST(KdfPool, OneAddressGetsAtMostAFairShare) {
+  auto services = Pool(1);
+  KdfPool::Options o;
+  o.threads = 1;
+  o.queue_capacity = 8;
+  o.max_wait = 10s;
+  KdfPool pool(o, *services);
+  Gate gate;
+  std::atomic<bool> started{false};
+  ASSERT_TRUE(pool.Submit(
+      [&](Services&) {
+        started = true;
+        gate.Wait();
+      },
+      [](KdfPool::Rejection) {}, "192.0.2.1"));
+  while (!started) std::this_thread::sleep_for(1ms);
+  std::mutex mu;
+  std::vector<std::string> order;
+  const auto job = [&](std::string who) {
+    return [&, who](Services&) {
+      std::lock_guard<std::mutex> lock(mu);
+      order.push_back(who);
+    };
+  };
+  auto reject = [](KdfPool::Rejection) { ADD_FAILURE() << "rejected"; };
+  int flood_in = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (pool.Submit(job("flood"), reject, "192.0.2.1")) ++flood_in;
+  }
+  EXPECT_GE(flood_in, 1);
+  EXPECT_LE(flood_in, 2) << "a quarter of 8, less the running job's share";
+  EXPECT_TRUE(pool.Submit(job("b"), reject, "198.51.100.7"));
+  EXPECT_TRUE(pool.Submit(job("c"), reject, "2001:db8::1"));
+  gate.Open();
+  while (pool.queued() > 0) std::this_thread::sleep_for(1ms);
+  pool.Shutdown();
+  ASSERT_EQ(order.size(), static_cast<size_t>(flood_in) + 2);
+  // In turn: the flood's second job does not run before b and c.
+  EXPECT_EQ(order[0], "flood");
+  EXPECT_EQ(order[1], "b");
+  EXPECT_EQ(order[2], "c");
 }
 
 TEST(KdfPool, SlowQueueRejectsStaleJobs) {

@@ -204,6 +204,10 @@ class Portal:
             self.key_file = os.path.join(self.tmp, "secret.key")
             shutil.copyfile(self.env["LK_SECRET_KEY"], self.key_file)
             os.chmod(self.key_file, 0o600)
+            # The portal's own key ([portal] secret_key_file), which keys
+            # its MACs; PAM hosts only ever get the [security] one.
+            self.portal_key_file = os.path.join(self.tmp, "portal.key")
+            write_private(self.portal_key_file, os.urandom(32).hex())
             if tls:
                 self._make_certificate()
             self.config = os.path.join(self.tmp, "latchkey.conf")
@@ -259,6 +263,7 @@ class Portal:
             "require_email_verification = "
             f"{'on' if self.require_email_verification else 'off'}",
             f"user = {self.portal_user}",
+            f"secret_key_file = {self.portal_key_file}",
         ]
         if self.registration is not None:
             lines.append(f"registration = {self.registration}")

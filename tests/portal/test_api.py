@@ -105,22 +105,39 @@ class ApiTest(portalharness.PortalTestCase):
         self.assertEqual(r.json()["status"], "totp_required")
         challenge = r.json()["challenge"]
         self.assertNotIn("lk_session", b.cookies)
-        # A client without cookies carries the challenge in the body.
+        # The challenge is bound to this client's pre-session cookie
+        # (lk_pre): another client cannot use it, and its attempt does not
+        # use it up.
         other = self.portal.browser()
         other_token = self.csrf(other)
         self.assertApiError(other.post_json(
-            "/api/v1/login/totp", {"code": "000000", "challenge": challenge},
-            csrf=other_token), 401, "bad_code")
-        self.assertApiError(other.post_json(
-            "/api/v1/login/totp", {"code": "000000", "challenge": "forged"},
+            "/api/v1/login/totp", {"code": totp_now(secret),
+                                   "challenge": challenge},
             csrf=other_token), 401, "step_expired")
-        r = other.post_json("/api/v1/login/totp",
-                            {"code": totp_now(secret), "challenge": challenge},
-                            csrf=other_token)
+        self.assertApiError(b.post_json(
+            "/api/v1/login/totp", {"code": "000000", "challenge": "forged"},
+            csrf=token), 401, "step_expired")
+        # The challenge in the body (the lk_2fa cookie is dropped here).
+        b.cookies.pop("lk_2fa", None)
+        r = b.post_json("/api/v1/login/totp",
+                        {"code": totp_now(secret), "challenge": challenge},
+                        csrf=token)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json()["user"]["username"], name)
         self.assertTrue(r.json()["user"]["totp_enabled"])
-        self.assertEqual(other.get("/api/v1/me").status, 200)
+        self.assertEqual(b.get("/api/v1/me").status, 200)
+        # A wrong code uses a challenge up.
+        b2 = self.portal.browser()
+        token2 = self.csrf(b2)
+        r = b2.post_json("/api/v1/login", {"login": name, "password": password},
+                         csrf=token2)
+        challenge2 = r.json()["challenge"]
+        self.assertApiError(b2.post_json(
+            "/api/v1/login/totp", {"code": "000000", "challenge": challenge2},
+            csrf=token2), 401, "bad_code")
+        self.assertApiError(b2.post_json(
+            "/api/v1/login/totp", {"code": "000000", "challenge": challenge2},
+            csrf=token2), 401, "step_expired")
 
 
 if __name__ == "__main__":

@@ -173,12 +173,18 @@ class LoginTest(portalharness.PortalTestCase):
 
         page = b.get("/login/totp")
         self.assertEqual(page.status, 200)
+        # A wrong code uses the challenge up: back to the password step.
         bad = b.post_form("/login/totp", {"csrf": page.csrf(), "code": "000000"})
-        self.assertEqual(bad.status, 401)
-        self.assertIn("That code is not correct", bad.text)
+        self.assertEqual(bad.status, 303, bad)
+        self.assertEqual(bad.header("location"), "/login?notice=bad_code")
         self.assertNotIn("lk_session", b.cookies)
+        self.assertNotIn("lk_2fa", b.cookies)
+        self.assertIn("That code is not correct",
+                      b.get("/login?notice=bad_code").text)
 
-        ok = b.post_form("/login/totp", {"csrf": bad.csrf(),
+        self.assertEqual(b.login(name, password).header("location"),
+                         "/login/totp")
+        ok = b.post_form("/login/totp", {"csrf": b.csrf_for("/login/totp"),
                                          "code": totp_now(secret)})
         self.assertEqual(ok.status, 303, ok)
         self.assertEqual(ok.header("location"), "/profile")

@@ -381,8 +381,9 @@ TEST_F(PasswordHashTest, UnicodeAndLongPasswordsRoundTrip) {
   Result<std::string> h = low_.Hash(kUnicodePassword);
   ASSERT_TRUE(h.ok());
   ExpectVerifies(low_, *h, kUnicodePassword);
-  // The same text in decomposed form (a + U+0308) is a different password.
-  EXPECT_FALSE(*low_.Verify(
+  // The same text in decomposed form (a + U+0308) is the same password:
+  // both are compared in NFC (issue 9; this test said the opposite before).
+  EXPECT_TRUE(*low_.Verify(
       "pa\xCC\x88ssw\xC3\xB6rd-\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E-"
       "\xF0\x9F\x94\x91",
       *h));
@@ -464,6 +465,96 @@ TEST_F(PasswordHashTest, HashRefusesAbsurdConfiguredParams) {
   Result<std::string> r = PasswordHasher(p, random_).Hash(kPassword);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
+// Passwords in valid UTF-8 are normalised to NFC before hashing and
+// checking (ASVS 2.1): "é" as one code point or as e + combining acute is
+// the same password.
+TEST_F(PasswordHashTest, ComposedAndDecomposedPasswordsMatch) {
+  const std::string composed = "caf\xC3\xA9";     // U+00E9
+  const std::string decomposed = "cafe\xCC\x81";  // e + U+0301
+  Result<std::string> stored = low_.Hash(decomposed);
+  ASSERT_TRUE(stored.ok());
+  Result<bool> r = low_.Verify(composed, *stored);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(*r);
+  stored = low_.Hash(composed);
+  ASSERT_TRUE(stored.ok());
+  r = low_.Verify(decomposed, *stored);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(*r);
+  // Not valid UTF-8: used as the bytes it is.
+  stored = low_.Hash("caf\xE9");
+  ASSERT_TRUE(stored.ok());
+  r = low_.Verify("caf\xE9", *stored);
+  ASSERT_TRUE(r.ok() && *r);
+  r = low_.Verify(composed, *stored);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r);
+}
+
+// Stored costs are capped relative to the configuration (issue 9, section
+// 6): a planted or imported hash above its cap is refused before any work,
+// with a message that says the account needs a password reset.
+TEST_F(PasswordHashTest, StoredCostsAboveTheirCapsNeedAReset) {
+  HashParams p = LowArgon2();  // m=256 KiB, t=1, p=1
+  p.pbkdf2_iterations = 1000;
+  const PasswordHasher h(p, random_);
+  const std::string salt = "capsaltcapsalt16";
+  const auto argon2 = [&](uint32_t m, uint32_t t, uint32_t par) {
+    auto key = hash_internal::Argon2idRaw(kPassword, salt, m, t, par,
+                                          hash_internal::kArgon2Version, 32);
+    EXPECT_TRUE(key.ok());
+    return hash_internal::FormatArgon2id(m, t, par, salt,
+                                         key.ok() ? key->view() : "");
+  };
+  const auto expect_reset = [&](const std::string& stored) {
+    SCOPED_TRACE(stored);
+    const auto started = std::chrono::steady_clock::now();
+    Result<bool> r = h.Verify(kPassword, stored);
+    ASSERT_FALSE(r.ok()) << "accepted, answer " << *r;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("needs reset"), std::string::npos)
+        << r.status().ToString();
+    EXPECT_LT(std::chrono::steady_clock::now() - started,
+              std::chrono::milliseconds(50));
+  };
+  const auto expect_ok = [&](const std::string& stored) {
+    SCOPED_TRACE(stored);
+    Result<bool> r = h.Verify(kPassword, stored);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(*r);
+  };
+  // Argon2id: 4x the configured memory and time.
+  expect_ok(argon2(1024, 4, 1));
+  expect_reset(argon2(1025, 1, 1));
+  expect_reset(argon2(256, 5, 1));
+  expect_reset(argon2(256, 1, 9));  // lanes: 4x configured, at least 8
+  // PBKDF2: 4x the configured iterations.
+  auto key = hash_internal::Pbkdf2Sha256Raw(kPassword, salt, 4000, 32);
+  ASSERT_TRUE(key.ok());
+  expect_ok(hash_internal::FormatPbkdf2Sha256(4000, salt, key->view()));
+  expect_reset(hash_internal::FormatPbkdf2Sha256(4001, salt, key->view()));
+  // Django: 4x Django's own default (1,000,000 in Django 5.2) when that is
+  // more than the configured count.
+  expect_reset(
+      "pbkdf2_sha256$4000001$nBX4FIUOPujHUBuPbZNBLV$"
+      "KLWdXLUdpd1lC2QY3YlmPJ/6sbY+1haPJVq8jTuPrN8=");
+  // bcrypt: cost 13 at most.
+  expect_reset("$2b$14$x07Bdp1hFmRladZ3wLIxfum7p30anQQbZCDiHjijf4VHsHJZDjxXy");
+  // sha512crypt: 4x the default 5000 rounds.
+  expect_reset(
+      "$6$rounds=20001$yGpCZGuU48UFJVqT$"
+      "uaMtFICh48QUwzgdbQnqqXPX93NOAWDAobwsVzeXr."
+      "t.0.5IXt19JJsIEcWwY3opo.Lq3XRJLEgx5u0vJgyCu1");
+  // yescrypt: 4x Debian's default 16 MiB (j9T: N = 2^12, r = 32).
+  expect_reset(
+      "$y$jCT$ErufQH.1sB3nWimbBChoe/$"
+      "VSIZ0gWT5Q9DN3hbV9lRA3viWCBPhsc7lPldiGeQ748");
+  // The usual imports still verify.
+  expect_ok(std::string(kYescrypt));
+  expect_ok(std::string(kSha512Rounds));
+  expect_ok(std::string(kBcrypt2b));
 }
 
 // DummyVerify must cost what a real Verify costs. Medians of a few runs with

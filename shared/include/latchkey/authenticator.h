@@ -20,8 +20,11 @@
 //   9. else kOk: the failure counter reset (when it was not 0) and the
 //      audit row. last_login_at is the doors' to write when a session
 //      starts (pam_latchkey's session phase, the portal's sign-in).
-// A right password whose stored hash is not the current scheme and
-// parameters is rehashed (steps 7 to 9), replacing the old hash only if it
+// A stored hash whose cost is above its cap (PasswordHasher::Verify) is
+// refused like a wrong password, after a dummy KDF, with the audit detail
+// "... needs reset". A right password whose stored hash is not the current
+// scheme and parameters, or that matched only in its raw non-NFC bytes, is
+// rehashed (steps 7 to 9), replacing the old hash only if it
 // is still the one that was verified. An expired password
 //      still gives kOk with password_expired = true (the PAM account phase
 //      maps it to PAM_NEW_AUTHTOK_REQD; the portal forces a change).
@@ -59,7 +62,6 @@
 #include "latchkey/result.h"
 #include "latchkey/second_factor.h"
 #include "latchkey/secret.h"
-#include "latchkey/secret_box.h"
 #include "latchkey/security_notifier.h"
 #include "latchkey/throttle.h"
 #include "latchkey/user_store.h"
@@ -95,21 +97,12 @@ struct AuthOptions {
 // Proof that the password step succeeded, waiting for the second factor.
 inline constexpr Seconds kChallengeTtl{300};
 
+// The portal keeps it on the server (ChallengeStore, one column per field:
+// a new field needs a column there too).
 struct SecondFactorChallenge {
   int64_t user_id = 0;
   std::string username;
   int64_t issued_at = 0;  // Unix seconds
-
-  // A string for doors that must carry the challenge across requests:
-  // base64url("v1:<user_id>:<issued_at>:<username>") "." base64url(HMAC)
-  // with SecretBox::Mac("challenge", ...). Not secret, but unforgeable.
-  std::string Encode(const SecretBox& box) const;
-  // Errors: PermissionDenied "the sign-in step is not valid" (malformed or
-  // bad MAC), FailedPrecondition "the sign-in step has expired" (older
-  // than kChallengeTtl or from the future).
-  static Result<SecondFactorChallenge> Decode(std::string_view text,
-                                              const SecretBox& box,
-                                              int64_t now);
 };
 
 struct AuthOutcome {
@@ -156,8 +149,10 @@ class Authenticator {
                    AuditEvent event, std::string_view detail);
   AuthOutcome Unavailable(std::string_view tried, const AuthContext& ctx,
                           const Status& error);
-  void MaybeRehash(const User& user, const Secret& password,
-                   const AuthContext& ctx);
+  // Replaces the stored hash with a fresh one of `password` (Verify said
+  // it should: old scheme or parameters, or a match of the raw bytes of a
+  // non-NFC password).
+  void Rehash(const User& user, const Secret& password, const AuthContext& ctx);
 
   db::Connection& db_;
   const Clock& clock_;

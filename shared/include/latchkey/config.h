@@ -108,6 +108,10 @@ struct PortalConfig {
   bool require_email_verification = true;
   uint64_t avatar_max_bytes = 1048576;
   std::string user = "latchkey";  // drops to this user after binding as root
+  // 32 bytes (`latchkeyctl gen-key --portal`) that key the portal's own MACs
+  // (the pre-session CSRF token). PAM hosts never hold it; it must differ
+  // from [security] secret_key_file.
+  std::string secret_key_file = "/etc/latchkey/portal.key";
 };
 
 // libnss-extrausers files written by `latchkeyctl nss-sync`. The parser

@@ -6,29 +6,33 @@
 //
 // Before login (login, register, forgot and reset forms) there is no
 // session: the browser gets a random pre-session id in a cookie, and the
-// token is a signature of that id under the secret key,
-// base64url(SecretBox::Mac("csrf-pre", id)) - a signed double-submit
-// token. A site that cannot read or set our cookies cannot produce a
-// matching pair.
+// token is a signature of that id under the portal's own key,
+// base64url(MacKey("csrf-pre").Mac(id)) with the MacKey derived (HKDF) from
+// [portal] secret_key_file - a signed double-submit token. A site that
+// cannot read or set our cookies cannot produce a matching pair, and a PAM
+// host, which holds only [security] secret_key_file, cannot either.
 //
-// Every check compares in constant time. Thread-safe (no mutable state;
-// the SecretBox must outlive this object).
+// Every check compares in constant time. Thread-safe (no mutable state).
 #ifndef LATCHKEY_CSRF_H_
 #define LATCHKEY_CSRF_H_
 
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "latchkey/mac_key.h"
 #include "latchkey/random.h"
 #include "latchkey/result.h"
 #include "latchkey/secret.h"
-#include "latchkey/secret_box.h"
 
 namespace latchkey {
 
 class CsrfTokens {
  public:
-  explicit CsrfTokens(const SecretBox& box) : box_(box) {}
+  // The MAC label CsrfTokens' key must be derived with.
+  static constexpr std::string_view kLabel = "csrf-pre";
+  // `key`: MacKey::Derive(portal key, kLabel).
+  explicit CsrfTokens(MacKey key) : key_(std::move(key)) {}
 
   // The token for a session's csrf_secret (43 base64url characters).
   static std::string ForSession(const Secret& csrf_secret);
@@ -47,7 +51,7 @@ class CsrfTokens {
   bool CheckPreSession(std::string_view pre_id, std::string_view token) const;
 
  private:
-  const SecretBox& box_;
+  MacKey key_;
 };
 
 }  // namespace latchkey

@@ -41,6 +41,22 @@ struct HashParams {
   static HashParams FromConfig(const SecurityConfig& s);
 };
 
+// Stored-hash cost caps that do not follow from the configuration (see
+// PasswordHasher::Verify for all of them).
+inline constexpr uint32_t kBcryptCostCap = 13;
+// 4x glibc's and libxcrypt's default of 5000 rounds.
+inline constexpr uint32_t kSha512CryptRoundsCap = 20000;
+// 4x Debian's default yescrypt cost ("j9T": N = 2^12, r = 32, 16 MiB), and
+// at most 2 extra passes (Debian's default is 0).
+inline constexpr uint64_t kYescryptBytesCap = uint64_t{64} << 20;
+inline constexpr uint32_t kYescryptTimeCap = 2;
+// Django 5.2's PBKDF2PasswordHasher.iterations.
+inline constexpr uint32_t kDjangoDefaultIterations = 1'000'000;
+
+// True iff `status` is Verify's refusal of a stored cost above its cap: the
+// account's password needs a reset (the audit detail says so).
+bool StoredHashNeedsReset(const Status& status);
+
 // Argon2 memory kept between hashes: a KdfSlots slot's, or a KdfMemory's.
 struct KdfArena {
   uint8_t* memory = nullptr;
@@ -117,15 +133,36 @@ class PasswordHasher {
   Result<std::string> Hash(std::string_view password) const;
 
   // true if `password` matches `stored`, false if it does not.
+  //
+  // Passwords (here, in Hash and in DummyVerify) that are valid UTF-8 are
+  // normalised to NFC first (ASVS 2.1, through ICU), so "é" typed as one
+  // code point or as e + U+0301 is the same password. A hash stored before
+  // normalisation was of the raw bytes: when the NFC form does not match
+  // and differs from the raw bytes, the raw bytes are tried too; a match
+  // that way sets *rehash (when given), as does a match against a stored
+  // string that NeedsRehash. A wrong non-NFC password therefore costs two
+  // KDFs; DummyVerify does the same for the same password.
+  //
   // Errors: InvalidArgument for an unknown or malformed hash string, and for
   // costs no sane system stores (argon2id m > 4 GiB, t > 1000, p > 64, salt
   // < 8 or hash < 16 bytes; pbkdf2 > 10M iterations; bcrypt cost > 20;
   // sha512crypt rounds > 10M; yescrypt > 4 GiB, t > 1000, p > 64), refused
   // before any work is done.
+  // InvalidArgument "needs reset: ..." (StoredHashNeedsReset) for a stored
+  // cost above its cap, also refused before any work (the caller runs
+  // DummyVerify, so the refusal takes the time of a KDF). The caps:
+  //   argon2id   m <= 4x argon2_memory_kib, t <= 4x argon2_time,
+  //              p <= max(8, 4x argon2_parallelism);
+  //   PBKDF2     <= 4x pbkdf2_iterations ($pbkdf2-sha256$);
+  //   Django     <= 4x max(pbkdf2_iterations, kDjangoDefaultIterations);
+  //   bcrypt     cost <= kBcryptCostCap;
+  //   $6$        rounds <= kSha512CryptRoundsCap;
+  //   yescrypt   128*r*p*N <= kYescryptBytesCap, t <= kYescryptTimeCap.
   // The comparison of derived keys is constant-time. Nothing is truncated,
   // except that bcrypt reads only 72 bytes (the format's own limit); crypt(3)
   // hashes never match a password with a NUL or of 512 bytes or more.
-  Result<bool> Verify(std::string_view password, std::string_view stored) const;
+  Result<bool> Verify(std::string_view password, std::string_view stored,
+                      bool* rehash = nullptr) const;
 
   // true unless `stored` is the current scheme with the current parameters.
   bool NeedsRehash(std::string_view stored) const;
@@ -142,6 +179,12 @@ class PasswordHasher {
   void LimitTo(KdfSlots* slots) { slots_ = slots; }
 
  private:
+  // Verify without normalisation.
+  Result<bool> VerifyBytes(std::string_view password,
+                           std::string_view stored) const;
+  // The KDF of DummyVerify, once.
+  void DummyKdf(std::string_view password) const;
+
   // A slot of slots_, or none when unbounded.
   std::optional<KdfSlots::Slot> TakeSlot() const;
 
