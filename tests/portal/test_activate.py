@@ -69,6 +69,31 @@ class ActivateTest(portalharness.SmtpPortalTestCase):
 
     # --- the link ---
 
+    def test_opening_the_link_does_not_activate(self):
+        # Mail scanners open links: a GET shows a confirm button and uses
+        # nothing; the POST of that form activates.
+        name, email = self.register()
+        link = self.activation_link(email)
+        token = link.split("token=", 1)[1]
+        b = self.browser()
+        for _ in range(2):
+            r = b.get(link)
+            self.assertEqual(r.status, 200, r)
+            self.assertIn('method="post"', r.text)
+            self.assertIn('action="/activate"', r.text)
+            self.assertIn(f'name="token" value="{token}"', r.text)
+            self.assertSecurityHeaders(r)
+            self.assertFalse(self.verified(name))
+        # Without the form's CSRF token the POST does nothing.
+        r = b.post_form("/activate", {"token": token})
+        self.assertEqual(r.status, 403, r)
+        self.assertFalse(self.verified(name))
+        r = b.post_form("/activate", {"csrf": r.csrf() or b.get(link).csrf(),
+                                      "token": token})
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("Email address confirmed", r.text)
+        self.assertTrue(self.verified(name))
+
     def test_login_waits_for_activation(self):
         name, email = self.register()
         b = self.browser()
