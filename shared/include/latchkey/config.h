@@ -96,6 +96,12 @@ struct PortalConfig {
   bool require_email_verification = true;
   uint64_t avatar_max_bytes = 1048576;
   std::string user = "latchkey";  // drops to this user after binding as root
+  // Who may read /metrics: client addresses (resolved through
+  // trusted_proxies) in these addresses and CIDR ranges ...
+  std::vector<std::string> metrics_allow = {"127.0.0.1", "::1"};
+  // ... or a request with "Authorization: Bearer <the file's text>"; "" for
+  // none. Read at start like the other secret files.
+  std::string metrics_token_file;
 };
 
 // libnss-extrausers files written by `latchkeyctl nss-sync`. The parser
