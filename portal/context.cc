@@ -209,7 +209,10 @@ std::string Context::CsrfToken() {
 }
 
 bool Context::CsrfValid(bool session_only) {
-  std::string_view token = request_.Field(kCsrfField);
+  // The API takes the header only (docs/api.md); pages take the form field
+  // or the header.
+  std::string_view token =
+      is_api() ? std::string_view() : request_.Field(kCsrfField);
   if (token.empty()) token = request_.Header(kCsrfHeader).value_or("");
   if (token.empty()) return false;
   if (const Session* s = session()) {

@@ -111,8 +111,9 @@ class Context {
   // the session's, or a pre-session token (setting the pre-session cookie
   // if needed).
   std::string CsrfToken();
-  // Whether the request carries a valid token (field "csrf" or header
-  // X-CSRF-Token). With `session_only`, only the session's token counts.
+  // Whether the request carries a valid token: the header X-CSRF-Token, or
+  // on pages (not the API) also the form field "csrf". With
+  // `session_only`, only the session's token counts.
   bool CsrfValid(bool session_only);
 
   // --- Cookies ---

@@ -140,8 +140,22 @@ void AddHeader(MHD_Response* r, const char* name, const std::string& value) {
   (void)MHD_add_response_header(r, name, value.c_str());
 }
 
+// Retry-After for a 503 that did not say when (a door's verdict such as
+// "sign-in unavailable"): every 503 tells the client to come back.
+constexpr char kDefaultRetryAfter[] = "5";
+
+bool HasHeader(const Response& response, std::string_view name) {
+  for (const auto& [k, v] : response.headers) {
+    if (EqualsNoCase(k, name)) return true;
+  }
+  return false;
+}
+
 MHD_Result Send(RequestState& st, Response response) {
   AddSecurityHeaders(response, st.req.is_https);
+  if (response.status == 503 && !HasHeader(response, "Retry-After")) {
+    response.Header("Retry-After", kDefaultRetryAfter);
+  }
   MHD_Response* r = nullptr;
   if (!response.static_body.empty()) {
     r = MHD_create_response_from_buffer(
