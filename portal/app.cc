@@ -3,6 +3,12 @@
 #include "portal/assets.h"
 
 namespace latchkey::portal {
+namespace {
+
+// Jobs waiting for the after-answer thread; more are refused (503).
+constexpr size_t kAfterAnswerQueue = 256;
+
+}  // namespace
 
 Status LoadTemplates(tmpl::TemplateSet& set) {
   constexpr std::string_view kDir = "templates/";
@@ -34,6 +40,7 @@ bool App::MayReadMetrics(std::string_view client_ip,
 App::~App() {
   // Workers hold leases: stop them before the pool goes.
   if (kdf_) kdf_->Shutdown();
+  if (after_answer_) after_answer_->Shutdown();
 }
 
 Result<std::unique_ptr<App>> App::Create(const Config& config,
@@ -118,6 +125,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config,
   kdf.threads = options.kdf_threads;
   kdf.queue_capacity = options.kdf_queue;
   app->kdf_ = std::make_unique<KdfPool>(kdf, *app->pool_);
+  app->after_answer_ =
+      std::make_unique<AfterAnswer>(*app->pool_, kAfterAnswerQueue);
   return app;
 }
 

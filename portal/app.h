@@ -20,6 +20,7 @@
 #include "latchkey/secret_box.h"
 #include "latchkey/services_pool.h"
 #include "latchkey/session_cache.h"
+#include "portal/after_answer.h"
 #include "portal/client_ip.h"
 #include "portal/kdf_pool.h"
 #include "portal/metrics.h"
@@ -54,6 +55,8 @@ class App {
   const CsrfTokens& csrf() const { return *csrf_; }
   ServicesPool& pool() { return *pool_; }
   KdfPool& kdf() { return *kdf_; }
+  // Work a request causes but does not wait for (after_answer.h).
+  AfterAnswer& after_answer() { return *after_answer_; }
   const KdfSlots& kdf_slots() const { return *kdf_slots_; }
   Metrics& metrics() { return *metrics_; }
   SessionCache& session_cache() { return *session_cache_; }
@@ -89,6 +92,7 @@ class App {
   std::unique_ptr<KdfSlots> kdf_slots_;  // declared before pool_: outlives it
   std::unique_ptr<ServicesPool> pool_;
   std::unique_ptr<KdfPool> kdf_;
+  std::unique_ptr<AfterAnswer> after_answer_;  // after pool_: goes first
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<SessionCache> session_cache_;
   tmpl::TemplateSet templates_;
