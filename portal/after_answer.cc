@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "portal/log.h"
@@ -10,6 +11,9 @@ namespace latchkey::portal {
 namespace {
 
 constexpr std::chrono::milliseconds kLeaseWait{2000};
+// A job starts no sooner than this after it was queued: by then the answer
+// has left, so the work does not compete with it for the CPU either.
+constexpr std::chrono::milliseconds kAfterAnswerDelay{50};
 
 }  // namespace
 
@@ -22,7 +26,11 @@ bool AfterAnswer::Submit(Job job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || jobs_.size() >= capacity_) return false;
-    jobs_.push_back(std::move(job));
+    const auto ready_at = std::chrono::steady_clock::now() + kAfterAnswerDelay;
+    jobs_.push_back([ready_at, job = std::move(job)](Services& services) {
+      std::this_thread::sleep_until(ready_at);
+      job(services);
+    });
   }
   wake_.notify_one();
   return true;
