@@ -3,6 +3,12 @@
 #include "portal/assets.h"
 
 namespace latchkey::portal {
+namespace {
+
+// Jobs waiting for the after-answer thread; more are refused (503).
+constexpr size_t kAfterAnswerQueue = 256;
+
+}  // namespace
 
 Status LoadTemplates(tmpl::TemplateSet& set) {
   constexpr std::string_view kDir = "templates/";
@@ -20,9 +26,21 @@ Status LoadTemplates(tmpl::TemplateSet& set) {
   return set.Check();
 }
 
+bool App::MayReadMetrics(std::string_view client_ip,
+                         std::string_view authorization) const {
+  if (const std::optional<IpBytes> ip = ParseIp(client_ip)) {
+    if (metrics_allow_.Contains(*ip)) return true;
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!metrics_token_ || !authorization.starts_with(kBearer)) return false;
+  return ConstantTimeEquals(authorization.substr(kBearer.size()),
+                            metrics_token_->view());
+}
+
 App::~App() {
   // Workers hold leases: stop them before the pool goes.
   if (kdf_) kdf_->Shutdown();
+  if (after_answer_) after_answer_->Shutdown();
 }
 
 Result<std::unique_ptr<App>> App::Create(const Config& config,
@@ -56,6 +74,18 @@ Result<std::unique_ptr<App>> App::Create(const Config& config,
   app->csrf_ = std::make_unique<CsrfTokens>(std::move(csrf_key));
   LK_ASSIGN_OR_RETURN(app->proxies_,
                       ProxyList::Parse(config.portal.trusted_proxies));
+  LK_ASSIGN_OR_RETURN(app->metrics_allow_,
+                      ProxyList::Parse(config.portal.metrics_allow));
+  if (!config.portal.metrics_token_file.empty()) {
+    Result<Secret> token =
+        ReadSecretFile(config.portal.metrics_token_file, true);
+    if (!token.ok()) return token.status();
+    if (token->empty()) {
+      return InvalidArgument(config.portal.metrics_token_file +
+                             ": [portal] metrics_token_file is empty");
+    }
+    app->metrics_token_ = std::move(*token);
+  }
   LK_RETURN_IF_ERROR(LoadTemplates(app->templates_));
   const std::span<const Route> table = AllRoutes();
   app->routes_.assign(table.begin(), table.end());
@@ -110,6 +140,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config,
   kdf.threads = options.kdf_threads;
   kdf.queue_capacity = options.kdf_queue;
   app->kdf_ = std::make_unique<KdfPool>(kdf, *app->pool_);
+  app->after_answer_ =
+      std::make_unique<AfterAnswer>(*app->pool_, kAfterAnswerQueue);
   return app;
 }
 

@@ -7,15 +7,20 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "latchkey/config.h"
 #include "latchkey/csrf.h"
 #include "latchkey/result.h"
+#include "latchkey/secret.h"
+#include "latchkey/secret_box.h"
 #include "latchkey/services_pool.h"
 #include "latchkey/session_cache.h"
+#include "portal/after_answer.h"
 #include "portal/client_ip.h"
 #include "portal/kdf_pool.h"
 #include "portal/metrics.h"
@@ -37,9 +42,10 @@ class App {
  public:
   // Reads the secret key (the portal needs it for CSRF and sign-in steps:
   // FailedPrecondition naming the file when it is missing), opens
-  // http_threads + kdf_threads + 1 Services, parses trusted_proxies and
-  // every embedded template, checks the route table. Reads every file it
-  // needs now, so privileges can be dropped afterwards.
+  // http_threads + kdf_threads + 1 Services, parses trusted_proxies,
+  // metrics_allow and every embedded template, reads metrics_token_file, checks
+  // the route table. Reads every file it needs now, so privileges can be
+  // dropped afterwards.
   static Result<std::unique_ptr<App>> Create(const Config& config,
                                              const AppOptions& options);
   ~App();
@@ -48,11 +54,19 @@ class App {
   const CsrfTokens& csrf() const { return *csrf_; }
   ServicesPool& pool() { return *pool_; }
   KdfPool& kdf() { return *kdf_; }
+  // Work a request causes but does not wait for (after_answer.h).
+  AfterAnswer& after_answer() { return *after_answer_; }
   const KdfSlots& kdf_slots() const { return *kdf_slots_; }
   Metrics& metrics() { return *metrics_; }
   SessionCache& session_cache() { return *session_cache_; }
   const tmpl::TemplateSet& templates() const { return templates_; }
   const ProxyList& trusted_proxies() const { return proxies_; }
+  // Whether a request may read /metrics: its client address (as resolved
+  // through trusted_proxies) is in [portal] metrics_allow, or its
+  // Authorization header is "Bearer " and the token from
+  // [portal] metrics_token_file (compared in constant time).
+  bool MayReadMetrics(std::string_view client_ip,
+                      std::string_view authorization) const;
   std::span<const Route> routes() const { return routes_; }
   // Metric label indexes beyond the table: unmatched paths.
   size_t unmatched_index() const { return routes_.size(); }
@@ -76,10 +90,13 @@ class App {
   std::unique_ptr<KdfSlots> kdf_slots_;  // declared before pool_: outlives it
   std::unique_ptr<ServicesPool> pool_;
   std::unique_ptr<KdfPool> kdf_;
+  std::unique_ptr<AfterAnswer> after_answer_;  // after pool_: goes first
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<SessionCache> session_cache_;
   tmpl::TemplateSet templates_;
   ProxyList proxies_;
+  ProxyList metrics_allow_;
+  std::optional<Secret> metrics_token_;
   std::function<void()> mail_nudge_;
   std::vector<Route> routes_;  // AllRoutes() with kAvatarLimit filled in
 };

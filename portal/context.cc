@@ -216,7 +216,10 @@ std::string Context::PreSessionId() {
 }
 
 bool Context::CsrfValid(bool session_only) {
-  std::string_view token = request_.Field(kCsrfField);
+  // The API takes the header only (docs/api.md); pages take the form field
+  // or the header.
+  std::string_view token =
+      is_api() ? std::string_view() : request_.Field(kCsrfField);
   if (token.empty()) token = request_.Header(kCsrfHeader).value_or("");
   if (token.empty()) return false;
   if (const Session* s = session()) {
@@ -227,8 +230,12 @@ bool Context::CsrfValid(bool session_only) {
   return pre && app_.csrf().CheckPreSession(*pre, token);
 }
 
+bool Context::SecureCookies() const {
+  return request_.is_https || config().portal.base_url.starts_with("https://");
+}
+
 std::string Context::CookieName(std::string_view base) const {
-  return (request_.is_https ? "__Host-" : "") + std::string(base);
+  return (SecureCookies() ? "__Host-" : "") + std::string(base);
 }
 
 std::optional<std::string_view> Context::GetCookie(
@@ -243,7 +250,7 @@ void Context::SetCookie(std::string_view base, std::string_view value,
   c += value;
   c += "; Path=/; SameSite=Lax";
   if (options.http_only) c += "; HttpOnly";
-  if (request_.is_https) c += "; Secure";
+  if (SecureCookies()) c += "; Secure";
   if (options.max_age) c += "; Max-Age=" + std::to_string(*options.max_age);
   set_cookies_.push_back(std::move(c));
 }

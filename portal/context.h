@@ -33,7 +33,8 @@
 
 namespace latchkey::portal {
 
-// Cookie base names; under HTTPS they get the "__Host-" prefix.
+// Cookie base names; with secure cookies (Context::SecureCookies) they get
+// the "__Host-" prefix.
 inline constexpr std::string_view kSessionCookie = "lk_session";
 inline constexpr std::string_view kPreSessionCookie = "lk_pre";
 inline constexpr std::string_view kChallengeCookie = "lk_2fa";
@@ -114,16 +115,22 @@ class Context {
   // when the request has none of the right shape; "" if Random fails. The
   // second-factor challenge is bound to it.
   std::string PreSessionId();
-  // Whether the request carries a valid token (field "csrf" or header
-  // X-CSRF-Token). With `session_only`, only the session's token counts.
+  // Whether the request carries a valid token: the header X-CSRF-Token, or
+  // on pages (not the API) also the form field "csrf". With
+  // `session_only`, only the session's token counts.
   bool CsrfValid(bool session_only);
 
   // --- Cookies ---
-  // "__Host-<base>" under HTTPS, else "<base>".
+  // Whether cookies are Secure and "__Host-" prefixed: the request came
+  // over HTTPS (directly or from a trusted proxy), or [portal] base_url is
+  // https (a TLS proxy in front, even one that talks plain HTTP to us and
+  // sends no X-Forwarded-Proto).
+  bool SecureCookies() const;
+  // "__Host-<base>" when SecureCookies(), else "<base>".
   std::string CookieName(std::string_view base) const;
   std::optional<std::string_view> GetCookie(std::string_view base) const;
-  // Path=/; SameSite=Lax; HttpOnly (unless told otherwise); Secure under
-  // HTTPS.
+  // Path=/; SameSite=Lax; HttpOnly (unless told otherwise); Secure when
+  // SecureCookies().
   void SetCookie(std::string_view base, std::string_view value,
                  const CookieOptions& options = {});
   void ClearCookie(std::string_view base);

@@ -102,6 +102,24 @@ Response BadRequestResponse(App& app, const Request& request,
   return ErrorFor(app, request, 400, "bad_request", message);
 }
 
+Response NotTextResponse(App& app, const Request& request,
+                         std::string_view field) {
+  constexpr std::string_view kWhy =
+      "must be text in UTF-8, without NUL characters";
+  // Bounded, and shown escaped: the name is the client's.
+  const std::string name = EscapeLogField(field, 64);
+  if (request.WantsJson()) {
+    Context ctx(app, request, kApiErrors, nullptr);
+    nlohmann::json fields = nlohmann::json::object();
+    fields[name] = kWhy;
+    return ctx.ApiError(422, "invalid", "Some fields are missing or wrong.",
+                        fields);
+  }
+  return ErrorFor(app, request, 422, "invalid",
+                  "The field \"" + name + "\" " + std::string(kWhy) +
+                      ". Go back, correct it and try again.");
+}
+
 Response BusyResponse(App& app, const Request& request) {
   Response r = ErrorFor(app, request, 503, "busy",
                         "The server is busy. Try again in a moment.");

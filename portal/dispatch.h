@@ -26,6 +26,11 @@ Response MethodNotAllowedResponse(App& app, const Request& request,
 Response TooLargeResponse(App& app, const Request& request);
 Response BadRequestResponse(App& app, const Request& request,
                             std::string_view message);
+// 422 for a form field or JSON member `field` that is not text (not UTF-8,
+// or holds a NUL): the API's {"error": "invalid", "fields": {field: ...}},
+// or an error page that names the field.
+Response NotTextResponse(App& app, const Request& request,
+                         std::string_view field);
 // 503 + Retry-After: 1 (KDF queue full or slow).
 Response BusyResponse(App& app, const Request& request);
 // 500 with a new incident id, logged with `what`.

@@ -36,6 +36,7 @@ Response MetricsPage(Context& ctx);          // metrics.cc
 Response RegisterPage(Context& ctx);          // register.cc
 Response RegisterSubmit(Context& ctx);        // register.cc
 Response ActivatePage(Context& ctx);          // activate.cc
+Response ActivateSubmit(Context& ctx);        // activate.cc
 Response ActivateResendPage(Context& ctx);    // activate.cc
 Response ActivateResendSubmit(Context& ctx);  // activate.cc
 Response ForgotPage(Context& ctx);            // forgot.cc
@@ -103,6 +104,7 @@ constexpr Route kRoutes[] = {
   {"/register",          kGet,    RegisterPage,    kNone},
   {"/register",          kPost,   RegisterSubmit,  kKdfBound},
   {"/activate",          kGet,    ActivatePage,    kNone},
+  {"/activate",          kPost,   ActivateSubmit,  kNone},
   {"/activate/resend",   kGet,    ActivateResendPage,   kNone},
   {"/activate/resend",   kPost,   ActivateResendSubmit, kNone},
   {"/forgot",            kGet,    ForgotPage,      kNone},

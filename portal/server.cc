@@ -14,6 +14,8 @@
 #include <exception>
 #include <optional>
 
+#include "latchkey/secret.h"
+#include "portal/body_text.h"
 #include "portal/client_ip.h"
 #include "portal/dispatch.h"
 #include "portal/log.h"
@@ -41,6 +43,7 @@ struct RequestState {
   uint64_t cap = kDefaultMaxBody;
   uint64_t body_bytes = 0;
   bool too_large = false;
+  bool urlencoded = false;         // req.body is a form to decode in Finish
   const char* bad_body = nullptr;  // why the body is refused (400)
   std::optional<Response> ready;   // answered by a KDF worker
   bool worker_failed = false;
@@ -137,8 +140,22 @@ void AddHeader(MHD_Response* r, const char* name, const std::string& value) {
   (void)MHD_add_response_header(r, name, value.c_str());
 }
 
+// Retry-After for a 503 that did not say when (a door's verdict such as
+// "sign-in unavailable"): every 503 tells the client to come back.
+constexpr char kDefaultRetryAfter[] = "5";
+
+bool HasHeader(const Response& response, std::string_view name) {
+  for (const auto& [k, v] : response.headers) {
+    if (EqualsNoCase(k, name)) return true;
+  }
+  return false;
+}
+
 MHD_Result Send(RequestState& st, Response response) {
   AddSecurityHeaders(response, st.req.is_https);
+  if (response.status == 503 && !HasHeader(response, "Retry-After")) {
+    response.Header("Retry-After", kDefaultRetryAfter);
+  }
   MHD_Response* r = nullptr;
   if (!response.static_body.empty()) {
     r = MHD_create_response_from_buffer(
@@ -212,9 +229,12 @@ std::optional<Response> Begin(RequestState& st, const char* url,
     }
     if (n > st.cap) return TooLargeResponse(app, req);
   }
+  // Urlencoded bodies are collected and decoded in Finish (body_text.h);
+  // multipart ones go through MHD's post processor.
+  st.urlencoded = IsStateChanging(req.method) &&
+                  req.content_type == "application/x-www-form-urlencoded";
   if (IsStateChanging(req.method) &&
-      (req.content_type == "application/x-www-form-urlencoded" ||
-       req.content_type == "multipart/form-data")) {
+      req.content_type == "multipart/form-data") {
     st.pp = MHD_create_post_processor(st.conn, kPostBuffer, OnPostData, &st);
     if (st.pp == nullptr) st.bad_body = "The form could not be read.";
   }
@@ -299,11 +319,29 @@ MHD_Result Finish(RequestState& st) {
       st.bad_body = "The form could not be read.";
     }
   }
+  const Route& route = *st.match.route;
+  if (st.urlencoded && !st.too_large && st.bad_body == nullptr) {
+    const ServerLimits& limits = st.server->limits();
+    if (DecodeUrlEncoded(st.req.body, limits.max_form_fields,
+                         limits.max_field_bytes,
+                         st.req.form) != FormDecode::kOk) {
+      st.too_large = true;
+    }
+    WipeString(st.req.body);
+    st.req.body.clear();
+  }
   if (st.too_large) return Send(st, TooLargeResponse(app, st.req));
   if (st.bad_body != nullptr) {
     return Send(st, BadRequestResponse(app, st.req, st.bad_body));
   }
-  const Route& route = *st.match.route;
+  // Text only, before any handler: a field that is not UTF-8 or holds a
+  // NUL is refused here, naming it.
+  std::optional<std::string> not_text = FirstNonTextField(st.req.form);
+  if (!not_text && (route.flags & kApi) != 0 && route.max_file == 0 &&
+      !st.req.body.empty()) {
+    not_text = FirstNonTextMember(st.req.body);
+  }
+  if (not_text) return Send(st, NotTextResponse(app, st.req, *not_text));
   if ((route.flags & kKdfBound) != 0) return RunOnKdfPool(st);
   return Send(st, Dispatch(app, st.req, route, nullptr));
 }

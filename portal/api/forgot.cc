@@ -3,7 +3,8 @@
 // does); 422 for a missing or malformed address; 429 "throttled" (with
 // Retry-After) over the core's limits per address and per client address.
 // The limits count known and unknown addresses alike, so 429 says nothing
-// about accounts either.
+// about accounts either. The link and its mail are made after the answer
+// (forgot_flow.h).
 #include <string>
 
 #include "latchkey/password_reset.h"
@@ -11,6 +12,7 @@
 #include "portal/api/link_errors.h"
 #include "portal/context.h"
 #include "portal/core_fields.h"
+#include "portal/forgot_flow.h"
 
 namespace latchkey::portal {
 
@@ -22,8 +24,7 @@ Response ApiForgot(Context& ctx) {
   if (email.empty() && !errors.Has("email")) errors.Add("email", "required");
   if (!errors.empty()) return InvalidFields(ctx, errors);
 
-  PasswordReset reset(ctx.services());
-  Result<latchkey::FieldErrors> asked = reset.Forgot(email, ctx.auth_context());
+  Result<latchkey::FieldErrors> asked = AskForResetLink(ctx, email);
   if (!asked.ok()) {
     if (asked.status().code() == StatusCode::kResourceExhausted) {
       return Throttled(ctx, kForgotPerAddress.window);
@@ -34,7 +35,6 @@ Response ApiForgot(Context& ctx) {
     AddCoreErrors(*asked, errors);
     return InvalidFields(ctx, errors);
   }
-  ctx.app().NudgeMail();
   return ctx.Json({{"status", "ok"},
                    {"message",
                     "If an account uses this address, a link to choose a new "

@@ -8,25 +8,13 @@
 #include <string>
 
 #include "latchkey/secret.h"
+#include "portal/api/body_fields.h"
 #include "portal/api/json_user.h"
 #include "portal/context.h"
 #include "portal/login_flow.h"
 
 namespace latchkey::portal {
 namespace {
-
-// The string member `name` of a JSON object, or "" (wrong type: noted in
-// `errors`).
-std::string StringField(const nlohmann::json& body, const char* name,
-                        FieldErrors& errors) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return {};
-  if (!it->is_string()) {
-    errors.Add(name, "must be a string");
-    return {};
-  }
-  return it->get<std::string>();
-}
 
 Response Signed(Context& ctx, LoginVerdict& v) {
   const Status started = FinishLogin(ctx, *v.user);
@@ -45,22 +33,16 @@ Response Refused(Context& ctx, const LoginVerdict& v) {
 }  // namespace
 
 Response ApiLogin(Context& ctx) {
-  const nlohmann::json body = ctx.req().Json();
-  if (!body.is_object()) {
-    return ctx.ApiError(400, "bad_json", "The body must be a JSON object.");
-  }
+  nlohmann::json body = ctx.req().Json();
+  if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string login = StringField(body, "login", errors);
-  std::string password_text = StringField(body, "password", errors);
-  const Secret password = Secret::Take(password_text);
+  const std::string login = StringMember(body, "login", errors);
+  const Secret password = SecretMember(body, "password", errors);
   if (login.empty() && !errors.Has("login")) errors.Add("login", "required");
   if (password.empty() && !errors.Has("password")) {
     errors.Add("password", "required");
   }
-  if (!errors.empty()) {
-    return ctx.ApiError(422, "invalid", "Some fields are missing or wrong.",
-                        errors.Json());
-  }
+  if (!errors.empty()) return InvalidFields(ctx, errors);
   LoginVerdict v = PasswordStep(ctx, login, password);
   if (v.status == AuthStatus::kSecondFactorNeeded) {
     CookieOptions once;
@@ -74,20 +56,15 @@ Response ApiLogin(Context& ctx) {
 
 Response ApiLoginTotp(Context& ctx) {
   const nlohmann::json body = ctx.req().Json();
-  if (!body.is_object()) {
-    return ctx.ApiError(400, "bad_json", "The body must be a JSON object.");
-  }
+  if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string code = StringField(body, "code", errors);
-  std::string challenge = StringField(body, "challenge", errors);
+  const std::string code = StringMember(body, "code", errors);
+  std::string challenge = StringMember(body, "challenge", errors);
   if (challenge.empty()) {
     challenge = std::string(ctx.GetCookie(kChallengeCookie).value_or(""));
   }
   if (code.empty() && !errors.Has("code")) errors.Add("code", "required");
-  if (!errors.empty()) {
-    return ctx.ApiError(422, "invalid", "Some fields are missing or wrong.",
-                        errors.Json());
-  }
+  if (!errors.empty()) return InvalidFields(ctx, errors);
   LoginVerdict v = SecondFactorStep(ctx, challenge, code);
   if (v.status == AuthStatus::kOk) return Signed(ctx, v);
   return Refused(ctx, v);

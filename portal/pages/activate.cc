@@ -1,9 +1,12 @@
-// GET /activate?token=: uses an activation link from the mail. A used,
-// expired or unknown link gets a page that says which, with a form to ask
-// for a new mail. GET/POST /activate/resend: that form on its own; the
-// answer is the same whether or not the account exists or still waits for
-// confirmation, and too many requests (per typed login and per client
-// address, counted by the core) get 429.
+// GET /activate?token=: the link from the mail. It only looks at the
+// token: a usable one gets a confirm button (a form that POSTs the token
+// with the pre-session CSRF token), so a mail scanner that opens links
+// activates nothing. POST /activate: uses the token. A used, expired or
+// unknown link gets a page that says which, with a form to ask for a new
+// mail. GET/POST /activate/resend: that form on its own; the answer is the
+// same whether or not the account exists or still waits for confirmation,
+// and too many requests (per typed login and per client address, counted
+// by the core) get 429.
 #include <string>
 
 #include "latchkey/link_state.h"
@@ -49,6 +52,24 @@ Response ShowResend(Context& ctx, std::string_view error,
   return ctx.Page("activate_resend", view, status);
 }
 
+// The page for a link in `state`; `token` is shown in the confirm form.
+Response ShowLink(Context& ctx, LinkState state, bool confirm,
+                  std::string_view token) {
+  const LinkPage page = ForState(state);
+  const bool usable = state == LinkState::kOk;
+  tmpl::Dict view =
+      ctx.View(confirm && usable ? "Confirm your email address" : page.heading);
+  view["confirm"] = confirm && usable;
+  view["token"] = token;
+  view["ok"] = !confirm && usable;
+  view["failed"] = !usable;
+  view["heading"] = page.heading;
+  view["message"] = page.message;
+  view["resend"] = !usable;
+  view["errors"] = tmpl::Dict();
+  return ctx.Page("activate", view, page.status);
+}
+
 }  // namespace
 
 Response ActivatePage(Context& ctx) {
@@ -56,18 +77,25 @@ Response ActivatePage(Context& ctx) {
   LinkState state = LinkState::kInvalid;
   if (!token.empty()) {
     Registration registration(ctx.services());
+    Result<LinkState> seen = registration.CheckActivation(token);
+    if (!seen.ok()) {
+      return ctx.Fail(seen.status(), "checking an activation link");
+    }
+    state = *seen;
+  }
+  return ShowLink(ctx, state, /*confirm=*/true, token);
+}
+
+Response ActivateSubmit(Context& ctx) {
+  const std::string token(ctx.req().Field("token"));
+  LinkState state = LinkState::kInvalid;
+  if (!token.empty()) {
+    Registration registration(ctx.services());
     Result<LinkState> used = registration.Activate(token, ctx.auth_context());
     if (!used.ok()) return ctx.Fail(used.status(), "activating an account");
     state = *used;
   }
-  const LinkPage page = ForState(state);
-  tmpl::Dict view = ctx.View(page.heading);
-  view["ok"] = state == LinkState::kOk;
-  view["heading"] = page.heading;
-  view["message"] = page.message;
-  view["resend"] = state != LinkState::kOk;
-  view["errors"] = tmpl::Dict();
-  return ctx.Page("activate", view, page.status);
+  return ShowLink(ctx, state, /*confirm=*/false, "");
 }
 
 Response ActivateResendPage(Context& ctx) {

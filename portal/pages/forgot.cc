@@ -3,12 +3,14 @@
 // /forgot?notice=reset_sent). Requests are counted by the core per typed
 // address and per client address; over either limit the answer is 429
 // (the count does not depend on whether the address is known, so this says
-// nothing about accounts either).
+// nothing about accounts either). The link and its mail are made after
+// the answer (forgot_flow.h), so a known address costs the same.
 #include <string>
 
 #include "latchkey/password_reset.h"
 #include "portal/context.h"
 #include "portal/core_fields.h"
+#include "portal/forgot_flow.h"
 
 namespace latchkey::portal {
 namespace {
@@ -35,8 +37,7 @@ Response ForgotSubmit(Context& ctx) {
     errors.Add("email", "Enter the email address of your account.");
     return ShowForm(ctx, "", errors, 422);
   }
-  PasswordReset reset(ctx.services());
-  Result<latchkey::FieldErrors> asked = reset.Forgot(email, ctx.auth_context());
+  Result<latchkey::FieldErrors> asked = AskForResetLink(ctx, email);
   if (!asked.ok()) {
     if (asked.status().code() == StatusCode::kResourceExhausted) {
       Response r = ShowForm(ctx,
@@ -52,7 +53,6 @@ Response ForgotSubmit(Context& ctx) {
     AddCoreErrors(*asked, errors);
     return ShowForm(ctx, "", errors, 422);
   }
-  ctx.app().NudgeMail();
   return ctx.Redirect("/forgot?notice=reset_sent");
 }
 

@@ -1,4 +1,4 @@
-// LoadConfig: open, check the file's type and mode, read, parse.
+// LoadConfig: open, check the file's type, owner and mode, read, parse.
 #include "latchkey/config.h"
 
 #include <sys/stat.h>
@@ -40,6 +40,22 @@ Result<Config> LoadConfig(const std::string& path) {
     }
     return PermissionDenied(path + ": refusing a world-writable config file" +
                             mode + "; anyone could change it" + fix);
+  }
+  if ((st.st_mode & S_IWGRP) != 0) {
+    return PermissionDenied(path +
+                            ": refusing a group-writable config file (mode " +
+                            OctalMode(st.st_mode) +
+                            "); its group could change it: chmod g-w " + path);
+  }
+  // Whoever owns the file decides what the module trusts: root, or the user
+  // reading it (a test or a private setup). Nobody else.
+  const uid_t reader = ::geteuid();
+  if (st.st_uid != 0 && st.st_uid != reader) {
+    return PermissionDenied(
+        path + ": refusing a config file owned by uid " +
+        std::to_string(st.st_uid) + " (mode " + OctalMode(st.st_mode) +
+        "); it must belong to root or to the user that reads it (uid " +
+        std::to_string(reader) + "): chown root " + path);
   }
 
   std::string text;

@@ -426,6 +426,14 @@ constexpr KeySpec kKeys[] = {
                 "a system user name of 1..32 letters, digits, '.', '_' or '-'"),
            c.portal.user);
      }},
+    {"portal", "metrics_allow",
+     [](std::string_view v, Config& c) {
+       return Set(config_internal::ParseAddressList(v), c.portal.metrics_allow);
+     }},
+    {"portal", "metrics_token_file",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, true), c.portal.metrics_token_file);
+     }},
     // [nss]
     {"nss", "passwd_file",
      [](std::string_view v, Config& c) {

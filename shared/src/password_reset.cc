@@ -13,24 +13,38 @@ PasswordReset::PasswordReset(Services& services) : s_(services) {}
 
 Result<FieldErrors> PasswordReset::Forgot(std::string_view email,
                                           const AuthContext& ctx) {
-  FieldErrors errors;
+  LK_ASSIGN_OR_RETURN(ForgotCheck check, CheckForgot(email, ctx));
+  if (!check.errors.empty()) return std::move(check.errors);
+  LK_RETURN_IF_ERROR(SendResetLink(check.address));
+  return FieldErrors();
+}
+
+Result<PasswordReset::ForgotCheck> PasswordReset::CheckForgot(
+    std::string_view email, const AuthContext& ctx) {
+  ForgotCheck out;
   RateLimiter limiter(s_.db(), s_.clock());
   LK_RETURN_IF_ERROR(internal::RequireWithinLimit(limiter, "forgot:ip",
                                                   ctx.rhost, kForgotPerIp));
   Result<std::string> address = NormalizeEmail(email);
   if (!address.ok()) {
-    errors.Add("email", "Enter a valid email address.");
-    return errors;
+    out.errors.Add("email", "Enter a valid email address.");
+    return out;
   }
   LK_RETURN_IF_ERROR(internal::RequireWithinLimit(limiter, "forgot:addr",
                                                   *address, kForgotPerAddress));
+  out.address = std::move(*address);
+  return out;
+}
+
+Status PasswordReset::SendResetLink(std::string_view address) {
   LK_ASSIGN_OR_RETURN(std::optional<User> user,
-                      s_.users().FindByEmail(*address));
-  if (!user || !user->is_active) return errors;
+                      s_.users().FindByEmail(address));
+  if (!user || !user->is_active) return Status::Ok();
+  RateLimiter limiter(s_.db(), s_.clock());
   LK_ASSIGN_OR_RETURN(bool allowed,
                       limiter.Hit("reset:user:" + std::to_string(user->id),
                                   kResetMailsPerUser));
-  if (!allowed) return errors;
+  if (!allowed) return Status::Ok();
   // The link and its mail commit together (and cost one log flush).
   LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(s_.db()));
   LK_ASSIGN_OR_RETURN(
@@ -42,8 +56,7 @@ Result<FieldErrors> PasswordReset::Forgot(std::string_view email,
           .Enqueue(user->email,
                    mail_texts::PasswordReset(s_.config(), *user, token.view()))
           .status());
-  LK_RETURN_IF_ERROR(tx.Commit());
-  return errors;
+  return tx.Commit();
 }
 
 Result<LinkState> PasswordReset::CheckLink(std::string_view token) {

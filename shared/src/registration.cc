@@ -130,6 +130,22 @@ Status Registration::SendActivation(const User& user) {
       .status();
 }
 
+Result<LinkState> Registration::CheckActivation(std::string_view token) {
+  LK_ASSIGN_OR_RETURN(TokenPeek peek,
+                      s_.tokens().Peek(token, TokenPurpose::kActivate));
+  switch (peek.state) {
+    case TokenState::kValid:
+      return LinkState::kOk;
+    case TokenState::kUsed:
+      return LinkState::kUsed;
+    case TokenState::kExpired:
+      return LinkState::kExpired;
+    case TokenState::kUnknown:
+      break;
+  }
+  return LinkState::kInvalid;
+}
+
 Result<LinkState> Registration::Activate(std::string_view token,
                                          const AuthContext& ctx) {
   LK_ASSIGN_OR_RETURN(

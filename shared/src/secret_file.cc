@@ -63,6 +63,16 @@ Result<Secret> ReadSecretFile(const std::string& path, bool strip_newline) {
         ": refusing a secret file that group or others can access (mode " +
         OctalMode(st.st_mode) + "): chmod go-rwx " + path);
   }
+  // A file someone else owns is theirs to change: they could swap the key.
+  const uid_t reader = ::geteuid();
+  if (st.st_uid != reader) {
+    return PermissionDenied(
+        path + ": refusing a secret file owned by uid " +
+        std::to_string(st.st_uid) + " (mode " + OctalMode(st.st_mode) +
+        "); it must belong to the user that reads it (uid " +
+        std::to_string(reader) + "): chown " + std::to_string(reader) + " " +
+        path);
+  }
 
   // One byte of slack tells "exactly the limit" from "too big".
   Secret buf = Secret::OfSize(kMaxSecretBytes + 1);

@@ -179,7 +179,7 @@ class Portal:
                  start=True, portal_user="nobody", db_port=None, tls=False,
                  wait_ready=True, migrate=True, mail_transport=None,
                  require_email_verification=False, registration=None,
-                 session_cache_ttl=None):
+                 session_cache_ttl=None, base_url=None, portal_extra=()):
         self.binary = _env("LATCHKEY_PORTAL")
         self.ctl_binary = _env("LATCHKEYCTL")
         self.env = sandbox_env()
@@ -189,6 +189,10 @@ class Portal:
         self.port = free_port()
         self.tls = tls
         self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        # [portal] base_url: the address users see (a TLS proxy's), if not
+        # the portal's own.
+        self.base_url = base_url or self.base
+        self.portal_extra = list(portal_extra)  # more [portal] lines
         self.portal_user = portal_user
         self._make_maildir()
         self.db_port = db_port or self.env["LK_DB_PORT"]
@@ -258,7 +262,7 @@ class Portal:
             "",
             "[portal]",
             f"listen = 127.0.0.1:{self.port}",
-            f"base_url = {self.base}",
+            f"base_url = {self.base_url}",
             f"trusted_proxies = {trusted_proxies}",
             "require_email_verification = "
             f"{'on' if self.require_email_verification else 'off'}",
@@ -267,6 +271,7 @@ class Portal:
         ]
         if self.registration is not None:
             lines.append(f"registration = {self.registration}")
+        lines += self.portal_extra
         if self.tls:
             lines += [f"tls_cert = {self.tmp}/cert.pem",
                       f"tls_key = {self.tmp}/key.pem"]

@@ -47,6 +47,14 @@ class ActivateTest(portalharness.SmtpPortalTestCase):
         msg = self.wait_for_mail(email, subject="Activate", count=count)
         return self.mail_link(msg, "/activate")
 
+    def activate(self, b, link):
+        """Opens the link and presses its confirm button (the POST)."""
+        page = b.get(link)
+        if page.status != 200 or 'action="/activate"' not in page.text:
+            return page
+        return b.post_form("/activate", {
+            "csrf": page.csrf(), "token": link.split("token=", 1)[1]})
+
     def verified(self, name):
         return self.portal.query(
             "SELECT email_verified_at IS NOT NULL FROM users "
@@ -69,6 +77,31 @@ class ActivateTest(portalharness.SmtpPortalTestCase):
 
     # --- the link ---
 
+    def test_opening_the_link_does_not_activate(self):
+        # Mail scanners open links: a GET shows a confirm button and uses
+        # nothing; the POST of that form activates.
+        name, email = self.register()
+        link = self.activation_link(email)
+        token = link.split("token=", 1)[1]
+        b = self.browser()
+        for _ in range(2):
+            r = b.get(link)
+            self.assertEqual(r.status, 200, r)
+            self.assertIn('method="post"', r.text)
+            self.assertIn('action="/activate"', r.text)
+            self.assertIn(f'name="token" value="{token}"', r.text)
+            self.assertSecurityHeaders(r)
+            self.assertFalse(self.verified(name))
+        # Without the form's CSRF token the POST does nothing.
+        r = b.post_form("/activate", {"token": token})
+        self.assertEqual(r.status, 403, r)
+        self.assertFalse(self.verified(name))
+        r = b.post_form("/activate", {"csrf": r.csrf() or b.get(link).csrf(),
+                                      "token": token})
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("Email address confirmed", r.text)
+        self.assertTrue(self.verified(name))
+
     def test_login_waits_for_activation(self):
         name, email = self.register()
         b = self.browser()
@@ -77,7 +110,7 @@ class ActivateTest(portalharness.SmtpPortalTestCase):
         self.assertIn("Confirm your email address first", r.text)
         self.assertNotIn("lk_session", b.cookies)
 
-        r = b.get(self.activation_link(email))
+        r = self.activate(b, self.activation_link(email))
         self.assertEqual(r.status, 200, r)
         self.assertIn("Email address confirmed", r.text)
         self.assertIn('href="/login"', r.text)
@@ -93,7 +126,7 @@ class ActivateTest(portalharness.SmtpPortalTestCase):
         name, email = self.register()
         link = self.activation_link(email)
         b = self.browser()
-        self.assertEqual(b.get(link).status, 200)
+        self.assertEqual(self.activate(b, link).status, 200)
         r = b.get(link)
         self.assertEqual(r.status, 409)
         self.assertIn("already used", r.text)
@@ -136,7 +169,7 @@ class ActivateTest(portalharness.SmtpPortalTestCase):
         new = self.activation_link(email, count=2)
         self.assertNotEqual(new, old)
         self.assertEqual(b.get(old).status, 409)
-        self.assertEqual(b.get(new).status, 200)
+        self.assertEqual(self.activate(b, new).status, 200)
         self.assertTrue(self.verified(name))
 
     def test_resend_by_username_voids_the_older_link(self):
@@ -151,8 +184,8 @@ class ActivateTest(portalharness.SmtpPortalTestCase):
 
     def test_resend_same_answer_for_unknown_and_verified(self):
         name, email = self.register()
-        self.assertEqual(self.browser().get(
-            self.activation_link(email)).status, 200)
+        self.assertEqual(self.activate(
+            self.browser(), self.activation_link(email)).status, 200)
         unknown = f"{unique('nobody')}@example.org"
         answers = []
         for login in (unknown, email):
@@ -207,9 +240,9 @@ class ActivateTest(portalharness.SmtpPortalTestCase):
 
     def test_wrong_method(self):
         b = self.browser()
-        r = b.request("POST", "/activate", b"")
+        r = b.request("PUT", "/activate", b"")
         self.assertEqual(r.status, 405)
-        self.assertEqual(r.header("allow"), "GET, HEAD")
+        self.assertEqual(r.header("allow"), "GET, HEAD, POST")
         r = b.get("/api/v1/activate")
         self.assertEqual(r.status, 405)
         r = b.request("DELETE", "/activate/resend")

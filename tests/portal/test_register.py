@@ -91,6 +91,10 @@ class RegisterTest(portalharness.SmtpPortalTestCase):
         self.assertIn("token=", link)
         r = b.get(link)
         self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.user_row(data["username"])[1], "0")
+        r = b.post_form("/activate", {"csrf": r.csrf(),
+                                      "token": link.split("token=", 1)[1]})
+        self.assertEqual(r.status, 200, r)
         self.assertIn("Email address confirmed", r.text)
         self.assertEqual(self.user_row(data["username"])[1], "1")
 

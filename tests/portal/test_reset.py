@@ -124,6 +124,8 @@ class ResetTest(portalharness.SmtpPortalTestCase):
             self.assertEqual(self.api_forgot(self.browser(), unknown).status,
                              200)
         self.assertEqual(self.api_forgot(self.browser(), unknown).status, 429)
+        # The links are made after the answers (forgot_flow.h): wait for them.
+        self.wait_for_mail(email, subject="Reset", count=3)
         self.assertEqual(len(self.mails_to(email, "Reset")), 3)
 
     def test_forgot_throttled_per_client_address(self):

@@ -85,6 +85,9 @@ void ExpectDefaults(const Config& c) {
   EXPECT_TRUE(c.portal.require_email_verification);
   EXPECT_EQ(c.portal.avatar_max_bytes, 1048576u);
   EXPECT_EQ(c.portal.user, "latchkey");
+  EXPECT_EQ(c.portal.metrics_allow,
+            (std::vector<std::string>{"127.0.0.1", "::1"}));
+  EXPECT_EQ(c.portal.metrics_token_file, "");
   EXPECT_EQ(c.nss.passwd_file, "/var/lib/extrausers/passwd");
   EXPECT_EQ(c.nss.group_file, "/var/lib/extrausers/group");
   EXPECT_EQ(c.nss.uid_min, 20000u);
@@ -747,8 +750,8 @@ TEST(ExampleConfigTest, EveryKeyUncommentedGivesTheDefaults) {
     }
     out += line + "\n";
   }
-  // 52 keys in config.h's structs, less hosts and tls.
-  EXPECT_EQ(keys.size(), 50u);
+  // Keys in config.h's structs, less [database] hosts and tls.
+  EXPECT_EQ(keys.size(), 53u);
   const Config c = MustParse(out);
   ExpectDefaults(c);
 }

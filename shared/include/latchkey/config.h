@@ -112,6 +112,12 @@ struct PortalConfig {
   // (the pre-session CSRF token). PAM hosts never hold it; it must differ
   // from [security] secret_key_file.
   std::string secret_key_file = "/etc/latchkey/portal.key";
+  // Who may read /metrics: client addresses (resolved through
+  // trusted_proxies) in these addresses and CIDR ranges ...
+  std::vector<std::string> metrics_allow = {"127.0.0.1", "::1"};
+  // ... or a request with "Authorization: Bearer <the file's text>"; "" for
+  // none. Read at start like the other secret files.
+  std::string metrics_token_file;
 };
 
 // libnss-extrausers files written by `latchkeyctl nss-sync`. The parser
@@ -160,8 +166,10 @@ bool TlsRequiredFor(const DatabaseConfig& db, std::string_view host);
 Result<Config> ParseConfig(std::string_view text, std::string_view filename);
 
 // Reads and parses the file at `path`. Refuses (PermissionDenied) a file that
-// is world-readable or world-writable, naming the file and its mode, and
-// IoError for a file that cannot be read, naming the file and errno text.
+// is world-readable, world-writable or group-writable, or owned by anyone
+// but root or the running user (geteuid), naming the file, its owner's uid
+// and its mode; IoError for a file that cannot be read, naming the file and
+// errno text.
 Result<Config> LoadConfig(const std::string& path);
 
 // Parses a duration such as "500ms", "2s", "30m", "12h", "7d" or a bare
@@ -169,7 +177,8 @@ Result<Config> LoadConfig(const std::string& path);
 Result<Millis> ParseDuration(std::string_view text);
 
 // Reads a file that holds a secret (database password, key file). Refuses a
-// file readable or writable by group or others, or not a regular file. If
+// file readable or writable by group or others, owned by anyone but the
+// running user (geteuid), or not a regular file. If
 // `strip_newline`, one trailing "\n" (or "\r\n") is removed.
 Result<Secret> ReadSecretFile(const std::string& path, bool strip_newline);
 

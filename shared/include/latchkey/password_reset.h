@@ -3,6 +3,7 @@
 #ifndef LATCHKEY_PASSWORD_RESET_H_
 #define LATCHKEY_PASSWORD_RESET_H_
 
+#include <string>
 #include <string_view>
 
 #include "latchkey/audit.h"
@@ -40,7 +41,26 @@ class PasswordReset {
   // (this address, known or not) and kForgotPerIp (ctx.rhost; "" is not
   // counted). Errors: ResourceExhausted "too many requests: try again
   // later"; db errors.
+  // CheckForgot, then SendResetLink on the same thread.
   Result<FieldErrors> Forgot(std::string_view email, const AuthContext& ctx);
+
+  // The part of Forgot that costs the same for every address: the limits
+  // and the address check. On success with empty `errors`, `address` is
+  // the normalized address to give SendResetLink, which the caller may run
+  // after answering (the portal does), so the answer's timing does not
+  // depend on whether an account uses the address. Errors as Forgot.
+  struct ForgotCheck {
+    FieldErrors errors;
+    std::string address;
+  };
+  Result<ForgotCheck> CheckForgot(std::string_view email,
+                                  const AuthContext& ctx);
+
+  // The part that depends on the address: if `address` (from CheckForgot)
+  // belongs to an active account under kResetMailsPerUser, issues a link
+  // and queues its mail in one transaction; otherwise does nothing.
+  // Errors: db errors.
+  Status SendResetLink(std::string_view address);
 
   // What the reset page should show for `token` before the form is sent.
   Result<LinkState> CheckLink(std::string_view token);

@@ -63,6 +63,11 @@ class Registration {
   Result<FieldErrors> Register(const RegistrationForm& form,
                                const AuthContext& ctx);
 
+  // What using the activation token would give, without using it: kOk,
+  // kUsed, kExpired or kInvalid. Nothing changes (a link that a mail
+  // scanner opens is only looked at). Errors: db errors only.
+  Result<LinkState> CheckActivation(std::string_view token);
+
   // Uses an activation token: kOk marks the email verified (audited as
   // email_verified); otherwise kUsed, kExpired or kInvalid, and nothing
   // changes. Errors: db errors only.
