@@ -50,6 +50,8 @@ GRANT SELECT (user_id), DELETE ON sessions TO latchkey_pam;
 GRANT SELECT, INSERT ON auth_events TO latchkey_pam;
 GRANT SELECT, INSERT, UPDATE ON ip_failures TO latchkey_pam;
 GRANT INSERT ON mail_outbox TO latchkey_pam;
+-- nss-sync writes a uid's tombstone with users.uid (004_names).
+GRANT SELECT, INSERT ON given_uids TO latchkey_pam;
 GRANT SELECT ON schema_migrations TO latchkey_pam;
 
 -- latchkey_portal: accounts, sign-up, tokens, sessions, throttles, mail.

@@ -79,9 +79,10 @@ TEST_F(LoginLookupTest, FindsWhatUserStoreFinds) {
 TEST_F(LoginLookupTest, NamesCompareExactly) {
   // MariaDB's PAD SPACE collations compare "dora " equal to "dora"; a
   // login must name the account byte for byte.
-  const std::string_view padded[] = {"dora ",  "dora  ", " dora",  "dora\t",
-                                     "dora\n", "DORA",   "do ra",  "dora\x01",
-                                     "dora\0"};
+  const std::string_view padded[] = {
+      "dora ",  "dora  ",   " dora",
+      "dora\t", "dora\n",   "DORA",
+      "do ra",  "dora\x01", std::string_view("dora\0", 5)};
   for (std::string_view login : padded) {
     SCOPED_TRACE(::testing::PrintToString(std::string(login)));
     EXPECT_FALSE(Look(login, "198.51.100.1").user.has_value());
@@ -92,6 +93,16 @@ TEST_F(LoginLookupTest, NamesCompareExactly) {
     auto by_login = users_->FindByLogin(login);
     ASSERT_TRUE(by_login.ok()) << by_login.status().ToString();
     EXPECT_FALSE(by_login->has_value());
+  }
+  // The columns compare exactly too (a NO PAD collation), whoever asks.
+  for (std::string_view column : {"username", "email"}) {
+    const std::string sql =
+        "SELECT COUNT(*) FROM users WHERE " + std::string(column) + " = ?";
+    const std::string padded_value =
+        column == "username" ? "dora " : "dora@example.org ";
+    auto n = conn().QueryOne(sql, {std::string_view(padded_value)});
+    ASSERT_TRUE(n.ok() && n->has_value()) << n.status().ToString();
+    EXPECT_EQ((*n)->i64(0), 0) << column;
   }
   // An email is normalized (trimmed, lower-cased) and then compared
   // exactly: a stored address never has trailing spaces.
