@@ -14,6 +14,7 @@
 #include "latchkey/db.h"
 #include "latchkey/key_file.h"
 #include "latchkey/migrations.h"
+#include "latchkey/user_admin.h"
 #include "output.h"
 
 namespace latchkey::cli {
@@ -90,6 +91,36 @@ void DatabaseChecks(const Config& config, std::vector<Check>& checks) {
         {"schema", Verdict::kOk,
          "current (version " + std::to_string(LatestSchemaVersion()) + ")"});
   }
+}
+
+// Accounts made before their names were reserved keep working, but a
+// database account named like a system or cloud-image account claims it on
+// every host that has it: an admin should rename them.
+Check ReservedNamesCheck(Context& ctx) {
+  const std::string name = "reserved names";
+  Result<Services*> services = ctx.services();
+  if (!services.ok()) {
+    return {name, Verdict::kFail, ErrorMessage(services.status())};
+  }
+  Result<std::vector<std::string>> holders =
+      UserAdmin(**services).HoldersOfReservedNames();
+  if (!holders.ok()) {
+    return {name, Verdict::kFail, ErrorMessage(holders.status())};
+  }
+  if (holders->empty()) {
+    return {name, Verdict::kOk, "no account holds a reserved name"};
+  }
+  std::string list;
+  for (const std::string& user : *holders) {
+    if (!list.empty()) list += ", ";
+    list += user;
+  }
+  return {name, Verdict::kWarn,
+          std::to_string(holders->size()) +
+              (holders->size() == 1 ? " account holds" : " accounts hold") +
+              " a name now reserved for system or cloud-image accounts (it "
+              "keeps working; rename it): " +
+              list};
 }
 
 // Over TCP: is every connection encrypted and verified, and what does the
@@ -216,6 +247,9 @@ int Run(Context& ctx, const ParsedArgs& args) {
   if (config.ok()) {
     checks.push_back(KeyCheck((*config)->security.secret_key_file));
     DatabaseChecks(**config, checks);
+    if (checks.back().verdict == Verdict::kOk) {
+      checks.push_back(ReservedNamesCheck(ctx));
+    }
     if (std::optional<Check> tls = TlsCheck((*config)->database)) {
       checks.push_back(std::move(*tls));
     }

@@ -9,7 +9,9 @@ namespace {
 int Run(Context& ctx, const ParsedArgs&) {
   Result<Services*> services = ctx.services();
   if (!services.ok()) return ctx.Fail(services.status());
-  Result<NssSyncReport> report = SyncNss(**services);
+  NssLocalFiles local;
+  local.passwd = (*services)->config().nss.local_passwd_file;
+  Result<NssSyncReport> report = SyncNss(**services, local);
   if (!report.ok()) return ctx.Fail(report.status());
   for (const std::string& line : report->skipped) {
     ctx.Warn("skipped " + line);

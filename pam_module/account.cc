@@ -2,6 +2,7 @@
 #include <string>
 
 #include "groups.h"
+#include "latchkey/name_on_host.h"
 
 namespace latchkey::pam {
 namespace {
@@ -46,9 +47,17 @@ int CheckAccount(PamIo& io, const ModuleOptions& options) {
   if (services == nullptr) {
     return Finish(io, Phase::kAccount, user, Verdict::kConfigError);
   }
+  std::optional<int64_t> nss_uid;
+  if (const std::optional<Verdict> not_ours =
+          NotLatchkeysName(io, *services, user, nss_uid)) {
+    return Finish(io, Phase::kAccount, user, *not_ours);
+  }
   const AccountCheck check = services->accounts().CheckAccount(
       user, options.require_roles,
       services->config().portal.require_email_verification);
+  if (check.user && !HoldsHostUid(*check.user, nss_uid)) {
+    return Finish(io, Phase::kAccount, user, Verdict::kUnknownUser);
+  }
   if (check.status == AccountStatus::kUnavailable) {
     io.LogError("account check for " + LogValue(user, kAuditUsernameMax) +
                 ": the database is unavailable");

@@ -111,6 +111,11 @@ int Authenticate(PamIo& io, const ModuleOptions& options) {
   if (services == nullptr) {
     return Finish(io, Phase::kAuth, user, Verdict::kConfigError);
   }
+  std::optional<int64_t> nss_uid;
+  if (const std::optional<Verdict> not_ours =
+          NotLatchkeysName(io, *services, user, nss_uid)) {
+    return Finish(io, Phase::kAuth, user, *not_ours);
+  }
 
   // The KDF's memory is faulted in while this thread waits for the
   // database (the lookup before the KDF needs a fresh connection), not
@@ -131,6 +136,7 @@ int Authenticate(PamIo& io, const ModuleOptions& options) {
   AuthOptions auth_options;
   auth_options.totp = options.totp;
   auth_options.usernames_only = true;
+  auth_options.host_uid = nss_uid;
   auth_options.require_verified_email =
       services->config().portal.require_email_verification;
   AuthOutcome out =

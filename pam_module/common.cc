@@ -2,6 +2,7 @@
 
 #include "groups.h"
 #include "handle_state.h"
+#include "latchkey/name_on_host.h"
 
 namespace latchkey::pam {
 
@@ -25,6 +26,24 @@ Services* OpenServices(PamIo& io, const ModuleOptions& options) {
     return nullptr;
   }
   return *services;
+}
+
+std::optional<Verdict> NotLatchkeysName(const PamIo& io, const Services& s,
+                                        std::string_view user,
+                                        std::optional<int64_t>& nss_uid) {
+  const NameOnHost name = CheckNameOnHost(user, s.config().nss);
+  if (name.candidate()) {
+    nss_uid = name.nss_uid;
+    return std::nullopt;
+  }
+  if (name.kind == NameOnHost::Kind::kUnknowable) {
+    io.LogError("cannot tell whether " + LogValue(user, kAuditUsernameMax) +
+                " is a latchkey account on this host: " + name.reason);
+    return Verdict::kUnavailable;
+  }
+  io.Debug("user=" + LogValue(user, kAuditUsernameMax) +
+           " is not latchkey's on this host: " + name.reason);
+  return Verdict::kUnknownUser;
 }
 
 namespace {

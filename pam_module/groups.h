@@ -5,6 +5,8 @@
 #ifndef LATCHKEY_PAM_MODULE_GROUPS_H_
 #define LATCHKEY_PAM_MODULE_GROUPS_H_
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "latchkey/services.h"
@@ -34,6 +36,17 @@ Verdict ConversationVerdict(int pam_code);
 // The handle's Services for options.config, or nullptr after logging the
 // reason (file:line of a config error, a missing password file) at LOG_ERR.
 Services* OpenServices(PamIo& io, const ModuleOptions& options);
+
+// The rule of docs/pam.md "Whose name is it?" (CheckNameOnHost), for every
+// phase, before any database work. nullopt: the name may be latchkey's, go
+// on; `nss_uid` is then the uid the account must hold on this host (see
+// HoldsHostUid), if NSS has an entry. Otherwise the verdict to Finish
+// with: kUnknownUser for a name that is not latchkey's here (logged under
+// `debug`), kUnavailable when the local passwd file or NSS cannot be read
+// (logged at LOG_ERR; no database password may be tried then either).
+std::optional<Verdict> NotLatchkeysName(const PamIo& io, const Services& s,
+                                        std::string_view user,
+                                        std::optional<int64_t>& nss_uid);
 
 // Logs the verdict under `debug` and returns PamCode(phase, verdict).
 int Finish(const PamIo& io, Phase phase, std::string_view user,

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "groups.h"
+#include "latchkey/name_on_host.h"
 
 namespace latchkey::pam {
 namespace {
@@ -54,8 +55,14 @@ int ChangePassword(PamIo& io, const ModuleOptions& options) {
   if (services == nullptr) {
     return Finish(io, phase, user, Verdict::kConfigError);
   }
+  std::optional<int64_t> nss_uid;
+  if (const std::optional<Verdict> not_ours =
+          NotLatchkeysName(io, *services, user, nss_uid)) {
+    return Finish(io, phase, user, *not_ours);
+  }
   const AccountCheck check = services->accounts().CheckAccount(user, {}, false);
-  if (check.status == AccountStatus::kUnknownUser) {
+  if (check.status == AccountStatus::kUnknownUser ||
+      (check.user && !HoldsHostUid(*check.user, nss_uid))) {
     return Finish(io, phase, user, Verdict::kUnknownUser);
   }
   if (check.status == AccountStatus::kUnavailable || !check.user) {

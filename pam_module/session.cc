@@ -19,10 +19,15 @@ int Record(PamIo& io, const ModuleOptions& options, bool open) {
   if (services == nullptr) {
     return Finish(io, Phase::kSession, user, Verdict::kConfigError);
   }
+  std::optional<int64_t> nss_uid;
+  if (const std::optional<Verdict> not_ours =
+          NotLatchkeysName(io, *services, user, nss_uid)) {
+    return Finish(io, Phase::kSession, user, *not_ours);
+  }
   LoginRecorder recorder(services->users(), services->audit());
   const AuthContext ctx = io.Context();
-  const Status s =
-      open ? recorder.Opened(user, ctx) : recorder.Closed(user, ctx);
+  const Status s = open ? recorder.Opened(user, ctx, nss_uid)
+                        : recorder.Closed(user, ctx, nss_uid);
   Verdict verdict = Verdict::kOk;
   if (s.code() == StatusCode::kNotFound) {
     verdict = Verdict::kUnknownUser;  // a local account: nothing to record

@@ -79,6 +79,9 @@ GRANT SELECT (user_id), DELETE ON sessions TO latchkey_pam;
 GRANT INSERT ON auth_events TO latchkey_pam;
 GRANT SELECT, INSERT, UPDATE ON ip_failures TO latchkey_pam;
 GRANT INSERT ON mail_outbox TO latchkey_pam;
+-- nss-sync run with a host's login reads which uids were ever given
+-- (004_names); giving one (users.uid and its tombstone) is the admin side's.
+GRANT SELECT ON given_uids TO latchkey_pam;
 GRANT SELECT ON schema_migrations TO latchkey_pam;
 
 -- latchkey_portal: accounts, sign-up, tokens, sessions, throttles, mail.

@@ -2,6 +2,7 @@
 
 #include "latchkey/encoding.h"
 #include "latchkey/login_lookup.h"
+#include "latchkey/name_on_host.h"
 
 namespace latchkey {
 namespace {
@@ -100,6 +101,9 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
       LookUpLogin(db_, clock_, throttle_.config(), login,
                   options.usernames_only, ctx.rhost);
   if (!looked_up.ok()) return Unavailable(login, ctx, looked_up.status());
+  if (looked_up->user && !HoldsHostUid(*looked_up->user, options.host_uid)) {
+    looked_up->user.reset();  // the name is another account's on this host
+  }
   // Every way on from here writes an audit row. On the ways through the
   // KDF the server prepares that statement meanwhile (a fresh PAM
   // connection has none yet); on the others it is used at once.

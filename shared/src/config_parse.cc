@@ -298,6 +298,11 @@ constexpr KeySpec kKeys[] = {
      [](std::string_view v, Config& c) {
        return Set(ParseBool(v), c.security.pwquality);
      }},
+    {"security", "reserved_names_file",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, /*allow_empty=*/true),
+                  c.security.reserved_names_file);
+     }},
     // [lockout]
     {"lockout", "max_failures",
      [](std::string_view v, Config& c) {
@@ -458,6 +463,10 @@ constexpr KeySpec kKeys[] = {
     {"nss", "shell",
      [](std::string_view v, Config& c) {
        return Set(PasswdPath(v), c.nss.shell);
+     }},
+    {"nss", "local_passwd_file",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, /*allow_empty=*/false), c.nss.local_passwd_file);
      }},
 };
 
@@ -704,6 +713,19 @@ class Parser {
       const Later later = LaterOf("nss", "passwd_file", "group_file");
       return At(later.line, later.is_b ? "group_file" : "passwd_file",
                 "passwd_file and group_file must be different files");
+    }
+    // The extrausers files hold latchkey's own users: read as the local
+    // file, every latchkey user would count as a local account.
+    for (const std::string_view written : {"passwd_file", "group_file"}) {
+      const std::string& path =
+          written == "passwd_file" ? n.passwd_file : n.group_file;
+      if (n.local_passwd_file == path) {
+        const Later later = LaterOf("nss", written, "local_passwd_file");
+        return At(later.line, later.is_b ? "local_passwd_file" : written,
+                  "local_passwd_file must be the host's own passwd file, not "
+                  "the " +
+                      std::string(written) + " that nss-sync writes");
+      }
     }
     // [portal]: TLS needs both the certificate and its key.
     const PortalConfig& p = c.portal;

@@ -22,8 +22,16 @@ using nss_internal::LocalAccounts;
 constexpr std::string_view kActiveUsers =
     "SELECT id, username, full_name, uid FROM users WHERE is_active = 1 "
     "ORDER BY id";
+// Every uid ever given: those accounts hold now, and the tombstones of
+// given_uids (which outlive a deleted account; users.uid is read too in
+// case an older latchkeyctl gave a uid without its tombstone).
 constexpr std::string_view kTakenUids =
-    "SELECT uid FROM users WHERE uid IS NOT NULL";
+    "SELECT uid FROM users WHERE uid IS NOT NULL "
+    "UNION SELECT uid FROM given_uids";
+// The tombstone, written in the same transaction as users.uid. Its primary
+// key refuses a uid that was ever given, also to a host racing this one.
+constexpr std::string_view kGiveUid =
+    "INSERT INTO given_uids (uid, username, given_at) VALUES (?, ?, ?)";
 // "uid IS NULL": a uid, once given, is never changed by a later run.
 constexpr std::string_view kSetUid =
     "UPDATE users SET uid = ? WHERE id = ? AND uid IS NULL";
@@ -50,21 +58,13 @@ std::string Shown(std::string_view name) {
   return out;
 }
 
-// ^[a-z_][a-z0-9_-]{0,31}$, the rule ValidateUsername applies at sign-up.
-bool IsUnixUserName(std::string_view name) {
-  if (name.empty() || name.size() > 32) return false;
-  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
-  if (!lower(name[0]) && name[0] != '_') return false;
-  return std::all_of(name.begin(), name.end(), [&](char c) {
-    return lower(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
-// Why `name` cannot have a passwd entry here, or nullopt if it can.
+// Why `name` cannot have a passwd entry here, or nullopt if it can. Only
+// the operating system's names count as reserved here: an account whose
+// name was reserved after it was made keeps working (doctor lists it).
 std::optional<std::string> NameProblem(std::string_view name,
                                        const LocalAccounts& local) {
-  if (!IsUnixUserName(name)) return "not a valid Unix user name";
-  if (IsBuiltinReservedUsername(name))
+  if (!CheckUsernameForm(name).ok()) return "not a valid Unix user name";
+  if (IsSystemUsername(name))
     return "the name is reserved for a system account";
   const std::string key(name);
   if (local.user_names.contains(key))
@@ -91,44 +91,42 @@ std::string Gecos(std::string_view full_name) {
   return out;
 }
 
-// Hands out the lowest free uid of the range, one user at a time.
+// Hands out the lowest uid of the range that was never given, one user at
+// a time.
 class UidAllocator {
  public:
-  UidAllocator(db::Connection& db, const NssConfig& config,
+  UidAllocator(db::Connection& db, const Clock& clock, const NssConfig& config,
                const LocalAccounts& local)
-      : db_(db), config_(config), local_(local), next_(config.uid_min) {}
+      : db_(db),
+        clock_(clock),
+        config_(config),
+        local_(local),
+        next_(config.uid_min) {}
 
   struct Outcome {
     enum Kind { kAssigned, kHadOne, kGone, kRangeFull, kNotAllowed } kind;
     int64_t uid = 0;
   };
 
-  Result<Outcome> Assign(int64_t user_id) {
+  Result<Outcome> Assign(int64_t user_id, std::string_view name) {
     if (!loaded_) LK_RETURN_IF_ERROR(Load());
     for (int race = 0; race < kMaxRaces; ++race) {
       const std::optional<uint32_t> uid = NextFree();
       if (!uid) return Outcome{Outcome::kRangeFull};
-      const Result<uint64_t> changed =
-          db_.Execute(kSetUid, {static_cast<int64_t>(*uid), user_id});
-      if (!changed.ok()) {
-        // A host's login (the PAM role) may not give uids: that is the
-        // admin side's job. The user is left out until it has one.
-        if (changed.status().code() == StatusCode::kPermissionDenied) {
-          return Outcome{Outcome::kNotAllowed};
-        }
-        if (changed.status().code() != StatusCode::kAlreadyExists)
-          return changed.status();
-        // Another host gave this uid to someone else first: see what is
-        // taken now and try again from the bottom.
+      LK_ASSIGN_OR_RETURN(const Given given, Give(*uid, user_id, name));
+      if (given == Given::kNotAllowed) return Outcome{Outcome::kNotAllowed};
+      if (given == Given::kTaken) {
+        // Another host gave this uid first (to this user or another): see
+        // what is taken now and try again from the bottom.
         LK_RETURN_IF_ERROR(Load());
         continue;
       }
-      if (*changed == 1) {
+      if (given == Given::kYes) {
         taken_.insert(*uid);
         return Outcome{Outcome::kAssigned, *uid};
       }
-      // No row changed: another host gave this user a uid first, or the
-      // user is gone.
+      // No row changed (and the tombstone was rolled back): another host
+      // gave this user a uid first, or the user is gone.
       LK_ASSIGN_OR_RETURN(std::optional<db::Row> row,
                           db_.QueryOne(kUidOf, {user_id}));
       if (!row || row->is_null(0)) return Outcome{Outcome::kGone};
@@ -142,6 +140,37 @@ class UidAllocator {
   }
 
  private:
+  // kNotAllowed: this database login may not give uids (a host's PAM role:
+  // that is the admin side's job); the user is left out until it has one.
+  enum class Given { kYes, kTaken, kNoRow, kNotAllowed };
+
+  // The tombstone and users.uid in one transaction: both or neither.
+  Result<Given> Give(uint32_t uid, int64_t user_id, std::string_view name) {
+    LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
+    const Result<uint64_t> tombstone =
+        db_.Execute(kGiveUid, {static_cast<int64_t>(uid), name,
+                               db::Timestamp{clock_.NowUnixMicros()}});
+    if (!tombstone.ok()) {
+      if (tombstone.status().code() == StatusCode::kPermissionDenied)
+        return Given::kNotAllowed;
+      if (tombstone.status().code() != StatusCode::kAlreadyExists)
+        return tombstone.status();
+      return Given::kTaken;
+    }
+    const Result<uint64_t> changed =
+        db_.Execute(kSetUid, {static_cast<int64_t>(uid), user_id});
+    if (!changed.ok()) {
+      if (changed.status().code() == StatusCode::kPermissionDenied)
+        return Given::kNotAllowed;
+      if (changed.status().code() != StatusCode::kAlreadyExists)
+        return changed.status();
+      return Given::kTaken;
+    }
+    if (*changed != 1) return Given::kNoRow;
+    LK_RETURN_IF_ERROR(tx.Commit());
+    return Given::kYes;
+  }
+
   Status Load() {
     LK_ASSIGN_OR_RETURN(std::vector<db::Row> rows, db_.Query(kTakenUids));
     taken_.clear();
@@ -161,6 +190,7 @@ class UidAllocator {
   }
 
   db::Connection& db_;
+  const Clock& clock_;
   const NssConfig& config_;
   const LocalAccounts& local_;
   std::set<uint32_t> taken_;
@@ -204,7 +234,7 @@ Result<NssSyncReport> SyncNss(Services& services,
   LK_ASSIGN_OR_RETURN(std::vector<db::Row> rows, db.Query(kActiveUsers));
 
   NssSyncReport report;
-  UidAllocator allocator(db, config, local);
+  UidAllocator allocator(db, services.clock(), config, local);
   int without_uid = 0;
   std::vector<Entry> entries;
   for (const db::Row& row : rows) {
@@ -216,7 +246,7 @@ Result<NssSyncReport> SyncNss(Services& services,
     std::optional<int64_t> uid = row.opt_i64(3);
     if (!uid) {
       LK_ASSIGN_OR_RETURN(UidAllocator::Outcome got,
-                          allocator.Assign(row.i64(0)));
+                          allocator.Assign(row.i64(0), name));
       if (got.kind == UidAllocator::Outcome::kGone) continue;
       if (got.kind == UidAllocator::Outcome::kNotAllowed) {
         report.skipped.push_back(

@@ -43,7 +43,12 @@ Result<FieldErrors> Registration::Register(const RegistrationForm& form,
   }
   if (form.username.empty()) {
     errors.Add("username", "Choose a username.");
-  } else if (Status st = ValidateUsername(form.username); !st.ok()) {
+  } else if (Status st = ValidateUsername(
+                 form.username, s_.config().nss.local_passwd_file,
+                 s_.config().security.reserved_names_file);
+             !st.ok()) {
+    // The reserved-names file unreadable: the site's list, not the name.
+    if (st.code() != StatusCode::kInvalidArgument) return st;
     errors.Add("username", Sentence(st.message()));
   }
   Result<std::string> email = NormalizeEmail(form.email);

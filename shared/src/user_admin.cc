@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <set>
 #include <span>
 #include <utility>
 
@@ -95,7 +96,9 @@ Status UserAdmin::Audit(AuditEvent event, const User& user,
 
 Result<CreatedAccount> UserAdmin::Create(const NewAccount& account,
                                          const AdminActor& actor) {
-  LK_RETURN_IF_ERROR(ValidateUsername(account.username));
+  LK_RETURN_IF_ERROR(ValidateUsername(
+      account.username, services_.config().nss.local_passwd_file,
+      services_.config().security.reserved_names_file));
   Result<std::string> email = NormalizeEmail(account.email);
   if (!email.ok()) return WithField(email.status(), "email");
   LK_RETURN_IF_ERROR(
@@ -186,6 +189,18 @@ Result<CreatedAccount> UserAdmin::Create(const NewAccount& account,
   }
   LK_RETURN_IF_ERROR(Audit(AuditEvent::kUserCreated, user, actor, what));
   return created;
+}
+
+Result<std::vector<std::string>> UserAdmin::HoldersOfReservedNames() {
+  LK_ASSIGN_OR_RETURN(
+      const std::set<std::string> listed,
+      ReadReservedNames(services_.config().security.reserved_names_file));
+  LK_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                      services_.users().Usernames());
+  std::erase_if(names, [&](const std::string& name) {
+    return !IsBuiltinReservedUsername(name) && !listed.contains(name);
+  });
+  return names;
 }
 
 Result<bool> UserAdmin::SetActive(const User& user, bool active,

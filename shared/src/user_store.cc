@@ -106,7 +106,10 @@ std::optional<LoginMatch> MatchLogin(std::string_view login,
     if (!email.ok()) return std::nullopt;
     return LoginMatch{"u.email", std::move(*email)};
   }
-  if (login.empty() || login.size() > kMaxUsernameBytes) return std::nullopt;
+  // Not even a query for a name no account can have: "alice " would
+  // otherwise be compared in the database, where a PAD SPACE collation
+  // would find alice.
+  if (!CheckUsernameForm(login).ok()) return std::nullopt;
   return LoginMatch{"u.username", std::string(login)};
 }
 
@@ -403,6 +406,16 @@ Status UserStore::Delete(int64_t id) {
                       db_.Execute("DELETE FROM users WHERE id = ?", {id}));
   if (n == 0) return NotFound(NoSuchUser(id));
   return Status::Ok();
+}
+
+Result<std::vector<std::string>> UserStore::Usernames() {
+  LK_ASSIGN_OR_RETURN(
+      std::vector<db::Row> rows,
+      db_.Query("SELECT username FROM users ORDER BY username"));
+  std::vector<std::string> names;
+  names.reserve(rows.size());
+  for (const db::Row& row : rows) names.push_back(row.str(0));
+  return names;
 }
 
 Result<std::vector<Role>> UserStore::ListRoles() {

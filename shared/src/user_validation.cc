@@ -1,5 +1,11 @@
-// The pure validators of user_store.h: username, email, full name, role.
+// The pure validators of user_store.h: username, email, full name, role;
+// and the reserved names.
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <span>
 #include <string>
 
 #include "latchkey/user_store.h"
@@ -9,12 +15,67 @@
 namespace latchkey {
 namespace {
 
-constexpr std::array<std::string_view, 22> kReservedNames = {
+// The operating system's own accounts (IsSystemUsername). nss-sync skips
+// them, so this list only ever grows with names no account can hold yet.
+constexpr auto kSystemNames = std::to_array<std::string_view>({
     "root",     "daemon",     "bin",      "sys",     "sync",   "games",
     "man",      "lp",         "mail",     "news",    "uucp",   "proxy",
     "www-data", "backup",     "list",     "irc",     "nobody", "sshd",
     "_apt",     "messagebus", "latchkey", "systemd",
-};
+});
+constexpr std::string_view kSystemPrefixes[] = {"systemd-"};
+
+// Names that no new account may take (IsBuiltinReservedUsername), on top
+// of kSystemNames: accounts that distributions, cloud images and common
+// packages create on hosts (a database account of the name would claim
+// them), and names people take for an administrator's or the system's.
+// Accounts made before a name joined the list keep working; `latchkeyctl
+// doctor` lists them. Sites add their own with [security]
+// reserved_names_file.
+// clang-format off
+constexpr auto kReservedNames = std::to_array<std::string_view>({
+    // Administrators and operators.
+    "administrator", "adm", "operator", "sysadmin", "superuser", "su",
+    "wheel", "staff", "sudo", "support", "helpdesk", "security", "abuse",
+    "postmaster", "hostmaster", "webmaster", "noc",
+    // Cloud-image and distribution default users.
+    "ubuntu", "debian", "centos", "fedora", "rhel", "redhat", "rocky",
+    "almalinux", "alma", "alpine", "arch", "opc", "cloud-user", "ec2-user",
+    "azureuser", "gce", "core", "pi", "vagrant", "suse", "opensuse",
+    "freebsd", "openbsd", "kali",
+    // Deployment and CI.
+    "deploy", "deployer", "ansible", "git", "gitlab", "gitlab-runner",
+    "github", "svn",
+    // Services and daemons.
+    "postgres", "postgresql", "mysql", "mariadb", "redis", "mongodb",
+    "memcache", "memcached", "rabbitmq", "elasticsearch", "kafka",
+    "zookeeper", "nginx", "apache", "apache2", "httpd", "http", "www",
+    "web", "lighttpd", "tomcat", "ftp", "ftpuser", "sftp", "tftp", "ntp",
+    "chrony", "postfix", "exim", "dovecot", "smmsp", "bind", "named",
+    "dnsmasq", "ldap", "openldap", "sssd", "polkitd", "dbus", "avahi",
+    "avahi-autoipd", "rtkit", "colord", "geoclue", "pulse", "saned",
+    "usbmux", "uuidd", "tcpdump", "tss", "halt", "shutdown", "rpc",
+    "rpcuser", "statd", "nfsnobody", "nscd", "unbound", "haproxy",
+    "squid", "docker", "dockremap", "containerd", "libvirt-qemu",
+    "libvirt-dnsmasq", "qemu", "kvm", "lxd", "snap", "pollinate",
+    "landscape", "fwupd-refresh", "gnats", "dhcpcd", "dhcp", "node",
+    "nodejs", "prometheus", "grafana", "zabbix", "nagios", "munin",
+    "influxdb", "consul", "vault", "nomad", "jenkins-agent",
+    // Tests and guests.
+    "test", "tester", "testuser", "guest", "anonymous", "nogroup",
+});
+// clang-format on
+// Every name that starts with one of these (and the prefixes of
+// kSystemPrefixes). '_' is the prefix Debian and the BSDs give new system
+// users (_apt, _chrony, _rpc).
+constexpr std::string_view kReservedPrefixes[] = {"admin", "_"};
+
+bool InList(std::string_view name, std::span<const std::string_view> names,
+            std::span<const std::string_view> prefixes) {
+  if (std::find(names.begin(), names.end(), name) != names.end()) return true;
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](std::string_view p) { return name.starts_with(p); });
+}
 
 bool IsLowerAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -51,14 +112,45 @@ bool ValidDomainLabel(std::string_view label) {
 
 }  // namespace
 
-bool IsBuiltinReservedUsername(std::string_view name) {
-  for (std::string_view r : kReservedNames) {
-    if (name == r) return true;
-  }
-  return name.substr(0, 8) == "systemd-";
+bool IsSystemUsername(std::string_view name) {
+  return InList(name, kSystemNames, kSystemPrefixes);
 }
 
-Status ValidateUsername(std::string_view name, const std::string& passwd_file) {
+bool IsBuiltinReservedUsername(std::string_view name) {
+  return IsSystemUsername(name) ||
+         InList(name, kReservedNames, kReservedPrefixes);
+}
+
+Result<std::set<std::string>> ReadReservedNames(const std::string& path) {
+  std::set<std::string> names;
+  if (path.empty()) return names;
+  std::ifstream in(path);
+  if (!in) {
+    return IoError(path + ": cannot read: " + std::strerror(errno));
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string_view name(line);
+    name = name.substr(0, name.find('#'));
+    constexpr std::string_view kBlank = " \t\r";
+    const size_t first = name.find_first_not_of(kBlank);
+    if (first == std::string_view::npos) continue;
+    name = name.substr(first, name.find_last_not_of(kBlank) - first + 1);
+    if (Status s = CheckUsernameForm(name); !s.ok()) {
+      return InvalidArgument(path + ":" + std::to_string(number) + ": " +
+                             s.message());
+    }
+    names.emplace(name);
+  }
+  if (in.bad()) {
+    return IoError(path + ": cannot read: " + std::strerror(errno));
+  }
+  return names;
+}
+
+Status CheckUsernameForm(std::string_view name) {
   if (name.empty()) return InvalidArgument("the username is empty");
   if (name.size() > kMaxUsernameBytes) {
     return InvalidArgument("the username must be at most 32 characters long");
@@ -74,7 +166,16 @@ Status ValidateUsername(std::string_view name, const std::string& passwd_file) {
           "and '-'");
     }
   }
-  if (IsBuiltinReservedUsername(name) || InPasswdFile(passwd_file, name)) {
+  return Status::Ok();
+}
+
+Status ValidateUsername(std::string_view name, const std::string& passwd_file,
+                        const std::string& reserved_names_file) {
+  LK_RETURN_IF_ERROR(CheckUsernameForm(name));
+  LK_ASSIGN_OR_RETURN(const std::set<std::string> listed,
+                      ReadReservedNames(reserved_names_file));
+  if (IsBuiltinReservedUsername(name) || listed.contains(std::string(name)) ||
+      InPasswdFile(passwd_file, name)) {
     return InvalidArgument("the username '" + std::string(name) +
                            "' is reserved for a system account");
   }

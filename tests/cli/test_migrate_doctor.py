@@ -114,6 +114,23 @@ class DoctorTest(lkctl.CliTestCase):
         self.assertIn("warn pam files: none yet", r.stdout)
         self.assertEqual(r.returncode, 0)
 
+    def test_lists_accounts_with_reserved_names(self):
+        # Accounts made before their names were reserved keep working;
+        # doctor names them so an admin can rename them.
+        self.box.query(
+            "INSERT INTO users (username, email, password_hash, created_at, "
+            "updated_at) VALUES ('deploy', 'deploy@example.org', '!', NOW(), "
+            "NOW()), ('ubuntu', 'ubuntu@example.org', '!', NOW(), NOW())")
+        self.addCleanup(self.box.query, "DELETE FROM users WHERE username IN "
+                        "('deploy', 'ubuntu')")
+        r = self.doctor()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        line = [l for l in r.stdout.splitlines()
+                if l.startswith("warn reserved names:")]
+        self.assertEqual(len(line), 1, r.stdout)
+        self.assertIn("deploy", line[0])
+        self.assertIn("ubuntu", line[0])
+
     def bad_key_config(self, content, mode):
         tmp = tempfile.mkdtemp(prefix="lk-badkey-")
         self.addCleanup(shutil.rmtree, tmp, True)

@@ -137,6 +137,32 @@ class UserAddShowTest(lkctl.CliTestCase):
         self.fails(1, "the username 'root' is reserved for a system account",
                    "user", "add", "root", "--email", "root@example.org")
 
+    def test_reserved_system_and_cloud_image_names(self):
+        for name in ("deploy", "ubuntu", "admin", "administrator", "ec2-user",
+                     "git", "postgres", "nobody", "admin7", "systemd-x"):
+            self.fails(1, f"the username '{name}' is reserved", "user", "add",
+                       name, "--email", f"{name}@example.org")
+        self.assertEqual(self.box.query(
+            "SELECT COUNT(*) FROM users WHERE username IN ('deploy', 'ubuntu', "
+            "'admin')").strip(), "0")
+
+    def test_reserved_names_file(self):
+        names = os.path.join(self.box.tmp, "reserved-names")
+        with open(names, "w") as f:
+            f.write("# our own service accounts\nbuildbot\n\n  jenkins  # CI\n")
+        config = os.path.join(self.box.tmp, "reserved.conf")
+        lkctl.write_private(config, lkctl.set_key(
+            self.box.config_text, "security", "reserved_names_file", names))
+        for name in ("buildbot", "jenkins", "deploy"):
+            r = lkctl.run(["--config", config, "user", "add", name, "--email",
+                           f"{name}@example.org"])
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn(f"the username '{name}' is reserved", r.stderr)
+        # Only the listed names: others are free.
+        r = lkctl.run(["--config", config, "user", "add", "buildbotx",
+                       "--email", "buildbotx@example.org"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_invalid_username(self):
         self.fails(1, "username", "user", "add", "Bad Name", "--email",
                    "bad@example.org")

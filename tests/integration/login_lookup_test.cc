@@ -76,6 +76,41 @@ TEST_F(LoginLookupTest, FindsWhatUserStoreFinds) {
   EXPECT_TRUE(Look("dora", "", true).user.has_value());
 }
 
+TEST_F(LoginLookupTest, NamesCompareExactly) {
+  // MariaDB's PAD SPACE collations compare "dora " equal to "dora"; a
+  // login must name the account byte for byte.
+  const std::string_view padded[] = {
+      "dora ",  "dora  ",   " dora",
+      "dora\t", "dora\n",   "DORA",
+      "do ra",  "dora\x01", std::string_view("dora\0", 5)};
+  for (std::string_view login : padded) {
+    SCOPED_TRACE(::testing::PrintToString(std::string(login)));
+    EXPECT_FALSE(Look(login, "198.51.100.1").user.has_value());
+    EXPECT_FALSE(Look(login, "", true).user.has_value());
+    auto store = users_->FindByUsername(login);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_FALSE(store->has_value());
+    auto by_login = users_->FindByLogin(login);
+    ASSERT_TRUE(by_login.ok()) << by_login.status().ToString();
+    EXPECT_FALSE(by_login->has_value());
+  }
+  // The columns compare exactly too (a NO PAD collation), whoever asks.
+  for (std::string_view column : {"username", "email"}) {
+    const std::string sql =
+        "SELECT COUNT(*) FROM users WHERE " + std::string(column) + " = ?";
+    const std::string padded_value =
+        column == "username" ? "dora " : "dora@example.org ";
+    auto n = conn().QueryOne(sql, {std::string_view(padded_value)});
+    ASSERT_TRUE(n.ok() && n->has_value()) << n.status().ToString();
+    EXPECT_EQ((*n)->i64(0), 0) << column;
+  }
+  // An email is normalized (trimmed, lower-cased) and then compared
+  // exactly: a stored address never has trailing spaces.
+  auto email = users_->FindByEmail("dora@example.org ");
+  ASSERT_TRUE(email.ok());
+  EXPECT_TRUE(email->has_value());
+}
+
 TEST_F(LoginLookupTest, AnswersTheAddressLikeIpBlocked) {
   Throttle throttle(conn(), clock_, config_);
   const std::string_view ip = "203.0.113.77";

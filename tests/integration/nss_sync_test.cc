@@ -293,6 +293,29 @@ TEST_F(NssSyncTest, AUidTakenByAnotherHostFirstMakesThisHostTryTheNext) {
             "user0:x:20002:20002::/home/user0:/bin/bash\n");
 }
 
+TEST_F(NssSyncTest, AUidIsNeverGivenAgainAfterADelete) {
+  // A new account must not inherit a deleted one's files on every host.
+  const int64_t alice = AddUser("alice");
+  MustSync();
+  EXPECT_EQ(UidOf("alice"), 20000);
+  ASSERT_TRUE(services_->users().Delete(alice).ok());
+  AddUser("bob");
+  MustSync();
+  EXPECT_EQ(UidOf("bob"), 20002);  // 20001 is local user carol's
+  // Also when the deleted account held the highest uid given, and across
+  // Services (another host, another run).
+  auto bob = services_->users().FindByUsername("bob");
+  ASSERT_TRUE(bob.ok() && bob->has_value());
+  ASSERT_TRUE(services_->users().Delete((*bob)->id).ok());
+  std::unique_ptr<Services> other = MakeServices(dir_.path() + "/other");
+  AddUser("dave");
+  MustSync(*other);
+  // 20003 is local group staff's gid.
+  EXPECT_EQ(UidOf("dave"), 20004);
+  EXPECT_EQ(ReadFile(other->config().nss.passwd_file),
+            "dave:x:20004:20004::/home/dave:/bin/bash\n");
+}
+
 TEST_F(NssSyncTest, SkipsLocalReservedAndInvalidNames) {
   AddUser("alice");
   InsertRaw("carol");     // a local user of the host

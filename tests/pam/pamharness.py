@@ -437,13 +437,16 @@ class CountingProxy:
 
 
 @contextlib.contextmanager
-def unix_twin(name):
-    """A passwd entry (no home, locked password) for a database user, as
-    `latchkeyctl nss-sync` would give one through libnss-extrausers:
-    pam_unix's account and session steps need the name to resolve."""
+def unix_twin(name, uid):
+    """A passwd entry (no home, locked password, `uid`) for a database user,
+    as `latchkeyctl nss-sync` would give one through libnss-extrausers:
+    pam_unix's account and session steps need the name to resolve. It lands
+    in /etc/passwd, which pam_latchkey treats as a local account unless the
+    config's [nss] local_passwd_file names a copy taken before (see
+    ExamplesTest); the database account must hold `uid` (users.uid)."""
     _need_root()
     subprocess.run(["useradd", "--no-create-home", "--shell",
-                    "/usr/sbin/nologin", name], check=True,
+                    "/usr/sbin/nologin", "--uid", str(uid), name], check=True,
                    capture_output=True)
     try:
         yield name

@@ -4,7 +4,9 @@ in, and its "@include common-*" lines replaced by copies of Debian 12's
 default common-* stacks (pam_wrapper would otherwise read /etc/pam.d)."""
 import contextlib
 import os
+import pwd
 import re
+import shutil
 import unittest
 
 import pamharness as h
@@ -43,11 +45,26 @@ EXAMPLES = os.path.join(os.environ.get("LATCHKEY_SOURCE_DIR", "../.."),
                         "conf", "pam.d")
 
 
+def _uid_taken(uid, db):
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        return bool(db.sql("SELECT 1 FROM users WHERE uid = %d" % uid))
+
+
 class ExamplesTest(StackTest):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # The twins below stand in for nss-sync's extrausers entries, but
+        # land in /etc/passwd: the module reads the host's own accounts from
+        # a copy taken before, so they count as NSS entries, not local ones.
+        local = os.path.join(cls.tmp.path, "passwd.local")
+        shutil.copyfile("/etc/passwd", local)
+        cls.db.write_config("latchkey.conf",
+                            "[nss]\nlocal_passwd_file = %s\n" % local)
         cls.twins = contextlib.ExitStack()
         cls.erin = cls.database_user("erin")
         cls.adam = cls.database_user("adam", "--role", "admin")
@@ -65,7 +82,12 @@ class ExamplesTest(StackTest):
         """A database user with a unique name and a passwd entry."""
         name = h.unique_name(prefix)
         cls.db.add_user(name, GOOD, *flags)
-        cls.twins.enter_context(h.unix_twin(name))
+        # A uid of latchkey's range, as nss-sync would give it.
+        uid = next(u for u in range(20000 + os.getpid() % 5000, 30000)
+                   if not _uid_taken(u, cls.db))
+        cls.db.sql("UPDATE users SET uid = %d WHERE username = '%s'" %
+                   (uid, name))
+        cls.twins.enter_context(h.unix_twin(name, uid))
         return name
 
     def install(self, example, config=None, name=None):

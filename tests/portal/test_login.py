@@ -104,6 +104,25 @@ class LoginTest(portalharness.PortalTestCase):
         self.assertIn(f'value="{name}"', wrong.text)
         self.assertNotIn("not the password at all", wrong.text)
 
+    def test_padded_or_changed_names_do_not_sign_in(self):
+        # MariaDB's PAD SPACE collations compare "name " equal to "name": a
+        # login must name the account exactly.
+        name, password = self.new_user()
+        for tried in (name + " ", name + "  ", " " + name, name + "\t",
+                      name.upper(), name + "\x01"):
+            b = self.portal.browser()
+            r = b.login(tried, password)
+            self.assertEqual(r.status, 401, (tried, r))
+            self.assertNotIn("lk_session", b.cookies)
+            token = b.get("/api/v1/csrf").json()["csrf"]
+            r = b.post_json("/api/v1/login", {"login": tried,
+                                              "password": password},
+                            csrf=token)
+            self.assertEqual(r.status, 401, (tried, r))
+            self.assertNotIn("lk_session", b.cookies)
+        self.assertEqual(self.portal.browser().login(name, password).status,
+                         303)
+
     def test_concurrent_sign_ins_of_one_account_all_succeed(self):
         # Each sign-in records last_login_at and inserts a session in one
         # transaction; taken in the wrong order those locks deadlock.

@@ -205,6 +205,17 @@ class RegisterTest(portalharness.SmtpPortalTestCase):
         self.assertFieldError(r, "username", "That username is taken.")
         self.assertEqual(self.mails_to(data["email"]), [])
 
+    def test_reserved_names_are_refused(self):
+        # Names that system packages and cloud images create on hosts: a
+        # database account of that name would claim the host's account.
+        for name in ("deploy", "ubuntu", "admin", "administrator", "ec2-user",
+                     "git", "postgres", "admin2", "systemd-foo"):
+            data = self.form(username=name, email=f"{unique()}@example.org")
+            r = self.post(self.portal.browser(), data)
+            self.assertEqual(r.status, 422, name)
+            self.assertFieldError(r, "username", "is reserved")
+            self.assertIsNone(self.user_row(name), name)
+
     def test_taken_email_gets_the_same_answer_and_mails_the_owner(self):
         owner, _ = self.new_user()
         owner_email = f"{owner}@example.org"
@@ -318,6 +329,13 @@ class RegisterApiTest(portalharness.SmtpPortalTestCase):
         self.assertEqual(r1.status, 201)
         self.assertEqual((r2.status, r2.json()), (r1.status, r1.json()))
         self.wait_for_mail(f"{owner}@example.org", subject="Someone tried")
+
+    def test_reserved_names_are_refused(self):
+        for name in ("deploy", "ubuntu", "admin", "centos", "www-data"):
+            r = self.api(self.body(username=name,
+                                   email=f"{unique('a')}@example.org"))
+            self.assertEqual(r.status, 422, name)
+            self.assertIn("is reserved", r.json()["fields"]["username"], name)
 
     def test_taken_username_conflicts(self):
         owner, _ = self.new_user()

@@ -593,6 +593,18 @@ TEST(ParseConfigTest, ErrorsNameFileLineKeyAndReason) {
        "[nss]\npasswd_file = /srv/nss\ngroup_file = /srv/nss\n",
        "t.conf:3: group_file: passwd_file and group_file must be different "
        "files"},
+      {"local passwd file is the extrausers file",
+       "[nss]\npasswd_file = /srv/nss/passwd\nlocal_passwd_file = "
+       "/srv/nss/passwd\n",
+       "t.conf:3: local_passwd_file: local_passwd_file must be the host's own "
+       "passwd file, not the passwd_file that nss-sync writes"},
+      {"local passwd file relative", "[nss]\nlocal_passwd_file = passwd\n",
+       "t.conf:2: local_passwd_file: must be an absolute path (got "
+       "'passwd')"},
+      {"reserved names file relative",
+       "[security]\nreserved_names_file = names\n",
+       "t.conf:2: reserved_names_file: must be an absolute path (got "
+       "'names')"},
   };
   for (const ErrorCase& c : cases) {
     SCOPED_TRACE(c.name);

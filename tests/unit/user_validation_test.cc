@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,10 +35,96 @@ class UsernameTest : public ::testing::Test {
 
 TEST_F(UsernameTest, AcceptsOrdinaryNames) {
   for (std::string_view name :
-       {"bob", "alice", "a", "_svc", "j-doe", "user_2", "x123456789",
+       {"bob", "alice", "a", "j-doe", "user_2", "x123456789",
         "abcdefghijklmnopqrstuvwxyz012345"}) {
     EXPECT_TRUE(Check(name).ok()) << name << ": " << Check(name).ToString();
   }
+  // The form allows a leading '_'; the reserved list takes every such name
+  // (the prefix of new system users: _apt, _chrony).
+  EXPECT_TRUE(CheckUsernameForm("_svc").ok());
+  EXPECT_FALSE(Check("_svc").ok());
+}
+
+TEST(UsernameFormTest, PaddingControlAndCaseAreNotUsernames) {
+  for (std::string_view name :
+       {"alice ", " alice", "alice\t", "\talice", "alice\n", "alice\r", "Alice",
+        "ALICE", "al ice", "alice\x01", "alice\x7f", "alice\xc2\xa0",
+        "abcdefghijklmnopqrstuvwxyz0123456", ""}) {
+    EXPECT_EQ(CheckUsernameForm(name).code(), StatusCode::kInvalidArgument)
+        << ::testing::PrintToString(std::string(name));
+    EXPECT_FALSE(MatchLogin(name, true).has_value());
+    EXPECT_FALSE(MatchLogin(name, false).has_value());
+  }
+  EXPECT_FALSE(MatchLogin(std::string_view("alice\0", 6), true).has_value());
+  EXPECT_TRUE(MatchLogin("alice", true).has_value());
+  EXPECT_EQ(MatchLogin("alice", true)->value, "alice");
+}
+
+TEST(ReservedNamesTest, SystemAndCloudImageNamesAreReserved) {
+  for (std::string_view name : {"root",       "admin",     "administrator",
+                                "admin2",     "admins",    "ubuntu",
+                                "debian",     "centos",    "fedora",
+                                "rocky",      "almalinux", "alpine",
+                                "arch",       "opc",       "cloud-user",
+                                "ec2-user",   "azureuser", "pi",
+                                "vagrant",    "deploy",    "git",
+                                "postgres",   "mysql",     "www-data",
+                                "nobody",     "sshd",      "daemon",
+                                "bin",        "sys",       "sync",
+                                "games",      "man",       "lp",
+                                "mail",       "news",      "uucp",
+                                "proxy",      "backup",    "list",
+                                "irc",        "gnats",     "systemd-network",
+                                "messagebus", "_apt",      "_chrony",
+                                "nginx",      "apache",    "httpd",
+                                "ftp",        "operator",  "support",
+                                "test",       "guest"}) {
+    EXPECT_TRUE(IsBuiltinReservedUsername(name)) << name;
+  }
+  for (std::string_view name :
+       {"alice", "bob", "deployer-bob", "gitte", "testa", "ada", "adam",
+        "rooty", "systemdfan", "demo-admin", "user", "user0", "pia"}) {
+    EXPECT_FALSE(IsBuiltinReservedUsername(name)) << name;
+  }
+  // nss-sync's shorter list: names accounts from before may hold.
+  EXPECT_TRUE(IsSystemUsername("root"));
+  EXPECT_TRUE(IsSystemUsername("systemd-timesync"));
+  EXPECT_FALSE(IsSystemUsername("admin"));
+  EXPECT_FALSE(IsSystemUsername("ubuntu"));
+}
+
+TEST_F(UsernameTest, TheReservedNamesFile) {
+  const std::string file = dir_.WriteFile("reserved",
+                                          "# our service accounts\n"
+                                          "buildbot\n"
+                                          "\n"
+                                          "  jenkins   # CI\n"
+                                          "\tbackup-bot\t\n",
+                                          0644);
+  Result<std::set<std::string>> names = ReadReservedNames(file);
+  ASSERT_TRUE(names.ok()) << names.status().ToString();
+  EXPECT_EQ(*names,
+            (std::set<std::string>{"backup-bot", "buildbot", "jenkins"}));
+  for (std::string_view name : {"buildbot", "jenkins", "backup-bot", "root"}) {
+    const Status s = ValidateUsername(name, passwd_, file);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << name;
+    EXPECT_EQ(s.message(), "the username '" + std::string(name) +
+                               "' is reserved for a system account");
+  }
+  EXPECT_TRUE(ValidateUsername("buildbot2", passwd_, file).ok());
+  EXPECT_TRUE(ReadReservedNames("")->empty());
+
+  // A configured file that cannot be read refuses every name (IoError),
+  // rather than letting reserved names through.
+  const std::string missing = dir_.path() + "/no-such-list";
+  EXPECT_EQ(ReadReservedNames(missing).status().code(), StatusCode::kIoError);
+  EXPECT_EQ(ValidateUsername("alice", passwd_, missing).code(),
+            StatusCode::kIoError);
+
+  const std::string bad = dir_.WriteFile("bad", "ok\nNot Valid\n", 0644);
+  const Status s = ReadReservedNames(bad).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find(bad + ":2: "), std::string::npos) << s.message();
 }
 
 TEST_F(UsernameTest, RefusesBadSyntax) {

@@ -92,6 +92,10 @@ struct AuthOptions {
   // Look the login up as a username only, never as an email. The PAM module
   // sets it: PAM_USER must be the Unix name the session will run as.
   bool usernames_only = false;
+  // The uid the host's NSS gives the name (PAM; see name_on_host.h). An
+  // account that does not hold it (HoldsHostUid) is answered exactly as an
+  // unknown name (step 4): its password is never tried.
+  std::optional<int64_t> host_uid;
 };
 
 // Proof that the password step succeeded, waiting for the second factor.

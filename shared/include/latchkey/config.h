@@ -61,6 +61,9 @@ struct SecurityConfig {
   uint32_t min_password_length = 12;    // in Unicode code points
   uint32_t max_password_length = 256;   // in Unicode code points
   bool pwquality = true;                // run libpwquality checks too
+  // Names no new account may take, on top of the built-in list
+  // (IsBuiltinReservedUsername): one per line, '#' comments. "" = none.
+  std::string reserved_names_file;
 };
 
 struct LockoutConfig {
@@ -123,7 +126,8 @@ struct PortalConfig {
 // libnss-extrausers files written by `latchkeyctl nss-sync`. The parser
 // refuses relative paths, /etc/passwd, /etc/group (and the shadow files),
 // the same file for both, uids outside 1000..2^31-1, uid_min > uid_max, and
-// ':' or control characters in home_base and shell.
+// ':' or control characters in home_base and shell; and a local_passwd_file
+// that is relative or one of the two files nss-sync writes.
 struct NssConfig {
   std::string passwd_file = "/var/lib/extrausers/passwd";
   std::string group_file = "/var/lib/extrausers/group";
@@ -131,6 +135,10 @@ struct NssConfig {
   uint32_t uid_max = 29999;
   std::string home_base = "/home";  // home = home_base/username; no trailing /
   std::string shell = "/bin/bash";
+  // The host's own passwd file, read directly (never through NSS): a name
+  // in it is never a latchkey account on this host (pam_latchkey answers
+  // PAM_USER_UNKNOWN, new accounts may not take it, nss-sync skips it).
+  std::string local_passwd_file = "/etc/passwd";
 };
 
 struct Config {

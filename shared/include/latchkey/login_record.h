@@ -4,6 +4,8 @@
 #ifndef LATCHKEY_LOGIN_RECORD_H_
 #define LATCHKEY_LOGIN_RECORD_H_
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "latchkey/audit.h"
@@ -19,17 +21,21 @@ class LoginRecorder {
 
   // A session of `username` opened: one session_open audit row (service,
   // tty and rhost from `ctx`; detail "pid N" when ctx.pid is set) and
-  // last_login_at = now. Errors: NotFound "no user named '...'" when the
-  // database does not know the name (a local account: nothing recorded);
-  // db errors.
-  Status Opened(std::string_view username, const AuthContext& ctx);
+  // last_login_at = now. `host_uid`: the uid the host's NSS gives the name
+  // (see HoldsHostUid in name_on_host.h); an account without it is not
+  // this name's here. Errors: NotFound "no user named '...'" when the
+  // database does not know the name or the account does not hold
+  // `host_uid` (a local or foreign account: nothing recorded); db errors.
+  Status Opened(std::string_view username, const AuthContext& ctx,
+                std::optional<int64_t> host_uid = std::nullopt);
 
   // The session closed: one session_close row. Errors as for Opened.
-  Status Closed(std::string_view username, const AuthContext& ctx);
+  Status Closed(std::string_view username, const AuthContext& ctx,
+                std::optional<int64_t> host_uid = std::nullopt);
 
  private:
   Status Record(AuditEvent event, std::string_view username,
-                const AuthContext& ctx);
+                const AuthContext& ctx, std::optional<int64_t> host_uid);
 
   UserStore& users_;
   AuditLog& audit_;

@@ -44,7 +44,10 @@ class Registration {
   // tokens are not implemented). Per-field errors (empty value when all is
   // well):
   //   full_name  empty, or ValidateFullName's reason
-  //   username   empty, ValidateUsername's reason, "that username is taken"
+  //   username   empty, ValidateUsername's reason (with [nss]
+  //              local_passwd_file and [security] reserved_names_file: "the
+  //              username 'deploy' is reserved for a system account"),
+  //              "that username is taken"
   //   email      "enter a valid email address"
   //   password   empty, or PasswordPolicy::Check's reason (with the
   //              username and email)
@@ -59,7 +62,8 @@ class Registration {
   //     is returned, so the answer does not reveal the address is in use.
   // Whether login waits for activation is [portal]
   // require_email_verification (the Authenticator's business).
-  // Errors: PermissionDenied as above; db/KDF errors.
+  // Errors: PermissionDenied as above; db/KDF errors; ReadReservedNames'
+  // errors (the reserved-names file unreadable or malformed).
   Result<FieldErrors> Register(const RegistrationForm& form,
                                const AuthContext& ctx);
 

@@ -95,6 +95,13 @@ class UserAdmin {
   Result<CreatedAccount> Create(const NewAccount& account,
                                 const AdminActor& actor);
 
+  // The usernames of existing accounts that a new account could not take
+  // now: IsBuiltinReservedUsername or listed in [security]
+  // reserved_names_file. Such accounts keep working (they were made
+  // before the name was reserved); latchkeyctl doctor lists them so an
+  // admin can rename them. Sorted. Errors: ReadReservedNames' errors.
+  Result<std::vector<std::string>> HoldersOfReservedNames();
+
   // Audits user_activated / user_deactivated. Returns whether it changed.
   Result<bool> SetActive(const User& user, bool active,
                          const AdminActor& actor);

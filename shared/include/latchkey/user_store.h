@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,24 +82,52 @@ struct UserFilter {
 
 // --- Pure validation (no database) ---
 
-// The names that the built-in list reserves for system accounts: root,
-// daemon, bin, sys, sync, games, man, lp, mail, news, uucp, proxy,
-// www-data, backup, list, irc, nobody, sshd, systemd-*, _apt, messagebus,
-// latchkey.
-bool IsBuiltinReservedUsername(std::string_view name);
-
-// The longest username ValidateUsername accepts, in bytes.
+// The longest username CheckUsernameForm accepts, in bytes.
 inline constexpr size_t kMaxUsernameBytes = 32;
 
-// OK if `name` matches ^[a-z_][a-z0-9_-]{0,31}$ and names no system account:
-// not in the built-in list above and not an entry of `passwd_file` (read
-// with fgetpwent_r, so NSS entries such as libnss-extrausers written by
-// nss-sync do not count; a missing file counts as empty). A database account
-// named like a local system account would otherwise become that account's
-// password on every host. Errors: InvalidArgument, one sentence for a
-// person, e.g. "the username 'root' is reserved for a system account".
+// THE username rule: OK if `name` matches ^[a-z_][a-z0-9_-]{0,31}$ (so no
+// space, tab, control character or upper case anywhere). A name that fails
+// it names no account: MatchLogin (and so every lookup by name, in PAM, the
+// portal and the CLI) answers "no such user" without asking the database,
+// and the stores refuse to create it. Errors: InvalidArgument, one sentence
+// for a person.
+Status CheckUsernameForm(std::string_view name);
+
+// The operating system's own account names (Debian's base-passwd and
+// common daemons): root, daemon, bin, sys, sync, games, man, lp, mail,
+// news, uucp, proxy, www-data, backup, list, irc, nobody, sshd, systemd-*,
+// _apt, messagebus, latchkey. nss-sync never writes an entry for one.
+bool IsSystemUsername(std::string_view name);
+
+// IsSystemUsername, plus the built-in list of names that distributions,
+// cloud images and common services create on hosts, or that people take
+// for an administrator's (kReservedNames in user_validation.cc: admin and
+// every name starting with "admin", administrator, ubuntu, debian, centos,
+// ec2-user, cloud-user, azureuser, deploy, git, postgres, mysql, nginx,
+// test, guest, every name starting with '_', ...). No new account may take
+// one. Accounts that hold such a name from before keep working; `latchkeyctl
+// doctor` lists them.
+bool IsBuiltinReservedUsername(std::string_view name);
+
+// The names in [security] reserved_names_file: one per line, '#' starts a
+// comment, blanks around a name and blank lines are ignored. An empty
+// `path` gives no names. Errors: IoError naming the file (a configured
+// file that cannot be read is an error, never "no names"); InvalidArgument
+// "<path>:<line>: ..." for a line that is not a username (CheckUsernameForm).
+Result<std::set<std::string>> ReadReservedNames(const std::string& path);
+
+// OK if `name` may be given to a NEW account: CheckUsernameForm, not
+// IsBuiltinReservedUsername, not in `reserved_names_file` (ReadReservedNames;
+// "" = none) and not an entry of `passwd_file`, the host's own accounts
+// (read with fgetpwent_r, so NSS entries such as libnss-extrausers written
+// by nss-sync do not count; a missing file counts as empty). A database
+// account named like a host's account would otherwise claim that account
+// on every host that has it. Errors: InvalidArgument, one sentence for a
+// person, e.g. "the username 'root' is reserved for a system account";
+// ReadReservedNames' errors for the file.
 Status ValidateUsername(std::string_view name,
-                        const std::string& passwd_file = "/etc/passwd");
+                        const std::string& passwd_file = "/etc/passwd",
+                        const std::string& reserved_names_file = "");
 
 // Trimmed and lower-cased; exactly one '@'; local part 1..64 characters of
 // printable ASCII without spaces, quotes or "..", not starting or ending
@@ -119,10 +148,11 @@ Status ValidateRoleName(std::string_view name);
 
 // What a login names: the column ("u.email" or "u.username") and the value
 // to compare it with. An email (normalized) when `login` contains '@' and
-// `usernames_only` is false, else a username (exact). nullopt when it can
-// name no user (a malformed email, an empty or over-long name), so callers
-// need no query. The one rule behind UserStore::FindByLogin/FindByUsername
-// and LookUpLogin.
+// `usernames_only` is false, else a username (exact: CheckUsernameForm, and
+// the columns' NO PAD collation compares byte for byte). nullopt when it
+// can name no user (a malformed email, a name that fails
+// CheckUsernameForm), so callers need no query. The one rule behind
+// UserStore::FindByLogin/FindByUsername and LookUpLogin.
 struct LoginMatch {
   std::string_view column;
   std::string value;
@@ -157,7 +187,9 @@ class UserStore {
   // Number of users matching `filter` (limit/offset ignored).
   Result<int64_t> Count(const UserFilter& filter);
 
-  // Validates, inserts the user and its roles in one transaction and
+  // Validates (ValidateUsername with its defaults: the callers that know
+  // the config check the username with it first), inserts the user and
+  // its roles in one transaction and
   // returns the new id. Errors: InvalidArgument (validation, naming the
   // field), AlreadyExists "username 'bob' is taken" / "email
   // 'b@x.org' is already registered" (message names 'username' or
@@ -191,8 +223,10 @@ class UserStore {
   // last_login_at = now.
   Status RecordLogin(int64_t id);
   // Deletes the user (roles, tokens, codes, sessions cascade; audit rows
-  // stay). Errors: NotFound.
+  // and the uid's tombstone in given_uids stay). Errors: NotFound.
   Status Delete(int64_t id);
+  // Every username, sorted (for latchkeyctl doctor's reserved-name check).
+  Result<std::vector<std::string>> Usernames();
 
   // Roles. Unknown role: NotFound "no role named 'x'".
   Result<std::vector<Role>> ListRoles();
