@@ -49,6 +49,8 @@ GRANT UPDATE (used_at) ON tokens TO latchkey_pam;
 GRANT SELECT (user_id), DELETE ON sessions TO latchkey_pam;
 GRANT SELECT, INSERT ON auth_events TO latchkey_pam;
 GRANT SELECT, INSERT, UPDATE ON ip_failures TO latchkey_pam;
+-- Lock state of names without an account (005): reserve, lock, prune.
+GRANT SELECT, INSERT, UPDATE, DELETE ON name_lockouts TO latchkey_pam;
 GRANT INSERT ON mail_outbox TO latchkey_pam;
 GRANT SELECT ON schema_migrations TO latchkey_pam;
 
@@ -59,6 +61,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON tokens TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON recovery_codes TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON sessions TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ip_failures TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON name_lockouts TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON mail_outbox TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limits TO latchkey_portal;
 GRANT SELECT ON roles TO latchkey_portal;
