@@ -1,7 +1,21 @@
 #include "portal/login_flow.h"
 
+#include "latchkey/encoding.h"
+
 namespace latchkey::portal {
 namespace {
+
+// STAND-IN until the second-factor challenge is kept server-side (issue 9,
+// section 6): the browser can read an encoded challenge, so it must not
+// say whether the password was right. A challenge after a wrong password
+// is encoded the same way under a key derived for that purpose alone;
+// only the server can tell the two apart. The server-side store carries
+// SecondFactorChallenge::password_ok instead and makes this go.
+SecretBox WrongPasswordStepBox(Context& ctx) {
+  const Sha256Digest key =
+      ctx.app().box().Mac("challenge-after-wrong-password", "key");
+  return SecretBox(Secret(DigestView(key)), ctx.services().random());
+}
 
 void Describe(LoginVerdict& v) {
   switch (v.status) {
@@ -61,7 +75,9 @@ LoginVerdict FromOutcome(Context& ctx, AuthOutcome outcome) {
   Describe(v);
   if (outcome.status == AuthStatus::kOk) v.user = std::move(outcome.user);
   if (outcome.status == AuthStatus::kSecondFactorNeeded && outcome.challenge) {
-    v.challenge = outcome.challenge->Encode(ctx.app().box());
+    v.challenge = outcome.challenge->password_ok
+                      ? outcome.challenge->Encode(ctx.app().box())
+                      : outcome.challenge->Encode(WrongPasswordStepBox(ctx));
   }
   return v;
 }
@@ -79,8 +95,17 @@ LoginVerdict PasswordStep(Context& ctx, std::string_view login,
 
 LoginVerdict SecondFactorStep(Context& ctx, std::string_view challenge,
                               std::string_view code) {
-  Result<SecondFactorChallenge> decoded = SecondFactorChallenge::Decode(
-      challenge, ctx.app().box(), ctx.services().clock().NowUnix());
+  const int64_t now = ctx.services().clock().NowUnix();
+  Result<SecondFactorChallenge> decoded =
+      SecondFactorChallenge::Decode(challenge, ctx.app().box(), now);
+  if (decoded.ok()) {
+    // Only a right password is signed with the challenge key.
+    decoded->password_ok = true;
+  } else if (decoded.status().code() == StatusCode::kPermissionDenied) {
+    decoded = SecondFactorChallenge::Decode(challenge,
+                                            WrongPasswordStepBox(ctx), now);
+    if (decoded.ok()) decoded->password_ok = false;
+  }
   if (!decoded.ok()) {
     LoginVerdict v;
     v.status = AuthStatus::kBadCredentials;
@@ -93,8 +118,10 @@ LoginVerdict SecondFactorStep(Context& ctx, std::string_view challenge,
       FromOutcome(ctx, ctx.services().authenticator().CompleteSecondFactor(
                            *decoded, code, ctx.auth_context()));
   if (v.status == AuthStatus::kBadCredentials) {
+    // The same words after a wrong password (whose code step fails
+    // without looking at the code) as after a wrong code.
     v.code = "bad_code";
-    v.message = "That code is not correct. Try again.";
+    v.message = "That password or code is not correct.";
   }
   return v;
 }
