@@ -173,7 +173,7 @@ class LoginTest(portalharness.PortalTestCase):
         known = b.login(name, "wrong wrong wrong")
         unknown = b.login(ghost, "wrong wrong wrong")
         strip = lambda r: r.text.replace(r.csrf(), "").replace(
-            name, "X").replace(ghost, "X")
+            ghost, "X").replace(name, "X")
         self.assertIn("temporarily locked", known.text)
         self.assertEqual(strip(known), strip(unknown))
 
