@@ -173,7 +173,7 @@ int RunList(Context& ctx, const ParsedArgs& args) {
   for (const User& u : *users) {
     table.AddRow({u.username, u.email, u.full_name.empty() ? "-" : u.full_name,
                   std::string(YesNo(u.is_active)),
-                  std::string(YesNo(throttle.AccountLocked(u).has_value())),
+                  std::string(YesNo(throttle.AnyLock(u).has_value())),
                   u.roles.empty() ? "-" : Join(u.roles, ","),
                   IsoTimeOr(u.last_login_at, "never")});
   }

@@ -56,7 +56,7 @@ int RunUnlock(Context& ctx, const ParsedArgs& args) {
   if (!target.ok()) return ctx.Fail(target.status());
   const User& user = target->user;
   const bool was_locked =
-      target->services->throttle().AccountLocked(user).has_value();
+      target->services->throttle().AnyLock(user).has_value();
   UserAdmin admin(*target->services);
   if (Status s = admin.Unlock(user, ctx.actor()); !s.ok()) return ctx.Fail(s);
   return Done(ctx, user, was_locked,

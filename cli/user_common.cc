@@ -12,14 +12,14 @@ Result<UserTarget> FindTarget(Context& ctx, std::string_view username) {
 }
 
 std::string LockText(const User& user, const Throttle& throttle) {
-  const std::optional<int64_t> until = throttle.AccountLocked(user);
+  const std::optional<int64_t> until = throttle.AnyLock(user);
   if (!until) return "no";
   if (*until >= kLockedUntilUnlocked) return "yes, until unlocked";
   return "yes, until " + IsoTime(*until);
 }
 
 nlohmann::json LockJson(const User& user, const Throttle& throttle) {
-  const std::optional<int64_t> until = throttle.AccountLocked(user);
+  const std::optional<int64_t> until = throttle.AnyLock(user);
   if (!until) return nullptr;
   if (*until >= kLockedUntilUnlocked) return "unlocked";
   return IsoTime(*until);
@@ -34,7 +34,7 @@ nlohmann::json UserJson(const User& user, const Throttle& throttle) {
       {"active", user.is_active},
       {"email_verified", user.email_verified()},
       {"email_verified_at", JsonTime(user.email_verified_at)},
-      {"locked", throttle.AccountLocked(user).has_value()},
+      {"locked", throttle.AnyLock(user).has_value()},
       {"locked_until", LockJson(user, throttle)},
       {"failed_logins", user.failed_logins},
       {"roles", user.roles},

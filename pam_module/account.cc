@@ -21,7 +21,10 @@ void TellUser(PamIo& io, const AccountCheck& check) {
           "you).");
       break;
     case AccountStatus::kLocked:
-      io.Error("Your account is temporarily locked. Try again later.");
+      // Only an admin lock reaches the account phase.
+      io.Error(
+          "Your account is locked; please contact your system "
+          "administrator.");
       break;
     case AccountStatus::kRoleMissing:
       io.Error("Your account may not use this service.");

@@ -54,7 +54,9 @@ Verdict VerdictOf(const AuthOutcome& outcome) {
       return outcome.user_known ? Verdict::kBadCredentials
                                 : Verdict::kUnknownUser;
     case AuthStatus::kLocked:
-      return Verdict::kLocked;
+      // A locked name that has no account stays unknown, so a stack falls
+      // through to pam_unix for local users as before.
+      return outcome.user_known ? Verdict::kLocked : Verdict::kUnknownUser;
     case AuthStatus::kInactive:
       return Verdict::kInactive;
     case AuthStatus::kUnverified:

@@ -18,7 +18,7 @@ constexpr Notice kNotices[] = {
     {"signed_out", "You have signed out."},
     {"signin_required", "Sign in to continue."},
     {"step_expired", "The sign-in step has expired. Sign in again."},
-    {"bad_code", "That code is not correct. Sign in again."},
+    {"bad_code", "That password or code is not correct. Sign in again."},
     {"profile_saved", "Your profile has been saved."},
     {"avatar_saved", "Your picture has been updated."},
     {"avatar_removed", "Your picture has been removed."},

@@ -114,8 +114,10 @@ LoginVerdict SecondFactorStep(Context& ctx, std::string_view challenge,
       FromOutcome(ctx, ctx.services().authenticator().CompleteSecondFactor(
                            **taken, code, ctx.auth_context()));
   if (v.status == AuthStatus::kBadCredentials) {
+    // The same words after a wrong password (whose code step fails
+    // without looking at the code) as after a wrong code.
     v.code = "bad_code";
-    v.message = "That code is not correct. Sign in again.";
+    v.message = "That password or code is not correct. Sign in again.";
   }
   return v;
 }

@@ -11,6 +11,9 @@ CREATE TABLE login_challenges (
   username VARCHAR(32) NOT NULL,
   issued_at BIGINT NOT NULL,   -- Unix seconds
   expires_at BIGINT NOT NULL,  -- Unix seconds
+  -- Whether the password step before it was right: the code step is shown
+  -- either way, and only the server knows which.
+  password_ok TINYINT(1) NOT NULL DEFAULT 0,
   KEY login_challenges_expires (expires_at),
   CONSTRAINT login_challenges_user FOREIGN KEY (user_id) REFERENCES users (id)
     ON DELETE CASCADE

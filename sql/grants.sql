@@ -78,6 +78,8 @@ GRANT UPDATE (used_at) ON tokens TO latchkey_pam;
 GRANT SELECT (user_id), DELETE ON sessions TO latchkey_pam;
 GRANT INSERT ON auth_events TO latchkey_pam;
 GRANT SELECT, INSERT, UPDATE ON ip_failures TO latchkey_pam;
+-- Lock state of names without an account (005): reserve, lock, prune.
+GRANT SELECT, INSERT, UPDATE, DELETE ON name_lockouts TO latchkey_pam;
 GRANT INSERT ON mail_outbox TO latchkey_pam;
 -- nss-sync run with a host's login reads which uids were ever given
 -- (004_names); giving one (users.uid and its tombstone) is the admin side's.
@@ -91,6 +93,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON tokens TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON recovery_codes TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON sessions TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ip_failures TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON name_lockouts TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON mail_outbox TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limits TO latchkey_portal;
 GRANT SELECT, INSERT, DELETE ON login_challenges TO latchkey_portal;

@@ -8,8 +8,9 @@
 // creates lk_test_bench_<pid>, migrates it, creates one user, and drops the
 // database at the end. The four cases run round-robin so machine noise hits
 // all of them alike; each attempt comes from its own remote address so the
-// address limit never trips, and the account's failure counter is reset
-// after each wrong password (outside the timing) so it never locks.
+// address limit never trips, the account's failure counter is reset
+// after each wrong password (outside the timing) so it never locks, and
+// each unknown-user attempt tries a new name (names lock too).
 #include <unistd.h>
 
 #include <algorithm>
@@ -138,7 +139,10 @@ int Run(const std::string& config_path, int runs, int warmup) {
         failed = failed || !services->throttle().Unlock(*id).ok();
         next_rhost();
         const double t_unknown = TimeMs([&] {
-          AuthOutcome out = auth.Authenticate("nobody", right, ctx);
+          // A fresh name each round: a name without an account locks
+          // after max_failures like an account does.
+          AuthOutcome out =
+              auth.Authenticate("nobody" + std::to_string(round), right, ctx);
           failed = failed || out.status != AuthStatus::kBadCredentials ||
                    out.user_known;
         });

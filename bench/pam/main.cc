@@ -17,7 +17,9 @@
 // libpam's failure delay out of the figures. Cases:
 //   latchkey right / wrong / unknown user (Argon2id at the config's [security]
 //   parameters, over the config's connection: a unix socket for a sandbox),
-//   and right after a wrong one (the counter reset as well),
+//   and right after a wrong one (the counter reset as well), and a locked
+//   account against a locked name that has no account (both refused after
+//   a dummy KDF; PAM_MAXTRIES and PAM_USER_UNKNOWN),
 //   pam_unix with a local yescrypt user (right / wrong),
 //   pam_mysql (Debian's libpam-mysql, crypt=1: crypt(3), so the same yescrypt
 //   hash) against a table in the same MariaDB (right / wrong),
@@ -533,7 +535,7 @@ int main(int argc, char** argv) {
   // wrong passwords, then (in the same round) its right one, which must
   // also reset the counter: the login after a typo.
   UserStore users(conn, SystemClock::Shared());
-  for (const char* name : {"benchpam", "benchpam2"}) {
+  for (const char* name : {"benchpam", "benchpam2", "benchlocked"}) {
     NewUser nu;
     nu.username = name;
     nu.email = std::string(name) + "@example.org";
@@ -599,6 +601,17 @@ int main(int argc, char** argv) {
           "[portal]\nrequire_email_verification = off\n";
   const std::string conf_path = dir + "/latchkey.conf";
   if (!WriteFile(conf_path, conf, 0600)) return Fail("cannot write config");
+  // The same with a lockout that one failure starts and that outlasts the
+  // bench: for the locked account and the locked unknown name.
+  std::string lock_conf = conf.substr(0, conf.find("[lockout]"));
+  lock_conf +=
+      "[lockout]\nmax_failures = 1\nlock_duration = 1h\n"
+      "max_lock_duration = 1h\nip_max_failures = 1000000\n"
+      "[portal]\nrequire_email_verification = off\n";
+  const std::string lock_conf_path = dir + "/latchkey-lock.conf";
+  if (!WriteFile(lock_conf_path, lock_conf, 0600)) {
+    return Fail("cannot write config");
+  }
 
   LocalUser local("lkbench" + std::to_string(getpid() % 100000));
   if (!local.Create()) return Fail("useradd/chpasswd failed");
@@ -614,6 +627,9 @@ int main(int argc, char** argv) {
   bool wrote =
       WriteFile(confdir + "/lk",
                 "auth required " + module + " config=" + conf_path + "\n",
+                0600) &&
+      WriteFile(confdir + "/lklock",
+                "auth required " + module + " config=" + lock_conf_path + "\n",
                 0600) &&
       WriteFile(confdir + "/unix", "auth required pam_unix.so\n", 0600) &&
       WriteFile(confdir + "/mysql",
@@ -673,6 +689,13 @@ int main(int argc, char** argv) {
                 std::string(lk_probe < 0 ? "pam_start failed"
                                          : pam_strerror(nullptr, lk_probe)));
   }
+  // One failure each starts the lock of the account and of the name.
+  if (Login(confdir, "lklock", "benchlocked", kWrong) != PAM_AUTH_ERR ||
+      Login(confdir, "lklock", "nosuchlocked", kWrong) != PAM_USER_UNKNOWN ||
+      Login(confdir, "lklock", "benchlocked", kWrong) != PAM_MAXTRIES ||
+      Login(confdir, "lklock", "nosuchlocked", kWrong) != PAM_USER_UNKNOWN) {
+    return Fail("the lockout setup did not lock as expected");
+  }
   const auto verify = [&] {
     Result<bool> ok = hasher.Verify(kPassword, *argon);
     return ok.ok() && *ok;
@@ -693,13 +716,17 @@ int main(int argc, char** argv) {
       {verify, expect("lk", "benchpam", kPassword, PAM_SUCCESS),
        expect("lk", "benchpam2", kWrong, PAM_AUTH_ERR),
        expect("lk", "nosuchbench", kPassword, PAM_USER_UNKNOWN),
-       expect("lk", "benchpam2", kPassword, PAM_SUCCESS), kdf_in_warm_memory});
+       expect("lk", "benchpam2", kPassword, PAM_SUCCESS), kdf_in_warm_memory,
+       expect("lklock", "benchlocked", kWrong, PAM_MAXTRIES),
+       expect("lklock", "nosuchlocked", kWrong, PAM_USER_UNKNOWN)});
   const Stats& kdf = lk[0];
   const Stats& lk_right = lk[1];
   const Stats& lk_wrong = lk[2];
   const Stats& lk_unknown = lk[3];
   const Stats& lk_right_after_wrong = lk[4];
   const Stats& kdf_warm = lk[5];
+  const Stats& lk_locked = lk[6];
+  const Stats& lk_locked_unknown = lk[7];
   const Stats unix_right =
       Measure(runs, expect("unix", local.name(), kPassword, PAM_SUCCESS));
   const Stats unix_wrong =
@@ -720,6 +747,8 @@ int main(int argc, char** argv) {
   Print("pam_latchkey wrong password", lk_wrong);
   Print("pam_latchkey unknown user", lk_unknown);
   Print("pam_latchkey right, after a wrong one", lk_right_after_wrong);
+  Print("pam_latchkey locked account", lk_locked);
+  Print("pam_latchkey locked unknown name", lk_locked_unknown);
   Print("pam_unix right (local yescrypt user)", unix_right);
   Print("pam_unix wrong", unix_wrong);
   if (mysql_right) {
@@ -734,6 +763,8 @@ int main(int argc, char** argv) {
               lk_right.median / kdf.median);
   std::printf("  latchkey unknown / wrong:       %.2f\n",
               lk_unknown.median / lk_wrong.median);
+  std::printf("  latchkey locked unknown / locked account: %.2f\n",
+              lk_locked_unknown.median / lk_locked.median);
   std::printf("  latchkey right after a wrong one / KDF alone: %.2f\n",
               lk_right_after_wrong.median / kdf.median);
   // pam_latchkey faults the KDF's memory in while it waits for the
@@ -764,6 +795,7 @@ int main(int argc, char** argv) {
       way_failures == 0 &&
       kdf.failures + kdf_warm.failures + lk_right.failures + lk_wrong.failures +
               lk_right_after_wrong.failures + lk_unknown.failures +
+              lk_locked.failures + lk_locked_unknown.failures +
               unix_right.failures + unix_wrong.failures +
               (mysql_right ? mysql_right->failures + mysql_wrong->failures
                            : 0) ==

@@ -29,17 +29,17 @@ std::string_view AccountStatusName(AccountStatus status) {
 AccountService::AccountService(db::Connection& db, const Clock& clock,
                                const PasswordHasher& hasher,
                                const PasswordPolicy& policy, UserStore& users,
-                               Throttle& throttle, TokenStore& tokens,
-                               AuditLog& audit, SecurityNotifier* notifier)
+                               Throttle& throttle, PasswordStep& password_step,
+                               TokenStore& tokens, AuditLog& audit)
     : db_(db),
       clock_(clock),
       hasher_(hasher),
       policy_(policy),
       users_(users),
       throttle_(throttle),
+      password_step_(password_step),
       tokens_(tokens),
-      audit_(audit),
-      notifier_(notifier) {}
+      audit_(audit) {}
 
 AccountCheck AccountService::CheckAccount(
     std::string_view username, const std::vector<std::string>& require_roles,
@@ -62,7 +62,9 @@ AccountCheck AccountService::CheckAccount(
     out.status = AccountStatus::kInactive;
   } else if (require_verified_email && !user.email_verified()) {
     out.status = AccountStatus::kUnverified;
-  } else if (std::optional<int64_t> until = throttle_.AccountLocked(user)) {
+  } else if (std::optional<int64_t> until = throttle_.AdminLocked(user)) {
+    // Only the admin lock: the password lock guards the password step, and
+    // a key-based login must still pass here.
     out.status = AccountStatus::kLocked;
     out.locked_until = until;
   } else if (user.account_expires_at && *user.account_expires_at <= now) {
@@ -88,51 +90,64 @@ Status AccountService::ChangePassword(int64_t user_id,
   LK_ASSIGN_OR_RETURN(std::optional<User> found, users_.FindById(user_id));
   if (!found) return NotFound("no user with id " + std::to_string(user_id));
   const User& user = *found;
+  if (old_password != nullptr && throttle_.AdminLocked(user)) {
+    // An admin lock suspends the account: its owner changes nothing.
+    LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kRefusedLocked, user.id,
+                                     user.username, ctx, AuditOutcome::kFail,
+                                     "password change while admin-locked"));
+    return FailedPrecondition("the account is locked");
+  }
   if (old_password != nullptr) {
-    if (throttle_.AccountLocked(user)) {
-      LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kRefusedLocked, user.id,
-                                       user.username, ctx, AuditOutcome::kFail,
-                                       "password change while locked"));
-      return FailedPrecondition("the account is locked");
-    }
-    Result<bool> ok = hasher_.Verify(old_password->view(), user.password_hash);
-    if (!ok.ok() && ok.status().code() != StatusCode::kInvalidArgument) {
-      return ok.status();
-    }
-    if (!ok.ok() || !*ok) {
-      // The rows of one failure commit together, as a failed login's do,
-      // and a lock it starts is mailed as a login's would be.
-      std::optional<db::Transaction> own;
-      if (!db_.in_transaction()) {
-        LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
-        own.emplace(std::move(tx));
-      }
-      LK_ASSIGN_OR_RETURN(AccountFailure failure,
-                          throttle_.RecordAccountFailure(user.id));
-      LK_RETURN_IF_ERROR(throttle_.RecordIpFailure(ctx.rhost));
-      LK_RETURN_IF_ERROR(audit_.Record(
-          AuditEvent::kLoginFailure, user.id, user.username, ctx,
-          AuditOutcome::kFail, "wrong current password at password change"));
-      if (failure.lock_started) {
-        const int64_t until = failure.locked_until.value_or(0);
-        LK_RETURN_IF_ERROR(audit_.Record(
-            AuditEvent::kAccountLocked, user.id, user.username, ctx,
-            AuditOutcome::kFail, "locked until " + std::to_string(until)));
-        if (notifier_ != nullptr) {
-          LK_RETURN_IF_ERROR(notifier_->AccountLocked(user, until, ctx));
-        }
-      }
-      if (own) LK_RETURN_IF_ERROR(own->Commit());
-      return PermissionDenied("the current password is not correct");
+    LK_ASSIGN_OR_RETURN(
+        PasswordCheck check,
+        password_step_.Check(&user, "", user.username, *old_password, ctx,
+                             PasswordUse::kPasswordChange, std::nullopt));
+    switch (check.verdict) {
+      case PasswordVerdict::kRight:
+        break;
+      case PasswordVerdict::kWrong:
+        return PermissionDenied("the current password is not correct");
+      case PasswordVerdict::kLocked:
+        return FailedPrecondition("the account is locked");
+      case PasswordVerdict::kThrottled:
+        return FailedPrecondition("too many failed attempts from this address");
     }
   }
-  LK_RETURN_IF_ERROR(policy_.Check(
+  // From here on the old password (if asked) was right: its reserved
+  // attempt is given back whatever happens next.
+  std::string hash;
+  Status prepared = policy_.Check(
       new_password.view(), user.username, user.email,
-      old_password != nullptr ? old_password->view() : std::string_view()));
-  LK_ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(new_password.view()));
+      old_password != nullptr ? old_password->view() : std::string_view());
+  if (prepared.ok()) {
+    Result<std::string> hashed = hasher_.Hash(new_password.view());
+    if (hashed.ok()) {
+      hash = std::move(*hashed);
+    } else {
+      prepared = hashed.status();
+    }
+  }
+  if (!prepared.ok()) {
+    if (old_password != nullptr) {
+      LK_RETURN_IF_ERROR(throttle_.RecordAccountSuccess(user.id));
+    }
+    return prepared;
+  }
   const std::optional<int64_t> expires =
       options.must_change ? std::optional<int64_t>(clock_.NowUnix())
                           : std::nullopt;
+  std::string detail = old_password != nullptr ? "with the current password"
+                                               : "without the current password";
+  if (!options.audit_note.empty()) detail += " " + options.audit_note;
+  // The new hash, the voided reset links, the ended sessions, the counter
+  // and the audit row commit together or not at all: a change that fails
+  // half-way must not leave an old session or link alive beside the new
+  // password.
+  std::optional<db::Transaction> own;
+  if (!db_.in_transaction()) {
+    LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
+    own.emplace(std::move(tx));
+  }
   LK_RETURN_IF_ERROR(users_.SetPasswordHash(user.id, hash, expires));
   LK_RETURN_IF_ERROR(tokens_.VoidOpen(user.id, TokenPurpose::kReset).status());
   if (options.keep_session_sha256.empty()) {
@@ -148,12 +163,12 @@ Status AccountService::ChangePassword(int64_t user_id,
   if (old_password != nullptr) {
     LK_RETURN_IF_ERROR(throttle_.RecordAccountSuccess(user.id));
   }
-  std::string detail = old_password != nullptr ? "with the current password"
-                                               : "without the current password";
-  if (!options.audit_note.empty()) detail += " " + options.audit_note;
-  return audit_.Record(options.is_reset ? AuditEvent::kPasswordReset
-                                        : AuditEvent::kPasswordChanged,
-                       user.id, user.username, ctx, AuditOutcome::kOk, detail);
+  LK_RETURN_IF_ERROR(
+      audit_.Record(options.is_reset ? AuditEvent::kPasswordReset
+                                     : AuditEvent::kPasswordChanged,
+                    user.id, user.username, ctx, AuditOutcome::kOk, detail));
+  if (own) LK_RETURN_IF_ERROR(own->Commit());
+  return Status::Ok();
 }
 
 }  // namespace latchkey

@@ -57,13 +57,15 @@ std::string_view AuthStatusName(AuthStatus status) {
 
 Authenticator::Authenticator(db::Connection& db, const Clock& clock,
                              const PasswordHasher& hasher, UserStore& users,
-                             Throttle& throttle, SecondFactor& second_factor,
-                             AuditLog& audit, SecurityNotifier* notifier)
+                             Throttle& throttle, PasswordStep& password_step,
+                             SecondFactor& second_factor, AuditLog& audit,
+                             SecurityNotifier* notifier)
     : db_(db),
       clock_(clock),
       hasher_(hasher),
       users_(users),
       throttle_(throttle),
+      password_step_(password_step),
       second_factor_(second_factor),
       audit_(audit),
       notifier_(notifier) {}
@@ -82,6 +84,25 @@ AuthOutcome Authenticator::Unavailable(std::string_view tried,
   out.status = AuthStatus::kUnavailable;
   return out;
 }
+
+namespace {
+
+bool WantsSecondFactor(const User& user, const AuthOptions& options) {
+  return (user.has_totp() && options.totp != TotpMode::kOff) ||
+         options.totp == TotpMode::kRequired;
+}
+
+// What a name without an account keys its lock state by: the login as it
+// would be looked up, so "Ghost@Example.org" and "ghost@example.org" share
+// one count.
+std::string NameKey(std::string_view login, bool usernames_only) {
+  if (std::optional<LoginMatch> m = MatchLogin(login, usernames_only)) {
+    return std::string(m->column) + ":" + m->value;
+  }
+  return "raw:" + std::string(login);
+}
+
+}  // namespace
 
 AuthOutcome Authenticator::Authenticate(std::string_view login,
                                         const Secret& password,
@@ -108,69 +129,66 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
   // KDF the server prepares that statement meanwhile (a fresh PAM
   // connection has none yet); on the others it is used at once.
   audit_.PrepareAhead();
-  if (looked_up->address_blocked) {
-    Status s = audit_.Record(AuditEvent::kAddressThrottled, std::nullopt, login,
-                             ctx, AuditOutcome::kFail,
-                             "too many failures from this address");
-    if (!s.ok()) return Unavailable(login, ctx, s);
-    out.status = AuthStatus::kThrottled;
-    return out;
+  const User* user = looked_up->user.has_value() ? &*looked_up->user : nullptr;
+  out.user_known = user != nullptr;
+  Result<PasswordCheck> check = password_step_.Check(
+      user, user == nullptr ? NameKey(login, options.usernames_only) : "",
+      login, password, ctx, PasswordUse::kLogin, looked_up->address_blocked);
+  if (!check.ok()) return Unavailable(login, ctx, check.status());
+  out.lock_started = check->lock_started;
+  out.locked_until = check->locked_until;
+  switch (check->verdict) {
+    case PasswordVerdict::kThrottled:
+      out.status = AuthStatus::kThrottled;
+      return out;
+    case PasswordVerdict::kLocked:
+      out.status = AuthStatus::kLocked;
+      if (user != nullptr) out.user = std::move(*looked_up->user);
+      return out;
+    case PasswordVerdict::kWrong:
+      break;
+    case PasswordVerdict::kRight:
+      return AfterRightPassword(std::move(*looked_up->user), password, login,
+                                ctx, options);
   }
+  if (user == nullptr) return out;
+  User known = std::move(*looked_up->user);
+  known.failed_logins = check->failed_logins;
+  if (check->lock_started) known.locked_until = check->locked_until;
+  if (WantsSecondFactor(known, options)) {
+    // The code is asked for whatever the password was (the prompt depends
+    // on enrolment only); the verdict comes after it. The failure has
+    // been counted and audited already.
+    SecondFactorChallenge challenge;
+    challenge.user_id = known.id;
+    challenge.username = known.username;
+    challenge.issued_at = clock_.NowUnix();
+    challenge.password_ok = false;
+    out.status = AuthStatus::kSecondFactorNeeded;
+    out.challenge = std::move(challenge);
+  }
+  out.user = std::move(known);
+  return out;
+}
 
-  if (!looked_up->user.has_value()) {
-    // The same work as a wrong password: the KDF, the failure transaction
-    // (against no row), the address count and the audit row.
-    hasher_.DummyVerify(password.view());
-    Status s = InOneTransaction(db_, [&]() -> Status {
-      LK_RETURN_IF_ERROR(throttle_.PadAccountFailure());
-      LK_RETURN_IF_ERROR(throttle_.RecordIpFailure(ctx.rhost));
-      return audit_.Record(AuditEvent::kUnknownUser, std::nullopt, login, ctx,
-                           AuditOutcome::kFail, "no such user");
-    });
-    if (!s.ok()) return Unavailable(login, ctx, s);
-    return out;
-  }
-  User user = std::move(*looked_up->user);
-  out.user_known = true;
-
-  if (std::optional<int64_t> until = throttle_.AccountLocked(user)) {
-    Status s = audit_.Record(AuditEvent::kRefusedLocked, user.id, login, ctx,
-                             AuditOutcome::kFail, "account is locked");
-    if (!s.ok()) return Unavailable(login, ctx, s);
-    out.status = AuthStatus::kLocked;
-    out.locked_until = until;
-    out.user = std::move(user);
-    return out;
-  }
-
-  bool rehash = false;
-  Result<bool> verified =
-      hasher_.Verify(password.view(), user.password_hash, &rehash);
-  if (!verified.ok() &&
-      verified.status().code() != StatusCode::kInvalidArgument) {
-    return Unavailable(login, ctx, verified.status());
-  }
-  if (!verified.ok()) {
-    // A stored hash we cannot use ("!", "*", a foreign format) rejects
-    // every password, after the usual work.
-    hasher_.DummyVerify(password.view());
-    return Fail(std::move(user), login, ctx, AuditEvent::kLoginFailure,
-                StoredHashNeedsReset(verified.status())
-                    ? "stored hash cost above its cap: needs reset"
-                    : "unusable stored hash");
-  }
-  if (!*verified) {
-    return Fail(std::move(user), login, ctx, AuditEvent::kLoginFailure,
-                "wrong password");
-  }
-
+AuthOutcome Authenticator::AfterRightPassword(User user, const Secret& password,
+                                              std::string_view login,
+                                              const AuthContext& ctx,
+                                              const AuthOptions& options,
+                                              bool rehash) {
   if (rehash) Rehash(user, password, ctx);
   const int64_t now = clock_.NowUnix();
+  AuthOutcome out;
+  out.user_known = true;
   AuthStatus denied = AuthStatus::kOk;
   std::string_view reason;
   if (!user.is_active) {
     denied = AuthStatus::kInactive;
     reason = "account is inactive";
+  } else if (throttle_.AdminLocked(user)) {
+    denied = AuthStatus::kLocked;
+    reason = "account is locked by an administrator";
+    out.locked_until = throttle_.AdminLocked(user);
   } else if (options.require_verified_email && !user.email_verified()) {
     denied = AuthStatus::kUnverified;
     reason = "email address not verified";
@@ -179,24 +197,37 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
     reason = "account has expired";
   }
   if (denied != AuthStatus::kOk) {
-    Status s = audit_.Record(AuditEvent::kLoginDenied, user.id, login, ctx,
-                             AuditOutcome::kFail, reason);
+    // A right password: the reserved attempt is given back.
+    Status s = InOneTransaction(db_, [&]() -> Status {
+      LK_RETURN_IF_ERROR(throttle_.RecordAccountSuccess(user.id));
+      return audit_.Record(AuditEvent::kLoginDenied, user.id, login, ctx,
+                           AuditOutcome::kFail, reason);
+    });
     if (!s.ok()) return Unavailable(login, ctx, s);
     out.status = denied;
+    user.failed_logins = 0;
     out.user = std::move(user);
     return out;
   }
 
-  if ((user.has_totp() && options.totp != TotpMode::kOff) ||
-      options.totp == TotpMode::kRequired) {
+  if (WantsSecondFactor(user, options)) {
+    // The attempt is given back (without resetting the count): the code
+    // step reserves its own, so a right password with a wrong code is
+    // one failure, and the counter is reset only once the code is right.
+    LockSubject subject;
+    subject.user_id = user.id;
+    Status s = throttle_.GiveBack(subject);
+    if (!s.ok()) return Unavailable(login, ctx, s);
     SecondFactorChallenge challenge;
     challenge.user_id = user.id;
     challenge.username = user.username;
     challenge.issued_at = now;
+    challenge.password_ok = true;
     out.status = AuthStatus::kSecondFactorNeeded;
     out.password_expired =
         user.password_expires_at && *user.password_expires_at <= now;
     out.challenge = std::move(challenge);
+    if (user.failed_logins > 0) --user.failed_logins;
     out.user = std::move(user);
     return out;
   }
@@ -220,20 +251,15 @@ void Authenticator::Rehash(const User& user, const Secret& password,
 AuthOutcome Authenticator::Succeed(User user, std::string_view tried,
                                    const AuthContext& ctx,
                                    std::string_view detail) {
-  const bool reset = user.failed_logins > 0;
   const bool mail = notifier_ != nullptr && notifier_->MailsNewLogin(user);
-  const auto record = [&]() -> Status {
-    return audit_.Record(AuditEvent::kLoginSuccess, user.id, tried, ctx,
-                         AuditOutcome::kOk, detail);
-  };
-  // Usually there is no counter to reset and no mail: then the audit row
-  // alone is one statement, one round trip and one log flush after the KDF.
-  Status s =
-      !reset && !mail ? record() : InOneTransaction(db_, [&]() -> Status {
-        if (reset) LK_RETURN_IF_ERROR(throttle_.RecordAccountSuccess(user.id));
-        LK_RETURN_IF_ERROR(record());
-        return mail ? notifier_->NewLogin(user, ctx) : Status::Ok();
-      });
+  // The reserved attempt is given back (the counter reset) with the audit
+  // row: one transaction, one log flush.
+  Status s = InOneTransaction(db_, [&]() -> Status {
+    LK_RETURN_IF_ERROR(throttle_.RecordAccountSuccess(user.id));
+    LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kLoginSuccess, user.id, tried,
+                                     ctx, AuditOutcome::kOk, detail));
+    return mail ? notifier_->NewLogin(user, ctx) : Status::Ok();
+  });
   if (!s.ok()) return Unavailable(tried, ctx, s);
   AuthOutcome out;
   out.status = AuthStatus::kOk;
@@ -246,31 +272,23 @@ AuthOutcome Authenticator::Succeed(User user, std::string_view tried,
   return out;
 }
 
-AuthOutcome Authenticator::Fail(User user, std::string_view tried,
-                                const AuthContext& ctx, AuditEvent event,
-                                std::string_view detail) {
-  AccountFailure failure;
-  Status s = InOneTransaction(db_, [&]() -> Status {
-    LK_ASSIGN_OR_RETURN(failure, throttle_.RecordAccountFailure(user.id));
-    LK_RETURN_IF_ERROR(throttle_.RecordIpFailure(ctx.rhost));
-    LK_RETURN_IF_ERROR(
-        audit_.Record(event, user.id, tried, ctx, AuditOutcome::kFail, detail));
-    if (!failure.lock_started) return Status::Ok();
-    const int64_t until = failure.locked_until.value_or(0);
-    LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kAccountLocked, user.id, tried,
-                                     ctx, AuditOutcome::kFail,
-                                     "locked until " + std::to_string(until)));
-    return notifier_ != nullptr ? notifier_->AccountLocked(user, until, ctx)
-                                : Status::Ok();
-  });
-  if (!s.ok()) return Unavailable(tried, ctx, s);
+AuthOutcome Authenticator::CodeFailed(User user, std::string_view tried,
+                                      const AuthContext& ctx,
+                                      std::string_view detail,
+                                      uint32_t failed_logins) {
+  LockSubject subject;
+  subject.user_id = user.id;
+  Result<AccountFailure> failure =
+      password_step_.Fail(subject, &user, tried, ctx, AuditEvent::kTotpWrong,
+                          detail, failed_logins);
+  if (!failure.ok()) return Unavailable(tried, ctx, failure.status());
   AuthOutcome out;
   out.status = AuthStatus::kBadCredentials;
   out.user_known = true;
-  out.lock_started = failure.lock_started;
-  out.locked_until = failure.locked_until;
-  user.failed_logins = failure.failed_logins;
-  if (failure.lock_started) user.locked_until = failure.locked_until;
+  out.lock_started = failure->lock_started;
+  out.locked_until = failure->locked_until;
+  user.failed_logins = failure->failed_logins;
+  if (failure->lock_started) user.locked_until = failure->locked_until;
   out.user = std::move(user);
   return out;
 }
@@ -300,23 +318,43 @@ AuthOutcome Authenticator::CompleteSecondFactor(
   }
   User user = std::move(**found);
   out.user_known = true;
-  if (std::optional<int64_t> until = throttle_.AccountLocked(user)) {
-    Status s = audit_.Record(AuditEvent::kRefusedLocked, user.id, tried, ctx,
-                             AuditOutcome::kFail, "account is locked");
+  if (!challenge.password_ok) {
+    // The password was wrong (counted and audited then): the code is
+    // neither checked nor used up, and nothing more is counted.
+    Status s = audit_.Record(AuditEvent::kLoginFailure, user.id, tried, ctx,
+                             AuditOutcome::kFail,
+                             "verification code after a wrong password");
     if (!s.ok()) return Unavailable(tried, ctx, s);
-    out.status = AuthStatus::kLocked;
-    out.locked_until = until;
     out.user = std::move(user);
     return out;
   }
-  if (!user.is_active) {
+  if (!user.is_active || throttle_.AdminLocked(user)) {
+    const bool inactive = !user.is_active;
     Status s = audit_.Record(AuditEvent::kLoginDenied, user.id, tried, ctx,
-                             AuditOutcome::kFail, "account is inactive");
+                             AuditOutcome::kFail,
+                             inactive ? "account is inactive"
+                                      : "account is locked by an "
+                                        "administrator");
     if (!s.ok()) return Unavailable(tried, ctx, s);
-    out.status = AuthStatus::kInactive;
+    out.status = inactive ? AuthStatus::kInactive : AuthStatus::kLocked;
     out.user = std::move(user);
     return out;
   }
+  // The code is an attempt of its own, reserved like a password.
+  LockSubject subject;
+  subject.user_id = user.id;
+  Result<Reservation> reservation = throttle_.Reserve(subject);
+  if (!reservation.ok()) return Unavailable(tried, ctx, reservation.status());
+  if (!reservation->reserved) {
+    Result<std::optional<int64_t>> until =
+        password_step_.Refuse(subject, &user, tried, ctx, "account is locked");
+    if (!until.ok()) return Unavailable(tried, ctx, until.status());
+    out.status = AuthStatus::kLocked;
+    out.locked_until = *until;
+    out.user = std::move(user);
+    return out;
+  }
+  const uint32_t failed_logins = reservation->failed_logins;
 
   std::string compact;
   if (LooksLikeTotp(code, compact)) {
@@ -330,7 +368,9 @@ AuthOutcome Authenticator::CompleteSecondFactor(
         return Succeed(std::move(user), tried, ctx, "password and totp");
       }
       if (verdict->check == TotpCheck::kReplayed) {
+        // Not a guess: the attempt is given back.
         Status s = InOneTransaction(db_, [&]() -> Status {
+          LK_RETURN_IF_ERROR(throttle_.GiveBack(subject));
           LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kTotpReplayed, user.id,
                                            tried, ctx, AuditOutcome::kFail,
                                            "code already used"));
@@ -343,14 +383,14 @@ AuthOutcome Authenticator::CompleteSecondFactor(
         return out;
       }
     }
-    return Fail(std::move(user), tried, ctx, AuditEvent::kTotpWrong,
-                "wrong verification code");
+    return CodeFailed(std::move(user), tried, ctx, "wrong verification code",
+                      failed_logins);
   }
 
   if (!user.has_totp()) {
     // Recovery codes exist only alongside TOTP (Disable deletes them).
-    return Fail(std::move(user), tried, ctx, AuditEvent::kTotpWrong,
-                "wrong recovery code");
+    return CodeFailed(std::move(user), tried, ctx, "wrong recovery code",
+                      failed_logins);
   }
   Result<bool> used = second_factor_.UseRecoveryCode(user.id, code);
   if (!used.ok()) return Unavailable(tried, ctx, used.status());
@@ -363,8 +403,8 @@ AuthOutcome Authenticator::CompleteSecondFactor(
     done.recovery_code_used = done.status == AuthStatus::kOk;
     return done;
   }
-  return Fail(std::move(user), tried, ctx, AuditEvent::kTotpWrong,
-              "wrong recovery code");
+  return CodeFailed(std::move(user), tried, ctx, "wrong recovery code",
+                    failed_logins);
 }
 
 }  // namespace latchkey

@@ -39,11 +39,12 @@ Result<Secret> ChallengeStore::Issue(const SecondFactorChallenge& challenge,
   LK_RETURN_IF_ERROR(
       db_.Execute(
              "INSERT INTO login_challenges (id_sha256, browser_sha256, "
-             "user_id, username, issued_at, expires_at) "
-             "VALUES (?, ?, ?, ?, ?, ?)",
+             "user_id, username, issued_at, expires_at, password_ok) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)",
              {DigestView(id_digest), DigestView(browser_digest),
               challenge.user_id, std::string_view(challenge.username),
-              challenge.issued_at, challenge.issued_at + kChallengeTtl.count()})
+              challenge.issued_at, challenge.issued_at + kChallengeTtl.count(),
+              int64_t{challenge.password_ok ? 1 : 0}})
           .status());
   return id;
 }
@@ -61,7 +62,8 @@ Result<std::optional<SecondFactorChallenge>> ChallengeStore::Take(
       std::optional<db::Row> row,
       db_.QueryOne("DELETE FROM login_challenges "
                    "WHERE id_sha256 = ? AND browser_sha256 = ? "
-                   "RETURNING user_id, username, issued_at, expires_at",
+                   "RETURNING user_id, username, issued_at, expires_at, "
+                   "password_ok",
                    {DigestView(id_digest), DigestView(browser_digest)}));
   if (!row) return std::optional<SecondFactorChallenge>();
   const int64_t now = clock_.NowUnix();
@@ -69,6 +71,7 @@ Result<std::optional<SecondFactorChallenge>> ChallengeStore::Take(
   ch.user_id = row->i64(0);
   ch.username = row->str(1);
   ch.issued_at = row->i64(2);
+  ch.password_ok = row->i64(4) != 0;
   if (now >= row->i64(3) || ch.issued_at > now + 5) {
     return std::optional<SecondFactorChallenge>();
   }

@@ -332,6 +332,10 @@ constexpr KeySpec kKeys[] = {
        return Set(ParseSecondsIn(v, Seconds(1), kMaxSeconds),
                   c.lockout.ip_window);
      }},
+    {"lockout", "ip_prefix_v6",
+     [](std::string_view v, Config& c) {
+       return Set(ParseU32(v, 1, 128), c.lockout.ip_prefix_v6);
+     }},
     // [totp]
     {"totp", "issuer",
      [](std::string_view v, Config& c) {

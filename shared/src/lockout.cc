@@ -8,6 +8,12 @@ bool IsLocked(const LockoutState& state, int64_t now) {
   return state.locked_until.has_value() && now < *state.locked_until;
 }
 
+bool MayReserve(const LockoutConfig& config, const LockoutState& state,
+                int64_t now) {
+  if (IsLocked(state, now)) return false;
+  return config.max_failures == 0 || state.failed_logins < config.max_failures;
+}
+
 int64_t LockDuration(const LockoutConfig& config, uint32_t n) {
   const int64_t cap = std::max<int64_t>(config.max_lock_duration.count(), 0);
   int64_t d = std::max<int64_t>(config.lock_duration.count(), 0);
@@ -17,14 +23,12 @@ int64_t LockDuration(const LockoutConfig& config, uint32_t n) {
   return std::min(d, cap);
 }
 
-LockoutDecision OnFailure(const LockoutConfig& config,
-                          const LockoutState& state, int64_t now) {
+LockoutDecision StartLockIfDue(const LockoutConfig& config,
+                               const LockoutState& state, int64_t now) {
   LockoutDecision out;
   out.state = state;
-  if (IsLocked(state, now)) return out;
-  out.state.failed_logins = state.failed_logins + 1;
-  if (config.max_failures == 0 ||
-      out.state.failed_logins < config.max_failures) {
+  if (IsLocked(state, now) || config.max_failures == 0 ||
+      state.failed_logins < config.max_failures) {
     return out;
   }
   // The previous lock ended at locked_until; without it (cleared by hand)
@@ -44,6 +48,18 @@ LockoutDecision OnFailure(const LockoutConfig& config,
   out.lock_started = true;
   out.locked_until = until;
   return out;
+}
+
+LockoutDecision OnFailure(const LockoutConfig& config,
+                          const LockoutState& state, int64_t now) {
+  if (!MayReserve(config, state, now)) {
+    LockoutDecision out;
+    out.state = state;
+    return out;
+  }
+  LockoutState reserved = state;
+  ++reserved.failed_logins;
+  return StartLockIfDue(config, reserved, now);
 }
 
 LockoutState OnSuccess(const LockoutState& state) {

@@ -14,7 +14,7 @@ Result<LoginLookup> LookUpLogin(db::Connection& db, const Clock& clock,
   std::vector<db::Value> params;
   std::string sql = "SELECT ";
   // Column 0: the address's failures in its current window, or NULL.
-  const std::string ip_key = IpKey(rhost);
+  const std::string ip_key = IpKey(rhost, lockout.ip_prefix_v6);
   if (!rhost.empty() && lockout.ip_max_failures > 0) {
     sql +=
         "(SELECT failures FROM ip_failures WHERE ip = ? AND "

@@ -24,58 +24,28 @@ Result<ReauthOutcome> Reauthentication::Check(int64_t user_id,
   LK_ASSIGN_OR_RETURN(std::optional<User> found, s_.users().FindById(user_id));
   if (!found) return NotFound("no user with id " + std::to_string(user_id));
   const User& user = *found;
+  LK_ASSIGN_OR_RETURN(
+      PasswordCheck check,
+      s_.password_step().Check(&user, "", user.username, password, ctx,
+                               PasswordUse::kReauth, std::nullopt));
   ReauthOutcome out;
-  if (const std::optional<int64_t> until = s_.throttle().AccountLocked(user)) {
-    LK_RETURN_IF_ERROR(s_.audit().Record(
-        AuditEvent::kRefusedLocked, user.id, user.username, ctx,
-        AuditOutcome::kFail, "re-authentication while locked"));
-    out.status = ReauthStatus::kLocked;
-    out.locked_until = until;
-    return out;
+  out.lock_started = check.lock_started;
+  out.locked_until = check.locked_until;
+  switch (check.verdict) {
+    case PasswordVerdict::kRight:
+      LK_RETURN_IF_ERROR(s_.throttle().RecordAccountSuccess(user.id));
+      out.status = ReauthStatus::kOk;
+      break;
+    case PasswordVerdict::kWrong:
+      out.status = ReauthStatus::kWrongPassword;
+      break;
+    case PasswordVerdict::kLocked:
+      out.status = ReauthStatus::kLocked;
+      break;
+    case PasswordVerdict::kThrottled:
+      out.status = ReauthStatus::kThrottled;
+      break;
   }
-  LK_ASSIGN_OR_RETURN(const bool blocked, s_.throttle().IpBlocked(ctx.rhost));
-  if (blocked) {
-    out.status = ReauthStatus::kThrottled;
-    return out;
-  }
-  bool right = false;
-  if (password.empty()) {
-    s_.hasher().DummyVerify("");
-  } else {
-    Result<bool> verified =
-        s_.hasher().Verify(password.view(), user.password_hash);
-    // A hash the hasher cannot read matches nothing.
-    if (!verified.ok() &&
-        verified.status().code() != StatusCode::kInvalidArgument) {
-      return verified.status();
-    }
-    right = verified.ok() && *verified;
-  }
-  if (right) {
-    LK_RETURN_IF_ERROR(s_.throttle().RecordAccountSuccess(user.id));
-    out.status = ReauthStatus::kOk;
-    return out;
-  }
-
-  // The rows of one failure commit together, as a failed login's do.
-  LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(s_.db()));
-  LK_ASSIGN_OR_RETURN(AccountFailure failure,
-                      s_.throttle().RecordAccountFailure(user.id));
-  LK_RETURN_IF_ERROR(s_.throttle().RecordIpFailure(ctx.rhost));
-  LK_RETURN_IF_ERROR(s_.audit().Record(AuditEvent::kLoginFailure, user.id,
-                                       user.username, ctx, AuditOutcome::kFail,
-                                       "wrong password at re-authentication"));
-  if (failure.lock_started) {
-    const int64_t until = failure.locked_until.value_or(0);
-    LK_RETURN_IF_ERROR(s_.audit().Record(
-        AuditEvent::kAccountLocked, user.id, user.username, ctx,
-        AuditOutcome::kFail, "locked until " + std::to_string(until)));
-    LK_RETURN_IF_ERROR(s_.security_notifier().AccountLocked(user, until, ctx));
-  }
-  LK_RETURN_IF_ERROR(tx.Commit());
-  out.status = ReauthStatus::kWrongPassword;
-  out.lock_started = failure.lock_started;
-  out.locked_until = failure.locked_until;
   return out;
 }
 

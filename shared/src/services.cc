@@ -59,12 +59,14 @@ Services::Services(const Config& config,
       *db_, clock_, random_, *totp_, box_.get(),
       box_error_.ok() ? std::string() : box_error_.message());
   notifier_ = std::make_unique<SecurityNotifier>(*db_, clock_, config_, *sink_);
+  password_step_ = std::make_unique<PasswordStep>(
+      *db_, clock_, *hasher_, *throttle_, *audit_, notifier_.get(), box_.get());
   authenticator_ = std::make_unique<Authenticator>(
-      *db_, clock_, *hasher_, *users_, *throttle_, *second_factor_, *audit_,
-      notifier_.get());
-  accounts_ = std::make_unique<AccountService>(*db_, clock_, *hasher_, *policy_,
-                                               *users_, *throttle_, *tokens_,
-                                               *audit_, notifier_.get());
+      *db_, clock_, *hasher_, *users_, *throttle_, *password_step_,
+      *second_factor_, *audit_, notifier_.get());
+  accounts_ = std::make_unique<AccountService>(
+      *db_, clock_, *hasher_, *policy_, *users_, *throttle_, *password_step_,
+      *tokens_, *audit_);
 }
 
 Services::~Services() = default;

@@ -17,7 +17,7 @@ constexpr std::string_view kUserColumns =
     "u.created_at, u.updated_at, u.last_login_at, "
     "(SELECT GROUP_CONCAT(r.name ORDER BY r.name SEPARATOR ',') "
     "FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
-    "WHERE ur.user_id = u.id) ";
+    "WHERE ur.user_id = u.id), u.admin_locked_until ";
 
 // SELECT ... FROM users u, ready for a WHERE.
 std::string SelectUsers() {
@@ -84,8 +84,12 @@ void BuildFilter(const UserFilter& f, int64_t now_micros, std::string& sql,
     params.push_back(static_cast<int64_t>(*f.active ? 1 : 0));
   }
   if (f.locked) {
-    sql += *f.locked ? " AND u.locked_until > ?"
-                     : " AND (u.locked_until IS NULL OR u.locked_until <= ?)";
+    // Either lock: the password lock or the admin lock.
+    sql += *f.locked ? " AND (u.locked_until > ? OR u.admin_locked_until > ?)"
+                     : " AND (u.locked_until IS NULL OR u.locked_until <= ?) "
+                       "AND (u.admin_locked_until IS NULL OR "
+                       "u.admin_locked_until <= ?)";
+    params.push_back(db::Timestamp{now_micros});
     params.push_back(db::Timestamp{now_micros});
   }
   if (f.role) {
@@ -139,6 +143,7 @@ User UserFromRow(const db::Row& row, size_t first) {
   u.created_at = row.unix_time(first + 19).value_or(0);
   u.updated_at = row.unix_time(first + 20).value_or(0);
   u.last_login_at = row.unix_time(first + 21);
+  u.admin_locked_until = row.unix_time(first + 23);
   const std::string& roles = row.str(first + 22);
   for (size_t start = 0; start < roles.size();) {
     size_t comma = roles.find(',', start);

@@ -176,6 +176,32 @@ TEST_F(AccountServiceTest, ChangeWithTheCurrentPassword) {
             AuthStatus::kOk);
 }
 
+// A password change is one transaction: when ending the sessions fails,
+// the new hash and the voided reset link are not kept either.
+TEST_F(AccountServiceTest, AChangeThatFailsHalfWayKeepsNothing) {
+  AddSession(id_, 'a');
+  auto reset =
+      services_->tokens().Issue(id_, TokenPurpose::kReset, kResetTokenTtl);
+  ASSERT_TRUE(reset.ok());
+  std::unique_ptr<db::Connection> admin = db().ConnectAsAdmin();
+  ASSERT_TRUE(
+      admin
+          ->ExecuteScript("CREATE TRIGGER sessions_no_delete BEFORE DELETE ON "
+                          "sessions FOR EACH ROW SIGNAL SQLSTATE '45000' SET "
+                          "MESSAGE_TEXT = 'no delete in this test'")
+          .ok());
+  const Secret old_pw{std::string_view(kPassword)};
+  const Status s =
+      accounts().ChangePassword(id_, Secret(kNewPassword), &old_pw, ctx_);
+  ASSERT_TRUE(admin->ExecuteScript("DROP TRIGGER sessions_no_delete").ok());
+  EXPECT_FALSE(s.ok());
+  const User u = Load(id_);
+  EXPECT_EQ(*services_->hasher().Verify(kPassword, u.password_hash), true);
+  EXPECT_EQ(Sessions(id_), 1);
+  EXPECT_TRUE(
+      services_->tokens().Consume(reset->view(), TokenPurpose::kReset).ok());
+}
+
 TEST_F(AccountServiceTest, WrongCurrentPasswordCountsAsAFailure) {
   const Secret wrong{std::string_view("not-it")};
   const Status s =

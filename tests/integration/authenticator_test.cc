@@ -138,8 +138,9 @@ TEST_F(AuthenticatorTest, RightPassword) {
   clock_.Advance(seconds(10));
   const uint64_t writes = services_->db().write_count();
   const AuthOutcome out = Login("alice", kPassword);
-  // Nothing to reset and no mail: the audit row is the only write.
-  EXPECT_EQ(services_->db().write_count() - writes, 1u);
+  // The attempt reserved before the KDF, then given back with the audit
+  // row (no mail).
+  EXPECT_EQ(services_->db().write_count() - writes, 3u);
   EXPECT_EQ(out.status, AuthStatus::kOk);
   EXPECT_TRUE(out.user_known);
   ASSERT_TRUE(out.user.has_value());
@@ -264,7 +265,8 @@ TEST_F(AuthenticatorTest, SuccessResetsTheFailureCount) {
   const uint64_t writes = services_->db().write_count();
   EXPECT_EQ(Login("alice", kPassword).status, AuthStatus::kOk);
   EXPECT_EQ(Load(id).failed_logins, 0u);
-  EXPECT_EQ(services_->db().write_count() - writes, 2u);  // reset + audit
+  // reservation, then reset + audit
+  EXPECT_EQ(services_->db().write_count() - writes, 3u);
   ExpectEvents({"login_failure", "login_failure", "login_failure",
                 "login_failure", "login_success"});
 }
@@ -549,6 +551,9 @@ TEST_F(TotpFlowTest, ChallengeStoreIsSingleUseBoundAndExpires) {
   EXPECT_EQ((*taken)->user_id, ch.user_id);
   EXPECT_EQ((*taken)->username, ch.username);
   EXPECT_EQ((*taken)->issued_at, ch.issued_at);
+  // password_ok travels with it, on the server only.
+  EXPECT_EQ((*taken)->password_ok, ch.password_ok);
+  EXPECT_TRUE((*taken)->password_ok);
   EXPECT_EQ(auth().CompleteSecondFactor(**taken, Code(), ctx_).status,
             AuthStatus::kOk);
   // Used up.

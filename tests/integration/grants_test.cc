@@ -9,6 +9,7 @@
 #include "latchkey/migrations.h"
 #include "latchkey/nss_sync.h"
 #include "latchkey/random.h"
+#include "latchkey/throttle.h"
 #include "support/sandbox.h"
 #include "support/services_test.h"
 #include "support/temp_dir.h"
@@ -156,6 +157,23 @@ TEST_F(GrantsTest, PamRoleMayAuthenticateButNotRewriteHistory) {
       "ON DUPLICATE KEY UPDATE failures = failures + 1",
       {std::string_view("192.0.2.1"), Timestamp::FromUnix(1'700'000'000)});
   EXPECT_TRUE(throttle.ok()) << throttle.status().ToString();
+  // The password step's statements for a name without an account (005),
+  // as this role: reserve, settle, prune. The admin lock is not its to set.
+  Throttle names(*c, clock, lockout);
+  LockSubject ghost;
+  ghost.name_hash = std::string(32, 'n');
+  auto reserved = names.Reserve(ghost);
+  ASSERT_TRUE(reserved.ok()) << reserved.status().ToString();
+  EXPECT_TRUE(reserved->reserved);
+  auto settled = names.Settle(ghost, lockout.max_failures, false);
+  EXPECT_TRUE(settled.ok()) << settled.status().ToString();
+  Status pruned = names.PruneNames();
+  EXPECT_TRUE(pruned.ok()) << pruned.ToString();
+  ExpectDenied(c->Execute("UPDATE users SET admin_locked_until = NULL WHERE "
+                          "id = ?",
+                          {user_id_})
+                   .status(),
+               "UPDATE users.admin_locked_until");
   auto sessions =
       c->Execute("DELETE FROM sessions WHERE user_id = ?", {user_id_});
   EXPECT_TRUE(sessions.ok()) << sessions.status().ToString();

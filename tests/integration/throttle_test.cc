@@ -177,17 +177,78 @@ TEST_F(ThrottleTest, UnlockClearsTheLockAndItsHistory) {
 TEST_F(ThrottleTest, AdminLockUntil) {
   Throttle t(conn(), clock_, config_);
   ASSERT_TRUE(t.LockUntil(user_id_, clock_.NowUnix() + 86400).ok());
-  EXPECT_EQ(t.AccountLocked(Load()), clock_.NowUnix() + 86400);
+  // The admin lock is its own column: the password lock stays clear.
+  EXPECT_EQ(t.AdminLocked(Load()), clock_.NowUnix() + 86400);
+  EXPECT_FALSE(t.AccountLocked(Load()).has_value());
+  EXPECT_EQ(t.AnyLock(Load()), clock_.NowUnix() + 86400);
   EXPECT_EQ(Load().lock_count, 0u);
   EXPECT_EQ(t.LockUntil(user_id_ + 99, 1).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(t.Unlock(user_id_).ok());
+  EXPECT_FALSE(t.AnyLock(Load()).has_value());
 }
 
-TEST_F(ThrottleTest, UnknownUserAndPadding) {
+TEST_F(ThrottleTest, UnknownUserAndNameLock) {
   Throttle t(conn(), clock_, config_);
   EXPECT_EQ(t.RecordAccountFailure(user_id_ + 99).status().code(),
             StatusCode::kNotFound);
-  ASSERT_TRUE(t.PadAccountFailure().ok());
+  LockSubject ghost;
+  ghost.name_hash = std::string(32, 'g');
+  for (uint32_t i = 1; i <= config_.max_failures; ++i) {
+    auto r = t.Reserve(ghost);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->reserved);
+    EXPECT_EQ(r->failed_logins, i);
+    auto f = t.Settle(ghost, r->failed_logins, false);
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    EXPECT_EQ(f->lock_started, i == config_.max_failures);
+  }
+  auto refused = t.Reserve(ghost);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->reserved);
   EXPECT_EQ(Load().failed_logins, 0u);
+  clock_.Advance(seconds(61));
+  EXPECT_TRUE(t.Reserve(ghost)->reserved);
+}
+
+TEST_F(ThrottleTest, AKilledAttemptStillCountsAndLocksLater) {
+  Throttle t(conn(), clock_, config_);
+  LockSubject alice;
+  alice.user_id = user_id_;
+  // max_failures reservations whose processes never settled them.
+  for (uint32_t i = 0; i < config_.max_failures; ++i) {
+    ASSERT_TRUE(t.Reserve(alice)->reserved);
+  }
+  EXPECT_FALSE(t.Reserve(alice)->reserved);
+  // Within the grace time a refusal does not start a lock (the last
+  // attempt may still be in its KDF) ...
+  auto early = t.Settle(alice, 0, true);
+  ASSERT_TRUE(early.ok());
+  EXPECT_FALSE(early->lock_started);
+  // ... after it, the stale count becomes a lock.
+  clock_.Advance(kPendingLockGrace + seconds(1));
+  auto late = t.Settle(alice, 0, true);
+  ASSERT_TRUE(late.ok());
+  EXPECT_TRUE(late->lock_started);
+  EXPECT_EQ(late->locked_until, clock_.NowUnix() + 60);
+  EXPECT_FALSE(t.Reserve(alice)->reserved);
+}
+
+TEST_F(ThrottleTest, ExpiredNameRowsArePruned) {
+  Throttle t(conn(), clock_, config_);
+  LockSubject ghost;
+  ghost.name_hash = std::string(32, 'h');
+  ASSERT_TRUE(t.Reserve(ghost)->reserved);
+  auto count = [&] {
+    auto row = conn().QueryOne("SELECT COUNT(*) FROM name_lockouts");
+    return row.ok() && row->has_value() ? (*row)->i64(0) : -1;
+  };
+  EXPECT_EQ(count(), 1);
+  ASSERT_TRUE(t.PruneNames().ok());
+  EXPECT_EQ(count(), 1);
+  clock_.Advance(config_.lock_reset_after + config_.max_lock_duration +
+                 seconds(1));
+  ASSERT_TRUE(t.PruneNames().ok());
+  EXPECT_EQ(count(), 0);
 }
 
 TEST_F(ThrottleTest, AddressWindow) {
@@ -252,8 +313,24 @@ TEST_F(ThrottleTest, HostileAddressesAreStoredEscapedAndBounded) {
   ASSERT_TRUE(t.RecordIpFailure(hostile).ok());
   ASSERT_TRUE(t.RecordIpFailure(hostile).ok());
   EXPECT_TRUE(*t.IpBlocked(hostile));
-  EXPECT_EQ(IpKey(hostile).size(), 255u);
-  EXPECT_EQ(IpKey(hostile).substr(0, 12), "evil\\x0a\\xff");
+  EXPECT_EQ(IpKey(hostile, 64).size(), 255u);
+  EXPECT_EQ(IpKey(hostile, 64).substr(0, 12), "evil\\x0a\\xff");
+}
+
+TEST_F(ThrottleTest, Ipv6CountsPerNetwork) {
+  EXPECT_EQ(IpKey("2001:db8:1:2:3:4:5:6", 64), "2001:db8:1:2::/64");
+  EXPECT_EQ(IpKey("2001:DB8:1:2::ffff", 64), "2001:db8:1:2::/64");
+  EXPECT_EQ(IpKey("2001:db8:1:2:3:4:5:6", 48), "2001:db8:1::/48");
+  EXPECT_EQ(IpKey("2001:db8::1", 128), "2001:db8::1/128");
+  EXPECT_EQ(IpKey("::ffff:192.0.2.1", 64), "192.0.2.1");
+  EXPECT_EQ(IpKey("192.0.2.1", 64), "192.0.2.1");
+  EXPECT_EQ(IpKey("host.example", 64), "host.example");
+  config_.ip_max_failures = 2;
+  Throttle t(conn(), clock_, config_);
+  ASSERT_TRUE(t.RecordIpFailure("2001:db8:7:7::1").ok());
+  ASSERT_TRUE(t.RecordIpFailure("2001:db8:7:7:ffff::2").ok());
+  EXPECT_TRUE(*t.IpBlocked("2001:db8:7:7:1:2:3:4"));
+  EXPECT_FALSE(*t.IpBlocked("2001:db8:7:8::1"));
 }
 
 }  // namespace

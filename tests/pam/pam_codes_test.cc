@@ -75,6 +75,12 @@ TEST(PamCodesTest, AuthOutcomes) {
   EXPECT_EQ(VerdictOf(o), Verdict::kBadCredentials);
   o.user_known = false;
   EXPECT_EQ(VerdictOf(o), Verdict::kUnknownUser);
+  // A locked name without an account stays unknown (a fallback stack
+  // still runs for local users); a locked account is PAM_MAXTRIES.
+  o.status = AuthStatus::kLocked;
+  EXPECT_EQ(VerdictOf(o), Verdict::kUnknownUser);
+  o.user_known = true;
+  EXPECT_EQ(PamCode(Phase::kAuth, VerdictOf(o)), PAM_MAXTRIES);
   o.status = AuthStatus::kExpired;
   EXPECT_EQ(VerdictOf(o), Verdict::kAccountExpired);
   o.status = AuthStatus::kSecondFactorNeeded;  // never an end state

@@ -197,9 +197,10 @@ class LockoutTest(StackTest):
         r = self.pam(self.svc, user, ["authenticate"], [GOOD])
         self.assertTrue(r.failed_with("PAM_MAXTRIES"), r)
         self.assertIn("temporarily locked", r.stderr)
+        # The password lock guards the password only: the account phase
+        # (all a key-based ssh login goes through) still lets in.
         r = self.pam(self.svc, user, ["acct_mgmt"])
-        self.assertTrue(r.failed_with("PAM_PERM_DENIED"), r)
-        self.assertIn("temporarily locked", r.stderr)
+        self.assertTrue(r.ok, r)
         return started
 
     def test_lock_expires(self):
@@ -225,6 +226,28 @@ class LockoutTest(StackTest):
         self.db.ctl("user", "unlock", "ulf")
         r = self.pam(svc, "ulf", ["authenticate", "acct_mgmt"], [GOOD])
         self.assertTrue(r.ok, r)
+
+    def test_admin_lock_refuses_the_account_phase(self):
+        self.db.add_user("alma", GOOD)
+        self.db.ctl("user", "lock", "alma")
+        r = self.pam(self.svc, "alma", ["acct_mgmt"])
+        self.assertTrue(r.failed_with("PAM_PERM_DENIED"), r)
+        self.assertIn("locked", r.stderr)
+        r = self.pam(self.svc, "alma", ["authenticate"], [GOOD])
+        self.assertTrue(r.failed_with("PAM_MAXTRIES"), r)
+        self.db.ctl("user", "unlock", "alma")
+        r = self.pam(self.svc, "alma", ["authenticate", "acct_mgmt"], [GOOD])
+        self.assertTrue(r.ok, r)
+
+    def test_unknown_name_locks_but_stays_unknown(self):
+        # Three wrong guesses at a name nobody has: it locks like an
+        # account, but PAM keeps answering PAM_USER_UNKNOWN so a local
+        # fallback module still runs.
+        for i in range(4):
+            r = self.pam(self.svc, "ghost", ["authenticate"], ["wrong"])
+            self.assertTrue(r.failed_with("PAM_USER_UNKNOWN"), r)
+        self.assertIn("refused_locked",
+                      [e["event"] for e in self.db.events("ghost")])
 
 
 class RoleTest(StackTest):

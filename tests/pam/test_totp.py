@@ -52,11 +52,29 @@ class TotpTest(StackTest):
         self.assertEqual(self.db.events("tilo")[-1]["event"], "totp_wrong")
         self.assertEqual(self.db.user_row("tilo", "failed_logins")[0], "1")
 
-    def test_wrong_password_never_asks_for_the_code(self):
-        self.enrol("tara")
-        r = self.pam(self.svc, "tara", ["authenticate"], ["not it", "123456"])
+    def test_wrong_password_still_asks_for_the_code(self):
+        # The code prompt depends on enrolment only, so it says nothing
+        # about the password; the verdict comes after both.
+        secret, _ = self.enrol("tara")
+        code = self.fresh_code(secret)
+        r = self.pam(self.svc, "tara", ["authenticate"], ["not it", code])
         self.assertTrue(r.failed_with("PAM_AUTH_ERR"), r)
-        self.assertEqual(r.prompts, ["Password: "])
+        self.assertEqual(r.prompts, ["Password: ", "Verification code: "])
+        # One failure, and the code was neither checked nor used up.
+        self.assertEqual(self.db.user_row("tara", "failed_logins")[0], "1")
+        events = [e["event"] for e in self.db.events("tara")]
+        self.assertNotIn("totp_ok", events)
+        self.assertNotIn("totp_wrong", events)
+        r = self.pam(self.svc, "tara", ["authenticate"], [GOOD, code])
+        self.assertTrue(r.ok, r)
+        self.assertEqual(self.db.user_row("tara", "failed_logins")[0], "0")
+
+    def test_totp_required_asks_whatever_the_password(self):
+        self.db.add_user("tomas", GOOD)
+        svc = self.stack("lk-totp-req", "totp=required")
+        r = self.pam(svc, "tomas", ["authenticate"], ["not it", "123456"])
+        self.assertTrue(r.failed_with("PAM_AUTH_ERR"), r)
+        self.assertEqual(r.prompts, ["Password: ", "Verification code: "])
 
     def test_recovery_code_works_once(self):
         _, codes = self.enrol("rudi")

@@ -163,9 +163,10 @@ class LoginTest(portalharness.PortalTestCase):
 
     def test_locked_account_says_locked_whatever_the_password(self):
         name, password = self.new_user()
-        locked = self.portal.ctl("user", "lock", name)
-        self.assertEqual(locked.returncode, 0, locked.stderr)
         b = self.portal.browser()
+        for _ in range(5):
+            self.assertEqual(b.login(name, "wrong wrong wrong wrong").status,
+                             401)
         right = b.login(name, password)
         wrong = b.login(name, "wrong wrong wrong wrong")
         for r in (right, wrong):
@@ -175,6 +176,47 @@ class LoginTest(portalharness.PortalTestCase):
         self.assertNotIn("lk_session", b.cookies)
         self.assertEqual(right.text.replace(right.csrf(), ""),
                          wrong.text.replace(wrong.csrf(), ""))
+
+    def test_unknown_name_locks_and_reads_like_a_locked_account(self):
+        # "temporarily locked" must not tell a real name from one nobody
+        # has: both lock after the same failures and read the same.
+        name, _ = self.new_user()
+        ghost = "ghost" + name
+        b = self.portal.browser()
+        seen = {name: [], ghost: []}
+        for _ in range(6):
+            for who in (name, ghost):
+                seen[who].append(b.login(who, "wrong wrong wrong").status)
+        self.assertEqual(seen[name], [401] * 5 + [403])
+        self.assertEqual(seen[ghost], seen[name])
+        known = b.login(name, "wrong wrong wrong")
+        unknown = b.login(ghost, "wrong wrong wrong")
+        strip = lambda r: r.text.replace(r.csrf(), "").replace(
+            ghost, "X").replace(name, "X")
+        self.assertIn("temporarily locked", known.text)
+        self.assertEqual(strip(known), strip(unknown))
+
+    def test_totp_code_step_follows_a_wrong_password_too(self):
+        name, password = self.new_user()
+        secret, _ = self.portal.enable_totp(name)
+        b = self.portal.browser()
+        r = b.login(name, "not the password at all")
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(r.header("location"), "/login/totp")
+        code = totp_now(secret)
+        bad = b.post_form("/login/totp", {"csrf": b.csrf_for("/login/totp"),
+                                          "code": code})
+        # The same answer as a wrong code after a right password.
+        self.assertEqual(bad.status, 303, bad)
+        self.assertEqual(bad.header("location"), "/login?notice=bad_code")
+        self.assertNotIn("lk_session", b.cookies)
+        # The code was not used up by the failed attempt.
+        b2 = self.portal.browser()
+        self.assertEqual(b2.login(name, password).header("location"),
+                         "/login/totp")
+        ok = b2.post_form("/login/totp", {"csrf": b2.csrf_for("/login/totp"),
+                                          "code": code})
+        self.assertEqual(ok.status, 303, ok)
 
     def test_totp_step(self):
         name, password = self.new_user()
@@ -198,7 +240,7 @@ class LoginTest(portalharness.PortalTestCase):
         self.assertEqual(bad.header("location"), "/login?notice=bad_code")
         self.assertNotIn("lk_session", b.cookies)
         self.assertNotIn("lk_2fa", b.cookies)
-        self.assertIn("That code is not correct",
+        self.assertIn("That password or code is not correct",
                       b.get("/login?notice=bad_code").text)
 
         self.assertEqual(b.login(name, password).header("location"),

@@ -189,3 +189,39 @@ TEST(LockDurationTest, SaturatesWithoutOverflow) {
 
 }  // namespace
 }  // namespace latchkey
+
+namespace latchkey {
+namespace {
+
+// The reservation rule: an attempt is counted before any work, and only
+// while the subject is below max_failures and not locked.
+TEST(ReservationTest, MayReserveOnlyBelowTheLimitAndUnlocked) {
+  LockoutConfig config;
+  LockoutState state;
+  const int64_t now = 1'700'000'000;
+  for (uint32_t i = 0; i < config.max_failures; ++i) {
+    EXPECT_TRUE(MayReserve(config, state, now)) << i;
+    ++state.failed_logins;
+  }
+  // At the limit, before the lock has started (the last attempt is still
+  // in its KDF): no more reservations.
+  EXPECT_FALSE(MayReserve(config, state, now));
+  const LockoutDecision d = StartLockIfDue(config, state, now);
+  EXPECT_TRUE(d.lock_started);
+  EXPECT_EQ(d.locked_until, now + 60);
+  EXPECT_EQ(d.state.failed_logins, 0u);
+  EXPECT_FALSE(MayReserve(config, d.state, now + 59));
+  EXPECT_TRUE(MayReserve(config, d.state, now + 60));
+  // Below the limit nothing starts.
+  LockoutState few;
+  few.failed_logins = config.max_failures - 1;
+  EXPECT_FALSE(StartLockIfDue(config, few, now).lock_started);
+  // Locking off: always.
+  config.max_failures = 0;
+  state.failed_logins = 1000;
+  EXPECT_TRUE(MayReserve(config, state, now));
+  EXPECT_FALSE(StartLockIfDue(config, state, now).lock_started);
+}
+
+}  // namespace
+}  // namespace latchkey

@@ -14,8 +14,8 @@
 #include "latchkey/db.h"
 #include "latchkey/password_hash.h"
 #include "latchkey/password_policy.h"
+#include "latchkey/password_step.h"
 #include "latchkey/secret.h"
-#include "latchkey/security_notifier.h"
 #include "latchkey/throttle.h"
 #include "latchkey/token_store.h"
 #include "latchkey/user_store.h"
@@ -26,8 +26,8 @@ enum class AccountStatus {
   kOk,
   kUnknownUser,
   kInactive,
-  kUnverified,  // only when require_verified_email
-  kLocked,
+  kUnverified,       // only when require_verified_email
+  kLocked,           // admin lock (not the password lock)
   kAccountExpired,   // account_expires_at <= now
   kPasswordExpired,  // password_expires_at <= now (PAM_NEW_AUTHTOK_REQD)
   kRoleMissing,      // holds none of the required roles
@@ -60,11 +60,14 @@ class AccountService {
  public:
   AccountService(db::Connection& db, const Clock& clock,
                  const PasswordHasher& hasher, const PasswordPolicy& policy,
-                 UserStore& users, Throttle& throttle, TokenStore& tokens,
-                 AuditLog& audit, SecurityNotifier* notifier = nullptr);
+                 UserStore& users, Throttle& throttle,
+                 PasswordStep& password_step, TokenStore& tokens,
+                 AuditLog& audit);
 
   // The PAM account phase for `username` at the clock's now, in this order:
-  // unknown, inactive, unverified (if required), locked, account expired,
+  // unknown, inactive, unverified (if required), admin-locked (the
+  // automatic password lock does not refuse the account phase: it guards
+  // the password only, so key-based logins keep working), account expired,
   // role missing (the user must hold AT LEAST ONE role of a non-empty
   // `require_roles`, like sshd's AllowGroups),
   // password expired. Never throws; db errors give kUnavailable.
@@ -72,14 +75,19 @@ class AccountService {
                             const std::vector<std::string>& require_roles,
                             bool require_verified_email = false);
 
-  // Sets a new password. With `old_password` (a user changing their own):
-  // refused while locked (FailedPrecondition "the account is locked"), and
-  // a wrong old password counts as a failed login and gives
-  // PermissionDenied "the current password is not correct". Without it
-  // (admin, root, or a reset link already consumed) no old password is
-  // asked. Then: PasswordPolicy::Check (InvalidArgument with its readable
-  // reason), Hash, store (password_changed_at = now), void open reset
-  // tokens, end the user's portal sessions (see options), audit. Errors
+  // Sets a new password. With `old_password` (a user changing their own)
+  // an admin-locked account is refused (FailedPrecondition "the account
+  // is locked"), and the old one goes through the password step
+  // (password_step.h), as a login's would: the address over its limit gives
+  // FailedPrecondition "too many failed attempts from this address", no
+  // reservation (locked) FailedPrecondition "the account is locked", and a
+  // wrong old password counts as a failed login and gives PermissionDenied "the
+  // current password is not correct". Without it (admin, root, or a reset
+  // link already consumed) no old password is asked. Then:
+  // PasswordPolicy::Check (InvalidArgument with its readable reason), Hash,
+  // and in ONE transaction: store (password_changed_at = now), void open
+  // reset tokens, end the user's portal sessions (see options), reset the
+  // failure counter, audit; nothing of it is kept if a step fails. Errors
   // also: NotFound "no user with id N", db errors.
   Status ChangePassword(int64_t user_id, const Secret& new_password,
                         const Secret* old_password, const AuthContext& ctx,
@@ -92,9 +100,9 @@ class AccountService {
   const PasswordPolicy& policy_;
   UserStore& users_;
   Throttle& throttle_;
+  PasswordStep& password_step_;  // counts, locks, audits and mails
   TokenStore& tokens_;
   AuditLog& audit_;
-  SecurityNotifier* notifier_;  // may be null: no lock mails
 };
 
 }  // namespace latchkey

@@ -2,37 +2,45 @@
 // turns every database error into kUnavailable.
 //
 // Authenticate, in order:
-//   1. empty password -> kBadCredentials (after a dummy KDF);
-//   2. the address is over ip_max_failures in its window -> kThrottled;
-//   3. look the login up (username, or email if it contains '@'); 2 and 3
-//      are one query (LookUpLogin);
-//   4. unknown -> a dummy KDF plus the same database work as a wrong
-//      password -> kBadCredentials with user_known = false;
-//   5. locked -> kLocked (no KDF, nothing counted);
-//   6. wrong password -> the failure counts for the account (possibly
-//      starting a lock: lock_started) and the address -> kBadCredentials;
-//   7. right password, but inactive -> kInactive, email unverified (when
-//      required) -> kUnverified, account expired -> kExpired (only ever
-//      revealed after a right password);
-//   8. TOTP enrolled and mode != kOff, or mode kRequired ->
-//      kSecondFactorNeeded with a challenge (the failure counter is not
-//      reset until the second factor succeeds);
-//   9. else kOk: the failure counter reset (when it was not 0) and the
-//      audit row. last_login_at is the doors' to write when a session
+//   1. empty password -> kBadCredentials (after a dummy KDF; not counted);
+//   2. look the login up (username, or email if it contains '@') and ask
+//      whether the address is over ip_max_failures: one query
+//      (LookUpLogin);
+//   3. the password step (password_step.h): address over its limit ->
+//      kThrottled; the attempt reserved for the account, or for the name
+//      tried when no account has it (unknown names lock like accounts);
+//      no reservation -> kLocked after a dummy KDF; the KDF (a dummy one
+//      for an unknown name); a wrong password counts (possibly starting a
+//      lock: lock_started) -> kBadCredentials, user_known = false for an
+//      unknown name;
+//   4. a wrong password for an account that would be asked for a code
+//      (TOTP enrolled and mode != kOff, or mode kRequired) ->
+//      kSecondFactorNeeded all the same, with a challenge whose
+//      password_ok is false: the prompt depends on enrolment only, and
+//      CompleteSecondFactor gives the verdict;
+//   5. right password, but inactive -> kInactive, admin-locked -> kLocked,
+//      email unverified (when required) -> kUnverified, account expired ->
+//      kExpired (only ever revealed after a right password; the attempt is
+//      given back);
+//   6. second factor wanted -> kSecondFactorNeeded with a challenge
+//      (password_ok); the attempt is given back without resetting the
+//      counter, and the code step reserves its own;
+//   7. else kOk: the failure counter reset and the audit row, in one
+//      transaction. last_login_at is the doors' to write when a session
 //      starts (pam_latchkey's session phase, the portal's sign-in).
 // A stored hash whose cost is above its cap (PasswordHasher::Verify) is
 // refused like a wrong password, after a dummy KDF, with the audit detail
 // "... needs reset". A right password whose stored hash is not the current
 // scheme and parameters, or that matched only in its raw non-NFC bytes, is
-// rehashed (steps 7 to 9), replacing the old hash only if it
+// rehashed (steps 5 to 7), replacing the old hash only if it
 // is still the one that was verified. An expired password
 //      still gives kOk with password_expired = true (the PAM account phase
 //      maps it to PAM_NEW_AUTHTOK_REQD; the portal forces a change).
 // Each outcome but kSecondFactorNeeded writes one audit row (two when a
 // lock begins); kUnavailable writes only the syslog line. The rows an
-// attempt writes (counters, address count, audit, mail) commit in one
-// transaction, so each attempt costs one log flush; an unknown user runs
-// the same statements as a wrong password.
+// attempt writes after the KDF (counters, address count, audit, mail)
+// commit in one transaction; an unknown user runs the same statements as
+// a wrong password, against its name_lockouts row.
 //
 // Mails (through the SecurityNotifier, when one is given; see
 // security_notifier.h): a failure that begins a lock queues "account
@@ -42,10 +50,11 @@
 // be queued never changes the outcome, unless the database itself failed
 // (kUnavailable, as the attempt's other rows would have).
 //
-// Timing: an unknown user costs a KDF at the current parameters. A wrong
-// password against an imported legacy hash ($6$, $y$, bcrypt, PBKDF2)
-// costs that hash's own work, which may differ; such hashes are replaced
-// by the current scheme at the next successful login.
+// Timing: an unknown user, a locked account and a locked unknown name each
+// cost a KDF at the current parameters. A wrong password against an
+// imported legacy hash ($6$, $y$, bcrypt, PBKDF2) costs that hash's own
+// work, which may differ; such hashes are replaced by the current scheme
+// at the next successful login.
 #ifndef LATCHKEY_AUTHENTICATOR_H_
 #define LATCHKEY_AUTHENTICATOR_H_
 
@@ -59,6 +68,7 @@
 #include "latchkey/clock.h"
 #include "latchkey/db.h"
 #include "latchkey/password_hash.h"
+#include "latchkey/password_step.h"
 #include "latchkey/result.h"
 #include "latchkey/second_factor.h"
 #include "latchkey/secret.h"
@@ -71,7 +81,7 @@ namespace latchkey {
 enum class AuthStatus {
   kOk,
   kBadCredentials,      // wrong/empty password, unknown user, wrong code
-  kLocked,              // account locked (locked_until set)
+  kLocked,              // password lock (or the name's), or admin lock
   kInactive,            // deactivated (right password)
   kUnverified,          // email not verified and required (right password)
   kExpired,             // account expired (right password)
@@ -107,6 +117,12 @@ struct SecondFactorChallenge {
   int64_t user_id = 0;
   std::string username;
   int64_t issued_at = 0;  // Unix seconds
+  // Whether the password before this step was right. False: the code
+  // step is shown all the same, but fails without checking the code. A
+  // door that carries the challenge must keep this field where the browser
+  // cannot read it (or the prompt would reveal the password's verdict):
+  // the portal's ChallengeStore keeps it on the server.
+  bool password_ok = false;
 };
 
 struct AuthOutcome {
@@ -129,28 +145,37 @@ class Authenticator {
   // null: no mails) must use the same connection.
   Authenticator(db::Connection& db, const Clock& clock,
                 const PasswordHasher& hasher, UserStore& users,
-                Throttle& throttle, SecondFactor& second_factor,
-                AuditLog& audit, SecurityNotifier* notifier = nullptr);
+                Throttle& throttle, PasswordStep& password_step,
+                SecondFactor& second_factor, AuditLog& audit,
+                SecurityNotifier* notifier = nullptr);
 
   AuthOutcome Authenticate(std::string_view login, const Secret& password,
                            const AuthContext& ctx,
                            const AuthOptions& options = {});
 
-  // The second step. A code of 6 to 8 digits (spaces ignored) is tried as
-  // TOTP, anything else as a recovery code. A wrong code counts as an
-  // account failure (and may lock); a replayed TOTP code is refused
-  // (kBadCredentials, code_replayed), audited and mailed but not counted. A
-  // challenge older than kChallengeTtl gives kBadCredentials. Success is
-  // the same as step 9 above.
+  // The second step. A challenge whose password_ok is false gives
+  // kBadCredentials without looking at the code (nothing more counted: the
+  // password's failure was). Otherwise the code is an attempt of its own:
+  // reserved like a password (none: kLocked). A code of 6 to 8 digits
+  // (spaces ignored) is tried as TOTP, anything else as a recovery code. A
+  // wrong code counts as an account failure (and may lock); a replayed
+  // TOTP code is refused (kBadCredentials, code_replayed), audited and
+  // mailed but not counted. A challenge older than kChallengeTtl gives
+  // kBadCredentials. An inactive or admin-locked account is refused.
+  // Success is the same as step 7 above.
   AuthOutcome CompleteSecondFactor(const SecondFactorChallenge& challenge,
                                    std::string_view code,
                                    const AuthContext& ctx);
 
  private:
+  AuthOutcome AfterRightPassword(User user, const Secret& password,
+                                 std::string_view login, const AuthContext& ctx,
+                                 const AuthOptions& options, bool rehash);
   AuthOutcome Succeed(User user, std::string_view tried, const AuthContext& ctx,
                       std::string_view detail);
-  AuthOutcome Fail(User user, std::string_view tried, const AuthContext& ctx,
-                   AuditEvent event, std::string_view detail);
+  AuthOutcome CodeFailed(User user, std::string_view tried,
+                         const AuthContext& ctx, std::string_view detail,
+                         uint32_t failed_logins);
   AuthOutcome Unavailable(std::string_view tried, const AuthContext& ctx,
                           const Status& error);
   // Replaces the stored hash with a fresh one of `password` (Verify said
@@ -163,6 +188,7 @@ class Authenticator {
   const PasswordHasher& hasher_;
   UserStore& users_;
   Throttle& throttle_;
+  PasswordStep& password_step_;
   SecondFactor& second_factor_;
   AuditLog& audit_;
   SecurityNotifier* notifier_;

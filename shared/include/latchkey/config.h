@@ -73,6 +73,8 @@ struct LockoutConfig {
   Seconds lock_reset_after{12 * 3600};  // quiet time that restarts doubling
   uint32_t ip_max_failures = 50;  // per remote address per ip_window; 0: off
   Seconds ip_window{15 * 60};
+  uint32_t ip_prefix_v6 = 64;  // IPv6 addresses count per network of this
+                               // many bits (1..128); IPv4 per address
 };
 
 struct TotpConfig {

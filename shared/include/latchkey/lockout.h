@@ -1,9 +1,16 @@
 // The account lockout policy as pure functions of (config, state, now): no
-// database, no clock. Throttle applies it to the `users` row under a row
-// lock, so every host and the portal share one count.
+// database, no clock. Throttle applies it to the `users` row (and, for names
+// that match no account, to a `name_lockouts` row), so every host and the
+// portal share one count.
 //
 // Rules:
-//  - max_failures consecutive failures lock the account for
+//  - an attempt at the password (or a second factor) is reserved before
+//    any work: it counts as a failure up front, and only while the
+//    subject is not locked and below max_failures (MayReserve). No
+//    reservation: the attempt is refused without checking anything.
+//  - a success gives the attempt back: failed_logins = 0 (OnSuccess).
+//  - when a reserved failure brings failed_logins to max_failures, the
+//    failure locks the subject (StartLockIfDue) for
 //    lock_duration * 2^(n-1), capped at max_lock_duration, where n counts
 //    the locks since the last quiet period: a lock that begins more than
 //    lock_reset_after after the previous lock ended starts again at n = 1.
@@ -23,10 +30,11 @@
 
 namespace latchkey {
 
-// The lockout columns of a `users` row. Times are Unix seconds.
+// The lockout columns of a `users` (or `name_lockouts`) row. Times are
+// Unix seconds.
 struct LockoutState {
-  uint32_t failed_logins = 0;             // consecutive failures since the last
-                                          // success or lock
+  uint32_t failed_logins = 0;             // failures (reserved attempts)
+                                          // since the last success or lock
   uint32_t lock_count = 0;                // n of the most recent lock
   std::optional<int64_t> last_locked_at;  // when the most recent lock began
   std::optional<int64_t> locked_until;    // when it ends (kept afterwards)
@@ -42,11 +50,24 @@ struct LockoutDecision {
 // True while now < locked_until.
 bool IsLocked(const LockoutState& state, int64_t now);
 
+// Whether an attempt may be reserved: not locked, and (when locking is on)
+// failed_logins < max_failures. Throttle's reserving UPDATE is this
+// predicate in SQL.
+bool MayReserve(const LockoutConfig& config, const LockoutState& state,
+                int64_t now);
+
 // The length in seconds of the n-th lock (n >= 1) in a row.
 int64_t LockDuration(const LockoutConfig& config, uint32_t n);
 
-// A failed attempt at `now`. While locked, returns `state` unchanged and
-// lock_started = false.
+// After a reserved attempt failed (failed_logins already counts it): when
+// failed_logins has reached max_failures and no lock holds, the lock
+// begins now; otherwise `state` unchanged and lock_started = false.
+LockoutDecision StartLockIfDue(const LockoutConfig& config,
+                               const LockoutState& state, int64_t now);
+
+// A failed attempt at `now`, reservation and outcome together: the attempt
+// is counted if MayReserve, then StartLockIfDue. While locked, returns
+// `state` unchanged and lock_started = false.
 LockoutDecision OnFailure(const LockoutConfig& config,
                           const LockoutState& state, int64_t now);
 

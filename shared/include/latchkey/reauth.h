@@ -24,7 +24,7 @@ namespace latchkey {
 enum class ReauthStatus {
   kOk,
   kWrongPassword,  // also an empty password (after the same KDF work)
-  kLocked,         // the account is locked: nothing was checked
+  kLocked,         // the account is locked: the password was not checked
   kThrottled,      // too many failures from this address
 };
 // "ok", "wrong_password", "locked", "throttled".
@@ -41,13 +41,15 @@ class Reauthentication {
  public:
   explicit Reauthentication(Services& services);
 
-  // Checks `password` against the stored hash of user `user_id` (one KDF).
-  // Locked: kLocked, audited as refused_locked, no KDF. Address over its
-  // limit: kThrottled. Wrong: the failure counts for the account (possibly
-  // starting a lock, audited as account_locked) and the address, audited as
-  // login_failure "wrong password at re-authentication". Right: the
-  // account's failure counter is reset (no audit row: the change that
-  // follows is audited). Errors: NotFound "no user with id N"; db errors.
+  // Checks `password` for user `user_id` through the password step
+  // (password_step.h), as a login does. Address over its limit:
+  // kThrottled. No reservation (locked): kLocked, audited as
+  // refused_locked, after a dummy KDF. Wrong (also empty): the failure
+  // counts for the account (possibly starting a lock, audited as
+  // account_locked) and the address, audited as login_failure "wrong
+  // password at re-authentication". Right: the account's failure counter
+  // is reset (no audit row: the change that follows is audited). Errors:
+  // NotFound "no user with id N"; db errors.
   Result<ReauthOutcome> Check(int64_t user_id, const Secret& password,
                               const AuthContext& ctx);
 

@@ -17,6 +17,7 @@
 #include "latchkey/db.h"
 #include "latchkey/password_hash.h"
 #include "latchkey/password_policy.h"
+#include "latchkey/password_step.h"
 #include "latchkey/random.h"
 #include "latchkey/result.h"
 #include "latchkey/second_factor.h"
@@ -75,6 +76,8 @@ class Services {
   SecurityNotifier& security_notifier() { return *notifier_; }
   Authenticator& authenticator() { return *authenticator_; }
   AccountService& accounts() { return *accounts_; }
+  // The one password check (login, password change, re-authentication).
+  PasswordStep& password_step() { return *password_step_; }
 
  private:
   Services(const Config& config, std::unique_ptr<db::Connection> connection,
@@ -97,6 +100,7 @@ class Services {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<SecondFactor> second_factor_;
   std::unique_ptr<SecurityNotifier> notifier_;
+  std::unique_ptr<PasswordStep> password_step_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<AccountService> accounts_;
 };

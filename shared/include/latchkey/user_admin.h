@@ -29,7 +29,7 @@ struct AdminActor {
                      // detail as "by <name>" (cut to fit the column)
 };
 
-// locked_until for an admin lock that lasts until an admin unlocks:
+// admin_locked_until for an admin lock that lasts until an admin unlocks:
 // 9999-12-31T23:59:59Z, the largest DATETIME.
 inline constexpr int64_t kLockedUntilUnlocked = 253402300799;
 
@@ -105,11 +105,14 @@ class UserAdmin {
   // Audits user_activated / user_deactivated. Returns whether it changed.
   Result<bool> SetActive(const User& user, bool active,
                          const AdminActor& actor);
-  // Locks until `until` (Unix seconds; kLockedUntilUnlocked for "until
-  // unlocked"), replacing any lock; audits user_locked. InvalidArgument if
-  // `until` is not in the future.
+  // Sets the admin lock (throttle.h) until `until` (Unix seconds;
+  // kLockedUntilUnlocked for "until unlocked"), replacing any admin lock;
+  // the password lock is its own. The PAM account phase refuses an
+  // admin-locked account. Audits user_locked. InvalidArgument if `until`
+  // is not in the future.
   Status Lock(const User& user, int64_t until, const AdminActor& actor);
-  // Clears the lock and the failure counts; audits user_unlocked.
+  // Clears both locks (admin and password) and the failure counts; audits
+  // user_unlocked.
   Status Unlock(const User& user, const AdminActor& actor);
   // Deletes the account (audit rows stay); audits user_deleted.
   Status Delete(const User& user, const AdminActor& actor);

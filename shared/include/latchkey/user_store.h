@@ -29,8 +29,10 @@ struct User {
                               // itself, but never log it
   bool is_active = true;
   std::optional<int64_t> email_verified_at;
-  std::optional<int64_t> locked_until;  // may lie in the past (kept for the
-                                        // lock doubling); locked iff > now
+  std::optional<int64_t> locked_until;  // the password lock; may lie in the
+                                        // past (kept for the lock doubling);
+                                        // locked iff > now
+  std::optional<int64_t> admin_locked_until;  // the admin lock (throttle.h)
   uint32_t failed_logins = 0;
   uint32_t lock_count = 0;
   std::optional<int64_t> last_failed_at;
@@ -74,7 +76,7 @@ struct UserFilter {
   std::string query;                // substring of username, email or full
                                     // name (case-insensitive); "" = everyone
   std::optional<bool> active;       // is_active
-  std::optional<bool> locked;       // locked_until > now
+  std::optional<bool> locked;       // either lock holds now
   std::optional<std::string> role;  // has this role
   uint32_t limit = 50;              // List only; capped at 1000
   uint32_t offset = 0;              // List only
