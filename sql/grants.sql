@@ -62,7 +62,7 @@ GRANT SELECT (id, username, email, full_name, password_hash, is_active,
               last_failed_at, last_locked_at, password_changed_at,
               password_expires_at, account_expires_at, totp_secret_enc,
               totp_last_step, avatar_type, uid, created_at, updated_at,
-              last_login_at)
+              last_login_at, admin_locked_until)
   ON users TO latchkey_pam;
 GRANT UPDATE (password_hash, password_changed_at, password_expires_at,
               failed_logins, lock_count, locked_until, last_failed_at,
