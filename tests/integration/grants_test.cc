@@ -207,6 +207,41 @@ TEST_F(GrantsTest, PamRoleCannotReadTheAuditLogOrAvatarsNorGiveUids) {
   EXPECT_TRUE(row.ok()) << row.status().ToString();
 }
 
+// Root on one host cannot send mail of its choosing from the trusted
+// sender: the PAM role queues (user, kind, params) only, and the portal's
+// worker renders the mail from the user's row.
+TEST_F(GrantsTest, PamRoleQueuesMailAsUserAndKindOnly) {
+  RoleUser pam(*admin_, "latchkey_pam");
+  ASSERT_TRUE(pam.status().ok()) << pam.status().ToString();
+  auto c = pam.Connect(db().config());
+  ASSERT_TRUE(c->Connect().ok());
+  const Timestamp now = Timestamp::FromUnix(1'700'000'000);
+
+  ExpectDenied(c->Execute("INSERT INTO mail_outbox (to_addr, subject, body, "
+                          "created_at, attempts, next_attempt_at) "
+                          "VALUES (?, ?, ?, ?, 0, ?)",
+                          {std::string_view("victim@example.org"),
+                           std::string_view("Please confirm your password"),
+                           std::string_view("https://evil.example/"), now, now})
+                   .status(),
+               "INSERT mail_outbox (to_addr, subject, body)");
+  ExpectDenied(c->Execute("INSERT INTO mail_outbox (to_addr, user_id, kind, "
+                          "created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)",
+                          {std::string_view("victim@example.org"), user_id_,
+                           std::string_view("account_locked"), now, now})
+                   .status(),
+               "INSERT mail_outbox (to_addr, user_id, kind)");
+  ExpectDenied(c->Query("SELECT id FROM mail_outbox").status(),
+               "SELECT mail_outbox");
+
+  auto queued = c->Execute(
+      "INSERT INTO mail_outbox (user_id, kind, params, created_at, "
+      "next_attempt_at) VALUES (?, ?, ?, ?, ?)",
+      {user_id_, std::string_view("account_locked"),
+       std::string_view("until=1700000900"), now, now});
+  EXPECT_TRUE(queued.ok()) << queued.status().ToString();
+}
+
 TEST_F(GrantsTest, PortalRoleManagesAccountsButNotTheAuditLogOrSchema) {
   RoleUser portal(*admin_, "latchkey_portal");
   ASSERT_TRUE(portal.status().ok()) << portal.status().ToString();
@@ -317,6 +352,14 @@ TEST_F(PamRoleServicesTest, LoginLockMailAndPasswordChangeWork) {
     locked = bad.lock_started;
   }
   EXPECT_TRUE(locked);
+  // Queued as (user, kind): the host named neither address nor text.
+  auto row = s().db().QueryOne(
+      "SELECT user_id, kind, to_addr IS NULL FROM mail_outbox ORDER BY id");
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  ASSERT_TRUE(row->has_value()) << "the lock's mail was not queued";
+  EXPECT_EQ((*row)->i64(0), id);
+  EXPECT_EQ((*row)->str(1), "account_locked");
+  EXPECT_EQ((*row)->i64(2), 1);
   EXPECT_EQ(Outbox("carol@example.org").size(), 1u)
       << "the lock's mail was not queued";
 
