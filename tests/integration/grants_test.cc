@@ -6,9 +6,11 @@
 
 #include "latchkey/db.h"
 #include "latchkey/login_lookup.h"
+#include "latchkey/mail_texts.h"
 #include "latchkey/migrations.h"
 #include "latchkey/nss_sync.h"
 #include "latchkey/random.h"
+#include "latchkey/security_notifier.h"
 #include "support/sandbox.h"
 #include "support/services_test.h"
 #include "support/temp_dir.h"
@@ -360,8 +362,17 @@ TEST_F(PamRoleServicesTest, LoginLockMailAndPasswordChangeWork) {
   EXPECT_EQ((*row)->i64(0), id);
   EXPECT_EQ((*row)->str(1), "account_locked");
   EXPECT_EQ((*row)->i64(2), 1);
-  EXPECT_EQ(Outbox("carol@example.org").size(), 1u)
-      << "the lock's mail was not queued";
+  // The worker renders it to the user's address, with today's text.
+  const User carol = Load(id);
+  ASSERT_TRUE(carol.locked_until.has_value());
+  const MailText expected =
+      mail_texts::AccountLocked(config_, carol, *carol.locked_until, ctx);
+  const std::vector<testing::QueuedMail> mails = Outbox("carol@example.org");
+  ASSERT_EQ(mails.size(), 1u) << "the lock's mail was not rendered";
+  EXPECT_EQ(mails[0].subject, expected.subject);
+  EXPECT_EQ(mails[0].body, expected.body);
+  EXPECT_NE(mails[0].body.find("from 192.0.2.44 (sshd)"), std::string::npos)
+      << mails[0].body;
 
   clock_.Advance(std::chrono::hours(2));
   const Secret fresh(std::string("Another-Long-Passphrase-77"));
@@ -376,6 +387,41 @@ TEST_F(PamRoleServicesTest, LoginLockMailAndPasswordChangeWork) {
   for (const std::string& line : sink_.lines()) {
     EXPECT_EQ(line.find("mail_not_queued"), std::string::npos) << line;
   }
+}
+
+// A (user, kind) row renders from the user's row as it is at send time:
+// an unverified address or a deleted user gets nothing, and the row says
+// why instead of waiting forever.
+TEST_F(PamRoleServicesTest, UnverifiedOrDeletedUserRendersToNothing) {
+  const int64_t unverified = MakeUser("erin", /*verified=*/false);
+  ASSERT_NE(unverified, 0);
+  const db::Timestamp now{clock_.NowUnixMicros()};
+  for (int64_t user_id : {unverified, int64_t{999999}}) {
+    auto queued = pam_services_->db().Execute(
+        "INSERT INTO mail_outbox (user_id, kind, params, created_at, "
+        "next_attempt_at) VALUES (?, ?, ?, ?, ?)",
+        {user_id, std::string_view("new_login"),
+         std::string_view("service=sshd&rhost=192.0.2.7"), now, now});
+    ASSERT_TRUE(queued.ok()) << queued.status().ToString();
+  }
+  Result<RenderReport> report = RenderQueuedMails(s().db(), clock_, config_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->rendered, 0u);
+  EXPECT_EQ(report->skipped, 2u);
+  auto rows = s().db().Query(
+      "SELECT to_addr IS NULL, body IS NULL, failed_at IS NOT NULL, "
+      "sent_at IS NULL, last_error FROM mail_outbox ORDER BY id");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  for (const db::Row& r : *rows) {
+    EXPECT_EQ(r.i64(0), 1);
+    EXPECT_EQ(r.i64(1), 1);
+    EXPECT_EQ(r.i64(2), 1);
+    EXPECT_EQ(r.i64(3), 1);
+  }
+  EXPECT_EQ((*rows)[0].str(4), "skipped: the user has no verified address");
+  EXPECT_EQ((*rows)[1].str(4), "skipped: the user no longer exists");
+  EXPECT_TRUE(Outbox().empty());
 }
 
 }  // namespace
