@@ -29,9 +29,10 @@
 //
 // A mail never changes a login's result. The only error returned is
 // Unavailable (the connection was lost, so the caller's transaction is lost
-// too); any other failure to queue (an address the outbox refuses, a missing
-// INSERT grant on mail_outbox, another server error) is written as one
-// warning line to the log sink and the call returns Ok.
+// too); any other failure to queue (a missing INSERT grant on mail_outbox,
+// another server error) is written as one warning line to the log sink and
+// the call returns Ok. An address the outbox refuses is found when the row
+// is rendered, which marks it failed with the reason.
 #ifndef LATCHKEY_SECURITY_NOTIFIER_H_
 #define LATCHKEY_SECURITY_NOTIFIER_H_
 
