@@ -22,6 +22,9 @@ Result<std::unique_ptr<MailWorker>> MailWorker::Create(const Config& config,
   }
   LK_ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> db,
                       db::OpenFromConfig(config.database));
+  if (options.texts == nullptr) {
+    options.texts = std::make_shared<const Config>(config);
+  }
   return std::make_unique<MailWorker>(std::move(db), std::move(*transport),
                                       std::move(*from), options, clock, random);
 }
@@ -83,6 +86,10 @@ void MailWorker::Stop() {
 }
 
 Status MailWorker::RunOnce() {
+  if (options_.texts != nullptr) {
+    LK_RETURN_IF_ERROR(
+        RenderQueuedMails(*db_, clock_, *options_.texts).status());
+  }
   while (true) {
     LK_ASSIGN_OR_RETURN(
         DeliveryReport report,

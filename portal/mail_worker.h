@@ -1,5 +1,7 @@
 // MailWorker: the portal's thread that sends what the core queued in
-// mail_outbox. Every `interval` (and at once after Nudge()) it calls
+// mail_outbox. Every `interval` (and at once after Nudge()) it renders the
+// (user, kind) rows (RenderQueuedMails: the address and text from the
+// user's current row; hosts may queue nothing else) and calls
 // MailOutbox::DeliverDue until nothing due is left, then reads the queue
 // length for /metrics. Any number of portal instances may run one: the
 // outbox claims each mail for one sender (see mail.h).
@@ -28,6 +30,7 @@
 #include "latchkey/mail_transport.h"
 #include "latchkey/random.h"
 #include "latchkey/result.h"
+#include "latchkey/security_notifier.h"
 #include "portal/metrics.h"
 
 namespace latchkey::portal {
@@ -37,6 +40,11 @@ class MailWorker {
   struct Options {
     std::chrono::milliseconds interval{5000};
     size_t batch = 20;  // rows claimed per DeliverDue call
+    // Renders the (user, kind) rows hosts queue (RenderQueuedMails in
+    // security_notifier.h) with its [portal] base_url and [totp] issuer,
+    // before each delivery. Null: such rows wait unrendered. Create sets
+    // it to a copy of its config.
+    std::shared_ptr<const Config> texts;
   };
 
   // Totals since start (sent, retried, failed: this instance's passes) and

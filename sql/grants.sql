@@ -46,7 +46,8 @@ CREATE ROLE IF NOT EXISTS latchkey_portal;
 --     user add, or nss-sync run with an admin or the owner's login);
 --   - auth_events: INSERT only, so a host cannot read other hosts' logins
 --     (`latchkeyctl audit tail` is an admin command);
---   - no access to hosts.
+--   - no access to hosts;
+--   - mail_outbox: (user, kind, params) only (below).
 -- Re-applying this file narrows a role that an older grants.sql made wider.
 -- REVOKE of a privilege the role lacks is an error, so each one is granted
 -- first; all of it stays in this schema (REVOKE ALL would strip the role in
@@ -80,10 +81,20 @@ GRANT INSERT ON auth_events TO latchkey_pam;
 GRANT SELECT, INSERT, UPDATE ON ip_failures TO latchkey_pam;
 -- Lock state of names without an account (005): reserve, lock, prune.
 GRANT SELECT, INSERT, UPDATE, DELETE ON name_lockouts TO latchkey_pam;
-GRANT INSERT ON mail_outbox TO latchkey_pam;
 -- nss-sync run with a host's login reads which uids were ever given
 -- (004_names); giving one (users.uid and its tombstone) is the admin side's.
 GRANT SELECT ON given_uids TO latchkey_pam;
+-- mail_outbox: INSERT of (user_id, kind, params) only, never of to_addr,
+-- subject or body, so root on a host cannot mail anyone anything from the
+-- trusted sender; the portal's worker renders the row from the user's
+-- current row (verified address only). Column-level INSERT: a statement
+-- naming any other column is refused (error 1143); columns it omits take
+-- their defaults (NULL, attempts 0). No SELECT, so a host cannot read the
+-- queue either.
+GRANT INSERT ON mail_outbox TO latchkey_pam;
+REVOKE INSERT ON mail_outbox FROM latchkey_pam;
+GRANT INSERT (user_id, kind, params, created_at, next_attempt_at)
+  ON mail_outbox TO latchkey_pam;
 GRANT SELECT ON schema_migrations TO latchkey_pam;
 
 -- latchkey_portal: accounts, sign-up, tokens, sessions, throttles, mail.

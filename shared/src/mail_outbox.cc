@@ -27,9 +27,11 @@ Seconds RetryDelay(uint32_t attempts) {
 MailOutbox::MailOutbox(db::Connection& db, const Clock& clock)
     : db_(db), clock_(clock) {}
 
-Result<int64_t> MailOutbox::Enqueue(std::string_view to,
-                                    std::string_view subject,
-                                    std::string_view body) {
+namespace {
+
+// What Enqueue and Fill accept.
+Status CheckMail(std::string_view to, std::string_view subject,
+                 std::string_view body) {
   LK_RETURN_IF_ERROR(CheckHeaderValue(to, "the recipient"));
   LK_RETURN_IF_ERROR(CheckHeaderValue(subject, "the subject"));
   LK_ASSIGN_OR_RETURN(const Mailbox rcpt, ParseMailbox(to));
@@ -45,6 +47,15 @@ Result<int64_t> MailOutbox::Enqueue(std::string_view to,
   if (Utf8Length(body) < 0 || body.find('\0') != std::string_view::npos) {
     return InvalidArgument("the mail body must be UTF-8 text without NUL");
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<int64_t> MailOutbox::Enqueue(std::string_view to,
+                                    std::string_view subject,
+                                    std::string_view body) {
+  LK_RETURN_IF_ERROR(CheckMail(to, subject, body));
   const db::Timestamp now{clock_.NowUnixMicros()};
   LK_RETURN_IF_ERROR(
       db_.Execute("INSERT INTO mail_outbox (to_addr, subject, body, "
@@ -55,6 +66,19 @@ Result<int64_t> MailOutbox::Enqueue(std::string_view to,
   return static_cast<int64_t>(db_.last_insert_id());
 }
 
+Result<bool> MailOutbox::Fill(int64_t id, std::string_view to,
+                              const MailText& text) {
+  LK_RETURN_IF_ERROR(CheckMail(to, text.subject, text.body));
+  LK_ASSIGN_OR_RETURN(
+      uint64_t filled,
+      db_.Execute("UPDATE mail_outbox SET to_addr = ?, subject = ?, body = ? "
+                  "WHERE id = ? AND to_addr IS NULL AND sent_at IS NULL AND "
+                  "failed_at IS NULL",
+                  {to, std::string_view(text.subject),
+                   std::string_view(text.body), id}));
+  return filled == 1;
+}
+
 Result<DeliveryReport> MailOutbox::DeliverDue(MailTransport& transport,
                                               const Mailbox& from,
                                               Random& random, size_t batch) {
@@ -63,7 +87,8 @@ Result<DeliveryReport> MailOutbox::DeliverDue(MailTransport& transport,
   LK_ASSIGN_OR_RETURN(
       std::vector<db::Row> due,
       db_.Query("SELECT id FROM mail_outbox WHERE sent_at IS NULL AND "
-                "failed_at IS NULL AND next_attempt_at <= ? "
+                "failed_at IS NULL AND to_addr IS NOT NULL AND "
+                "next_attempt_at <= ? "
                 "ORDER BY next_attempt_at, id LIMIT ?",
                 {db::Timestamp{now}, static_cast<uint64_t>(batch)}));
   const size_t at = from.address.rfind('@');
@@ -76,7 +101,7 @@ Result<DeliveryReport> MailOutbox::DeliverDue(MailTransport& transport,
         uint64_t claimed,
         db_.Execute("UPDATE mail_outbox SET next_attempt_at = ? WHERE id = ? "
                     "AND sent_at IS NULL AND failed_at IS NULL AND "
-                    "next_attempt_at <= ?",
+                    "to_addr IS NOT NULL AND next_attempt_at <= ?",
                     {db::Timestamp{now + kMailClaimLease.count() * kMicros}, id,
                      db::Timestamp{now}}));
     if (claimed != 1) continue;  // another instance has it

@@ -6,9 +6,11 @@
 
 #include "latchkey/db.h"
 #include "latchkey/login_lookup.h"
+#include "latchkey/mail_texts.h"
 #include "latchkey/migrations.h"
 #include "latchkey/nss_sync.h"
 #include "latchkey/random.h"
+#include "latchkey/security_notifier.h"
 #include "latchkey/throttle.h"
 #include "support/sandbox.h"
 #include "support/services_test.h"
@@ -225,6 +227,41 @@ TEST_F(GrantsTest, PamRoleCannotReadTheAuditLogOrAvatarsNorGiveUids) {
   EXPECT_TRUE(row.ok()) << row.status().ToString();
 }
 
+// Root on one host cannot send mail of its choosing from the trusted
+// sender: the PAM role queues (user, kind, params) only, and the portal's
+// worker renders the mail from the user's row.
+TEST_F(GrantsTest, PamRoleQueuesMailAsUserAndKindOnly) {
+  RoleUser pam(*admin_, "latchkey_pam");
+  ASSERT_TRUE(pam.status().ok()) << pam.status().ToString();
+  auto c = pam.Connect(db().config());
+  ASSERT_TRUE(c->Connect().ok());
+  const Timestamp now = Timestamp::FromUnix(1'700'000'000);
+
+  ExpectDenied(c->Execute("INSERT INTO mail_outbox (to_addr, subject, body, "
+                          "created_at, attempts, next_attempt_at) "
+                          "VALUES (?, ?, ?, ?, 0, ?)",
+                          {std::string_view("victim@example.org"),
+                           std::string_view("Please confirm your password"),
+                           std::string_view("https://evil.example/"), now, now})
+                   .status(),
+               "INSERT mail_outbox (to_addr, subject, body)");
+  ExpectDenied(c->Execute("INSERT INTO mail_outbox (to_addr, user_id, kind, "
+                          "created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)",
+                          {std::string_view("victim@example.org"), user_id_,
+                           std::string_view("account_locked"), now, now})
+                   .status(),
+               "INSERT mail_outbox (to_addr, user_id, kind)");
+  ExpectDenied(c->Query("SELECT id FROM mail_outbox").status(),
+               "SELECT mail_outbox");
+
+  auto queued = c->Execute(
+      "INSERT INTO mail_outbox (user_id, kind, params, created_at, "
+      "next_attempt_at) VALUES (?, ?, ?, ?, ?)",
+      {user_id_, std::string_view("account_locked"),
+       std::string_view("until=1700000900"), now, now});
+  EXPECT_TRUE(queued.ok()) << queued.status().ToString();
+}
+
 TEST_F(GrantsTest, PortalRoleManagesAccountsButNotTheAuditLogOrSchema) {
   RoleUser portal(*admin_, "latchkey_portal");
   ASSERT_TRUE(portal.status().ok()) << portal.status().ToString();
@@ -335,8 +372,25 @@ TEST_F(PamRoleServicesTest, LoginLockMailAndPasswordChangeWork) {
     locked = bad.lock_started;
   }
   EXPECT_TRUE(locked);
-  EXPECT_EQ(Outbox("carol@example.org").size(), 1u)
-      << "the lock's mail was not queued";
+  // Queued as (user, kind): the host named neither address nor text.
+  auto row = s().db().QueryOne(
+      "SELECT user_id, kind, to_addr IS NULL FROM mail_outbox ORDER BY id");
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  ASSERT_TRUE(row->has_value()) << "the lock's mail was not queued";
+  EXPECT_EQ((*row)->i64(0), id);
+  EXPECT_EQ((*row)->str(1), "account_locked");
+  EXPECT_EQ((*row)->i64(2), 1);
+  // The worker renders it to the user's address, with today's text.
+  const User carol = Load(id);
+  ASSERT_TRUE(carol.locked_until.has_value());
+  const MailText expected =
+      mail_texts::AccountLocked(config_, carol, *carol.locked_until, ctx);
+  const std::vector<testing::QueuedMail> mails = Outbox("carol@example.org");
+  ASSERT_EQ(mails.size(), 1u) << "the lock's mail was not rendered";
+  EXPECT_EQ(mails[0].subject, expected.subject);
+  EXPECT_EQ(mails[0].body, expected.body);
+  EXPECT_NE(mails[0].body.find("from 192.0.2.44 (sshd)"), std::string::npos)
+      << mails[0].body;
 
   clock_.Advance(std::chrono::hours(2));
   const Secret fresh(std::string("Another-Long-Passphrase-77"));
@@ -351,6 +405,41 @@ TEST_F(PamRoleServicesTest, LoginLockMailAndPasswordChangeWork) {
   for (const std::string& line : sink_.lines()) {
     EXPECT_EQ(line.find("mail_not_queued"), std::string::npos) << line;
   }
+}
+
+// A (user, kind) row renders from the user's row as it is at send time:
+// an unverified address or a deleted user gets nothing, and the row says
+// why instead of waiting forever.
+TEST_F(PamRoleServicesTest, UnverifiedOrDeletedUserRendersToNothing) {
+  const int64_t unverified = MakeUser("erin", /*verified=*/false);
+  ASSERT_NE(unverified, 0);
+  const db::Timestamp now{clock_.NowUnixMicros()};
+  for (int64_t user_id : {unverified, int64_t{999999}}) {
+    auto queued = pam_services_->db().Execute(
+        "INSERT INTO mail_outbox (user_id, kind, params, created_at, "
+        "next_attempt_at) VALUES (?, ?, ?, ?, ?)",
+        {user_id, std::string_view("new_login"),
+         std::string_view("service=sshd&rhost=192.0.2.7"), now, now});
+    ASSERT_TRUE(queued.ok()) << queued.status().ToString();
+  }
+  Result<RenderReport> report = RenderQueuedMails(s().db(), clock_, config_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->rendered, 0u);
+  EXPECT_EQ(report->skipped, 2u);
+  auto rows = s().db().Query(
+      "SELECT to_addr IS NULL, body IS NULL, failed_at IS NOT NULL, "
+      "sent_at IS NULL, last_error FROM mail_outbox ORDER BY id");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  for (const db::Row& r : *rows) {
+    EXPECT_EQ(r.i64(0), 1);
+    EXPECT_EQ(r.i64(1), 1);
+    EXPECT_EQ(r.i64(2), 1);
+    EXPECT_EQ(r.i64(3), 1);
+  }
+  EXPECT_EQ((*rows)[0].str(4), "skipped: the user has no verified address");
+  EXPECT_EQ((*rows)[1].str(4), "skipped: the user no longer exists");
+  EXPECT_TRUE(Outbox().empty());
 }
 
 }  // namespace

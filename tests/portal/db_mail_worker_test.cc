@@ -30,13 +30,15 @@ size_t FilesIn(const std::string& dir) {
 
 class MailWorkerTest : public testing::DatabaseTest {
  protected:
-  std::unique_ptr<MailWorker> Make(const std::string& transport_url,
-                                   milliseconds interval) {
+  std::unique_ptr<MailWorker> Make(
+      const std::string& transport_url, milliseconds interval,
+      std::shared_ptr<const Config> texts = nullptr) {
     auto transport = MakeMailTransport(transport_url);
     EXPECT_TRUE(transport.ok()) << transport.status().ToString();
     MailWorker::Options options;
     options.interval = interval;
     options.batch = 2;
+    options.texts = std::move(texts);
     return std::make_unique<MailWorker>(
         db().Connect(), std::move(*transport),
         Mailbox{"latchkey", "no-reply@example.org"}, options,
@@ -126,6 +128,41 @@ TEST_F(MailWorkerTest, CreateChecksTheConfig) {
   w = MailWorker::Create(config, {});
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   EXPECT_EQ((*w)->transport().Describe(), "smtp://127.0.0.1:25");
+}
+
+// A host queues (user, kind, params); the worker renders it from the
+// user's row (with its own config's texts) and sends it.
+TEST_F(MailWorkerTest, RendersUserAndKindRowsThenSends) {
+  const db::Timestamp now{SystemClock::Shared().NowUnixMicros()};
+  auto user = conn().Execute(
+      "INSERT INTO users (username, email, password_hash, email_verified_at, "
+      "created_at, updated_at) VALUES ('wendy', 'wendy@example.org', "
+      "'$argon2id$x', ?, ?, ?)",
+      {now, now, now});
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  const int64_t id = static_cast<int64_t>(conn().last_insert_id());
+  auto queued = conn().Execute(
+      "INSERT INTO mail_outbox (user_id, kind, params, created_at, "
+      "next_attempt_at) VALUES (?, 'password_changed', "
+      "'service=passwd&rhost=198.51.100.3', ?, ?)",
+      {id, now, now});
+  ASSERT_TRUE(queued.ok()) << queued.status().ToString();
+
+  testing::TempDir dir;
+  const std::string maildir = dir.path() + "/mail";
+  auto config = std::make_shared<Config>();
+  config->portal.base_url = "https://accounts.example.org";
+  auto worker = Make("maildir:" + maildir, milliseconds(3'600'000), config);
+  ASSERT_TRUE(worker->RunOnce().ok());
+  EXPECT_EQ(worker->counts().sent, 1u);
+  EXPECT_EQ(FilesIn(maildir + "/new"), 1u);
+  auto row = conn().QueryOne(
+      "SELECT to_addr, subject, sent_at IS NOT NULL FROM mail_outbox");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->str(0), "wendy@example.org");
+  EXPECT_NE((*row)->str(1).find("password was changed"), std::string::npos)
+      << (*row)->str(1);
+  EXPECT_EQ((*row)->i64(2), 1);
 }
 
 }  // namespace

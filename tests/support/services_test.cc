@@ -52,8 +52,11 @@ std::optional<User> ServicesTest::FindUser(const std::string& username) {
 
 std::vector<QueuedMail> ServicesTest::Outbox(const std::string& to) {
   std::vector<QueuedMail> out;
+  auto rendered = RenderQueuedMails(services_->db(), clock_, config_);
+  EXPECT_TRUE(rendered.ok()) << rendered.status().ToString();
   auto rows = services_->db().Query(
-      "SELECT id, to_addr, subject, body FROM mail_outbox ORDER BY id");
+      "SELECT id, to_addr, subject, body FROM mail_outbox "
+      "WHERE to_addr IS NOT NULL ORDER BY id");
   EXPECT_TRUE(rows.ok()) << rows.status().ToString();
   if (!rows.ok()) return out;
   for (const db::Row& r : *rows) {

@@ -51,7 +51,9 @@ class ServicesTest : public DatabaseTest {
   User Load(int64_t id);
   std::optional<User> FindUser(const std::string& username);
 
-  // mail_outbox rows, oldest first (optionally only those to `to`).
+  // mail_outbox rows that have an address, oldest first (optionally only
+  // those to `to`), after rendering the (user, kind) rows as the portal's
+  // mail worker does (RenderQueuedMails with config_).
   std::vector<QueuedMail> Outbox(const std::string& to = "");
   // A session row for the user (id = 32 bytes of `tag`).
   void AddSession(int64_t user_id, char tag);

@@ -91,7 +91,14 @@ class MailOutbox {
     return Enqueue(to, text.subject, text.body);
   }
 
-  // Claims up to `batch` due rows (oldest first) and sends each through
+  // Writes the address and text of row `id`, a (user, kind) row queued
+  // without them (security_notifier.h renders those), with the checks of
+  // Enqueue. Returns whether the row was still unrendered and undelivered
+  // (false: another instance rendered it, or it is gone).
+  Result<bool> Fill(int64_t id, std::string_view to, const MailText& text);
+
+  // Claims up to `batch` due rows (oldest first; rows not yet rendered,
+  // to_addr NULL, wait for RenderQueuedMails) and sends each through
   // `transport` from `from`, as described above. Message-IDs are random
   // (from `random`) at the sender's domain. Returns what happened; a
   // transport failure is not an error of DeliverDue (it is recorded in the
