@@ -149,7 +149,7 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
       break;
     case PasswordVerdict::kRight:
       return AfterRightPassword(std::move(*looked_up->user), password, login,
-                                ctx, options);
+                                ctx, options, check->rehash);
   }
   if (user == nullptr) return out;
   User known = std::move(*looked_up->user);
