@@ -228,15 +228,15 @@ class LockoutTest(StackTest):
         self.assertTrue(r.ok, r)
 
     def test_admin_lock_refuses_the_account_phase(self):
-        self.db.add_user("alma", GOOD)
-        self.db.ctl("user", "lock", "alma")
-        r = self.pam(self.svc, "alma", ["acct_mgmt"])
+        self.db.add_user("amelie", GOOD)
+        self.db.ctl("user", "lock", "amelie")
+        r = self.pam(self.svc, "amelie", ["acct_mgmt"])
         self.assertTrue(r.failed_with("PAM_PERM_DENIED"), r)
         self.assertIn("locked", r.stderr)
-        r = self.pam(self.svc, "alma", ["authenticate"], [GOOD])
+        r = self.pam(self.svc, "amelie", ["authenticate"], [GOOD])
         self.assertTrue(r.failed_with("PAM_MAXTRIES"), r)
-        self.db.ctl("user", "unlock", "alma")
-        r = self.pam(self.svc, "alma", ["authenticate", "acct_mgmt"], [GOOD])
+        self.db.ctl("user", "unlock", "amelie")
+        r = self.pam(self.svc, "amelie", ["authenticate", "acct_mgmt"], [GOOD])
         self.assertTrue(r.ok, r)
 
     def test_unknown_name_locks_but_stays_unknown(self):
