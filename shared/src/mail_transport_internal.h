@@ -12,8 +12,8 @@
 namespace latchkey::internal {
 
 // `url` starts with smtp:// or smtps://.
-Result<std::unique_ptr<MailTransport>> MakeSmtpTransport(const SmtpTls& tls,
-    std::string_view url, const SmtpTimeouts& timeouts);
+Result<std::unique_ptr<MailTransport>> MakeSmtpTransport(
+    const SmtpTls& tls, std::string_view url, const SmtpTimeouts& timeouts);
 // `dir` is an absolute directory.
 Result<std::unique_ptr<MailTransport>> MakeMaildirTransport(
     std::string_view dir);
