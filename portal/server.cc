@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "latchkey/secret.h"
+#include "latchkey/throttle.h"
 #include "portal/body_text.h"
 #include "portal/client_ip.h"
 #include "portal/dispatch.h"
@@ -271,16 +272,10 @@ void ResumeWith(RequestState* st, Response response) noexcept {
 }
 
 // Whose share of the KDF queue a request uses: its address, or for IPv6
-// its /64, which one subscriber usually holds whole. (The lockout's address
-// count has its own prefix rule; this one only spreads the queue.)
-std::string KdfClient(const std::string& ip) {
-  in6_addr a6{};
-  if (inet_pton(AF_INET6, ip.c_str(), &a6) != 1) return ip;
-  std::fill(a6.s6_addr + 8, a6.s6_addr + 16, uint8_t{0});
-  char text[INET6_ADDRSTRLEN] = {};
-  if (inet_ntop(AF_INET6, &a6, text, sizeof text) == nullptr) return ip;
-  return std::string(text) + "/64";
-}
+// its /64, which one subscriber usually holds whole. The core's IpKey
+// writes addresses that way; the queue keeps /64 whatever the lockout's
+// ip_prefix_v6, since it only spreads the queue.
+std::string KdfClient(const std::string& ip) { return IpKey(ip, 64); }
 
 MHD_Result RunOnKdfPool(RequestState& st) {
   App& app = st.server->app();
