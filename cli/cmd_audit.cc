@@ -3,8 +3,8 @@
 #include <string>
 
 #include "command.h"
-#include "latchkey/audit.h"
-#include "latchkey/config.h"
+#include "latchkey/config/config.h"
+#include "latchkey/store/audit.h"
 #include "output.h"
 
 namespace latchkey::cli {

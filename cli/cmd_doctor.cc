@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "command.h"
-#include "latchkey/config.h"
-#include "latchkey/db.h"
-#include "latchkey/key_file.h"
-#include "latchkey/migrations.h"
-#include "latchkey/user_admin.h"
+#include "latchkey/account/user_admin.h"
+#include "latchkey/config/config.h"
+#include "latchkey/crypto/key_file.h"
+#include "latchkey/db/db.h"
+#include "latchkey/db/migrations.h"
 #include "output.h"
 
 namespace latchkey::cli {

@@ -2,9 +2,9 @@
 #include <sys/stat.h>
 
 #include "command.h"
-#include "latchkey/config.h"
-#include "latchkey/key_file.h"
-#include "latchkey/random.h"
+#include "latchkey/base/random.h"
+#include "latchkey/config/config.h"
+#include "latchkey/crypto/key_file.h"
 #include "output.h"
 
 namespace latchkey::cli {

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "command.h"
-#include "latchkey/encoding.h"
-#include "latchkey/host_store.h"
-#include "latchkey/random.h"
+#include "latchkey/base/encoding.h"
+#include "latchkey/base/random.h"
+#include "latchkey/store/host_store.h"
 #include "output.h"
 
 namespace latchkey::cli {

@@ -3,7 +3,7 @@
 #include <set>
 
 #include "command.h"
-#include "latchkey/migrations.h"
+#include "latchkey/db/migrations.h"
 #include "output.h"
 
 namespace latchkey::cli {

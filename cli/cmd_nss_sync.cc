@@ -1,6 +1,6 @@
 // latchkeyctl nss-sync: the passwd and group files for libnss-extrausers.
 #include "command.h"
-#include "latchkey/nss_sync.h"
+#include "latchkey/nss/nss_sync.h"
 #include "output.h"
 
 namespace latchkey::cli {
@@ -11,7 +11,9 @@ int Run(Context& ctx, const ParsedArgs&) {
   if (!services.ok()) return ctx.Fail(services.status());
   NssLocalFiles local;
   local.passwd = (*services)->config().nss.local_passwd_file;
-  Result<NssSyncReport> report = SyncNss(**services, local);
+  Result<NssSyncReport> report =
+      SyncNss((*services)->db(), (*services)->clock(),
+              (*services)->config().nss, local);
   if (!report.ok()) return ctx.Fail(report.status());
   for (const std::string& line : report->skipped) {
     ctx.Warn("skipped " + line);

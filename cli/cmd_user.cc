@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "command.h"
-#include "latchkey/user_admin.h"
+#include "latchkey/account/user_admin.h"
 #include "output.h"
 #include "user_common.h"
 
@@ -83,13 +83,12 @@ int RunShow(Context& ctx, const ParsedArgs& args) {
   if (!target.ok()) return ctx.Fail(target.status());
   const User& user = target->user;
   Services& services = *target->services;
-  Result<int64_t> codes =
-      services.second_factor().RemainingRecoveryCodes(user.id);
+  Result<int64_t> codes = services.totp_step().RemainingRecoveryCodes(user.id);
   if (!codes.ok()) return ctx.Fail(codes.status());
-  const Throttle& throttle = services.throttle();
+  const LockoutStore& lockouts = services.lockout_store();
 
   if (ctx.json()) {
-    nlohmann::json doc = UserJson(user, throttle);
+    nlohmann::json doc = UserJson(user, lockouts);
     doc["recovery_codes_left"] = *codes;
     PrintJson(ctx.out(), doc);
     return kExitOk;
@@ -106,7 +105,7 @@ int RunShow(Context& ctx, const ParsedArgs& args) {
           {"email", email},
           {"full name", user.full_name.empty() ? "-" : user.full_name},
           {"active", std::string(YesNo(user.is_active))},
-          {"locked", LockText(user, throttle)},
+          {"locked", LockText(user, lockouts)},
           {"failed logins", std::to_string(user.failed_logins)},
           {"roles", user.roles.empty() ? "-" : Join(user.roles, ", ")},
           {"totp enrolled", std::string(YesNo(user.has_totp()))},
@@ -159,11 +158,11 @@ int RunList(Context& ctx, const ParsedArgs& args) {
   if (!users.ok()) return ctx.Fail(users.status());
   Result<int64_t> total = store.Count(filter);
   if (!total.ok()) return ctx.Fail(total.status());
-  const Throttle& throttle = (*services)->throttle();
+  const LockoutStore& lockouts = (*services)->lockout_store();
 
   if (ctx.json()) {
     nlohmann::json list = nlohmann::json::array();
-    for (const User& u : *users) list.push_back(UserJson(u, throttle));
+    for (const User& u : *users) list.push_back(UserJson(u, lockouts));
     PrintJson(ctx.out(),
               {{"total", *total}, {"offset", filter.offset}, {"users", list}});
     return kExitOk;
@@ -173,7 +172,7 @@ int RunList(Context& ctx, const ParsedArgs& args) {
   for (const User& u : *users) {
     table.AddRow({u.username, u.email, u.full_name.empty() ? "-" : u.full_name,
                   std::string(YesNo(u.is_active)),
-                  std::string(YesNo(throttle.AnyLock(u).has_value())),
+                  std::string(YesNo(lockouts.AnyLock(u).has_value())),
                   u.roles.empty() ? "-" : Join(u.roles, ","),
                   IsoTimeOr(u.last_login_at, "never")});
   }

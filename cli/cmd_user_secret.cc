@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "command.h"
-#include "latchkey/user_admin.h"
+#include "latchkey/account/user_admin.h"
 #include "output.h"
 #include "user_common.h"
 

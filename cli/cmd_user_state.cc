@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "command.h"
-#include "latchkey/config.h"
-#include "latchkey/user_admin.h"
+#include "latchkey/account/user_admin.h"
+#include "latchkey/config/config.h"
 #include "output.h"
 #include "user_common.h"
 
@@ -56,7 +56,7 @@ int RunUnlock(Context& ctx, const ParsedArgs& args) {
   if (!target.ok()) return ctx.Fail(target.status());
   const User& user = target->user;
   const bool was_locked =
-      target->services->throttle().AnyLock(user).has_value();
+      target->services->lockout_store().AnyLock(user).has_value();
   UserAdmin admin(*target->services);
   if (Status s = admin.Unlock(user, ctx.actor()); !s.ok()) return ctx.Fail(s);
   return Done(ctx, user, was_locked,

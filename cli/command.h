@@ -13,11 +13,11 @@
 #include <string_view>
 
 #include "args.h"
-#include "latchkey/config.h"
-#include "latchkey/result.h"
-#include "latchkey/services.h"
-#include "latchkey/status.h"
-#include "latchkey/user_admin.h"
+#include "latchkey/account/user_admin.h"
+#include "latchkey/base/result.h"
+#include "latchkey/base/status.h"
+#include "latchkey/config/config.h"
+#include "latchkey/services/services.h"
 
 namespace latchkey::cli {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "command.h"
-#include "latchkey/config.h"
+#include "latchkey/config/config.h"
 
 #ifndef LATCHKEY_VERSION
 #define LATCHKEY_VERSION "0.1.0"

@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <array>
 
-#include "latchkey/password_policy.h"
+#include "latchkey/auth/password_policy.h"
+#include "latchkey/base/strings.h"
 
 namespace latchkey::cli {
 namespace {

@@ -11,21 +11,21 @@ Result<UserTarget> FindTarget(Context& ctx, std::string_view username) {
   return UserTarget{services, std::move(user)};
 }
 
-std::string LockText(const User& user, const Throttle& throttle) {
-  const std::optional<int64_t> until = throttle.AnyLock(user);
+std::string LockText(const User& user, const LockoutStore& lockouts) {
+  const std::optional<int64_t> until = lockouts.AnyLock(user);
   if (!until) return "no";
   if (*until >= kLockedUntilUnlocked) return "yes, until unlocked";
   return "yes, until " + IsoTime(*until);
 }
 
-nlohmann::json LockJson(const User& user, const Throttle& throttle) {
-  const std::optional<int64_t> until = throttle.AnyLock(user);
+nlohmann::json LockJson(const User& user, const LockoutStore& lockouts) {
+  const std::optional<int64_t> until = lockouts.AnyLock(user);
   if (!until) return nullptr;
   if (*until >= kLockedUntilUnlocked) return "unlocked";
   return IsoTime(*until);
 }
 
-nlohmann::json UserJson(const User& user, const Throttle& throttle) {
+nlohmann::json UserJson(const User& user, const LockoutStore& lockouts) {
   return {
       {"id", user.id},
       {"username", user.username},
@@ -34,8 +34,8 @@ nlohmann::json UserJson(const User& user, const Throttle& throttle) {
       {"active", user.is_active},
       {"email_verified", user.email_verified()},
       {"email_verified_at", JsonTime(user.email_verified_at)},
-      {"locked", throttle.AnyLock(user).has_value()},
-      {"locked_until", LockJson(user, throttle)},
+      {"locked", lockouts.AnyLock(user).has_value()},
+      {"locked_until", LockJson(user, lockouts)},
       {"failed_logins", user.failed_logins},
       {"roles", user.roles},
       {"totp_enrolled", user.has_totp()},

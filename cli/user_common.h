@@ -7,10 +7,10 @@
 #include <string_view>
 
 #include "command.h"
-#include "latchkey/result.h"
-#include "latchkey/services.h"
-#include "latchkey/user_admin.h"
-#include "latchkey/user_store.h"
+#include "latchkey/account/user_admin.h"
+#include "latchkey/base/result.h"
+#include "latchkey/services/services.h"
+#include "latchkey/store/user_store.h"
 
 namespace latchkey::cli {
 
@@ -25,13 +25,13 @@ struct UserTarget {
 Result<UserTarget> FindTarget(Context& ctx, std::string_view username);
 
 // "no", "yes, until 2024-05-01T12:00:00Z" or "yes, until unlocked".
-std::string LockText(const User& user, const Throttle& throttle);
+std::string LockText(const User& user, const LockoutStore& lockouts);
 // The lock's end as JSON: an ISO time, "unlocked" for an admin lock
 // without end, or null when not locked.
-nlohmann::json LockJson(const User& user, const Throttle& throttle);
+nlohmann::json LockJson(const User& user, const LockoutStore& lockouts);
 
 // A user as JSON, never with the password hash or the TOTP key.
-nlohmann::json UserJson(const User& user, const Throttle& throttle);
+nlohmann::json UserJson(const User& user, const LockoutStore& lockouts);
 
 }  // namespace latchkey::cli
 

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "groups.h"
-#include "latchkey/kdf_memory.h"
+#include "latchkey/crypto/kdf_memory.h"
 
 namespace latchkey::pam {
 namespace {
@@ -34,9 +34,9 @@ void TellUser(PamIo& io, Verdict verdict) {
 // to notice an application that answers every hidden prompt with it
 // (OpenSSH's PasswordAuthentication does): that is not a wrong code, and
 // must not count against the account.
-AuthOutcome SecondFactor(PamIo& io, Services& services,
-                         const AuthOutcome& first, const Secret& password,
-                         const AuthContext& ctx, Verdict& conversation) {
+AuthOutcome TotpStep(PamIo& io, Services& services, const AuthOutcome& first,
+                     const Secret& password, const AuthContext& ctx,
+                     Verdict& conversation) {
   Secret code;
   const int rc = io.AskHidden(kCodePrompt, code);
   AuthOutcome none;
@@ -92,7 +92,7 @@ class KdfMemoryWhileWaiting {
 void AfterRecoveryCode(PamIo& io, Services& services, const AuthOutcome& out) {
   if (!out.recovery_code_used || !out.user) return;
   Result<int64_t> left =
-      services.second_factor().RemainingRecoveryCodes(out.user->id);
+      services.totp_step().RemainingRecoveryCodes(out.user->id);
   if (!left.ok()) return;
   io.Info("You used a recovery code; " + std::to_string(*left) +
           " remain. Generate new ones in the portal when few are left.");
@@ -145,7 +145,7 @@ int Authenticate(PamIo& io, const ModuleOptions& options) {
 
   if (out.status == AuthStatus::kSecondFactorNeeded && out.challenge) {
     Verdict conversation = Verdict::kOk;
-    out = SecondFactor(io, *services, out, password, ctx, conversation);
+    out = TotpStep(io, *services, out, password, ctx, conversation);
     if (conversation != Verdict::kOk) {
       return Finish(io, Phase::kAuth, user, conversation);
     }

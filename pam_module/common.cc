@@ -2,7 +2,7 @@
 
 #include "groups.h"
 #include "handle_state.h"
-#include "latchkey/name_on_host.h"
+#include "latchkey/nss/name_on_host.h"
 
 namespace latchkey::pam {
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string_view>
 
-#include "latchkey/services.h"
+#include "latchkey/services/services.h"
 #include "options.h"
 #include "pam_codes.h"
 #include "pam_io.h"

@@ -9,8 +9,8 @@
 
 #include <string>
 
-#include "latchkey/result.h"
-#include "latchkey/services.h"
+#include "latchkey/base/result.h"
+#include "latchkey/services/services.h"
 
 namespace latchkey::pam {
 

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "latchkey/user_store.h"
+#include "latchkey/store/user_store.h"
 
 namespace latchkey::pam {
 namespace {

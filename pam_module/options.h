@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "latchkey/authenticator.h"
-#include "latchkey/config.h"
+#include "latchkey/auth/authenticator.h"
+#include "latchkey/config/config.h"
 
 namespace latchkey::pam {
 

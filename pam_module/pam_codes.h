@@ -8,9 +8,9 @@
 
 #include <string_view>
 
-#include "latchkey/account_service.h"
-#include "latchkey/authenticator.h"
-#include "latchkey/status.h"
+#include "latchkey/auth/account_service.h"
+#include "latchkey/auth/authenticator.h"
+#include "latchkey/base/status.h"
 
 namespace latchkey::pam {
 

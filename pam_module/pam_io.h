@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "latchkey/audit.h"
-#include "latchkey/secret.h"
+#include "latchkey/base/secret.h"
+#include "latchkey/store/audit.h"
 
 namespace latchkey::pam {
 

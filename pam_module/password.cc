@@ -14,7 +14,7 @@
 #include <string>
 
 #include "groups.h"
-#include "latchkey/name_on_host.h"
+#include "latchkey/nss/name_on_host.h"
 
 namespace latchkey::pam {
 namespace {

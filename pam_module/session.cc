@@ -3,7 +3,7 @@
 #include <string>
 
 #include "groups.h"
-#include "latchkey/login_record.h"
+#include "latchkey/auth/login_record.h"
 
 namespace latchkey::pam {
 namespace {

@@ -12,8 +12,8 @@
 #include <mutex>
 #include <thread>
 
-#include "latchkey/services.h"
-#include "latchkey/services_pool.h"
+#include "latchkey/services/services.h"
+#include "latchkey/services/services_pool.h"
 
 namespace latchkey::portal {
 

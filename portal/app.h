@@ -13,13 +13,13 @@
 #include <string_view>
 #include <vector>
 
-#include "latchkey/config.h"
-#include "latchkey/csrf.h"
-#include "latchkey/result.h"
-#include "latchkey/secret.h"
-#include "latchkey/secret_box.h"
-#include "latchkey/services_pool.h"
-#include "latchkey/session_cache.h"
+#include "latchkey/base/result.h"
+#include "latchkey/base/secret.h"
+#include "latchkey/config/config.h"
+#include "latchkey/crypto/csrf.h"
+#include "latchkey/crypto/secret_box.h"
+#include "latchkey/services/services_pool.h"
+#include "latchkey/store/session_cache.h"
 #include "portal/after_answer.h"
 #include "portal/client_ip.h"
 #include "portal/kdf_pool.h"

@@ -4,8 +4,9 @@
 #include <utility>
 #include <vector>
 
-#include "latchkey/password_policy.h"
-#include "latchkey/secret.h"
+#include "latchkey/auth/password_policy.h"
+#include "latchkey/base/secret.h"
+#include "latchkey/base/strings.h"
 
 namespace latchkey::portal {
 namespace {

@@ -6,19 +6,10 @@
 #include <charconv>
 #include <cstring>
 
+#include "latchkey/base/strings.h"
+
 namespace latchkey::portal {
 namespace {
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 bool IsV4Mapped(const IpBytes& ip) {
   static constexpr uint8_t kPrefix[12] = {0, 0, 0, 0, 0,    0,
                                           0, 0, 0, 0, 0xff, 0xff};
@@ -28,7 +19,7 @@ bool IsV4Mapped(const IpBytes& ip) {
 }  // namespace
 
 std::optional<IpBytes> ParseIp(std::string_view text) {
-  text = TrimSpaces(text);
+  text = Trim(text);
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
     text = text.substr(1, text.size() - 2);
   }
@@ -63,7 +54,7 @@ std::string FormatIp(const IpBytes& ip) {
 Result<ProxyList> ProxyList::Parse(const std::vector<std::string>& entries) {
   ProxyList list;
   for (const std::string& entry : entries) {
-    std::string_view text = TrimSpaces(entry);
+    std::string_view text = Trim(entry);
     if (text.empty()) continue;
     int prefix = -1;
     const size_t slash = text.find('/');
@@ -129,8 +120,7 @@ ClientInfo ResolveClient(std::string_view peer, bool tls,
     size_t start = 0;
     while (start <= header.size()) {
       const size_t comma = header.find(',', start);
-      const std::string_view part =
-          TrimSpaces(header.substr(start, comma - start));
+      const std::string_view part = Trim(header.substr(start, comma - start));
       if (!part.empty()) hops.push_back(part);
       if (comma == std::string_view::npos) break;
       start = comma + 1;
@@ -145,9 +135,9 @@ ClientInfo ResolveClient(std::string_view peer, bool tls,
 
   if (!forwarded_proto.empty()) {
     const size_t comma = forwarded_proto.rfind(',');
-    std::string_view last = TrimSpaces(comma == std::string_view::npos
-                                           ? forwarded_proto
-                                           : forwarded_proto.substr(comma + 1));
+    std::string_view last = Trim(comma == std::string_view::npos
+                                     ? forwarded_proto
+                                     : forwarded_proto.substr(comma + 1));
     std::string lower(last);
     std::transform(
         lower.begin(), lower.end(), lower.begin(),

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "latchkey/result.h"
+#include "latchkey/base/result.h"
 
 namespace latchkey::portal {
 

@@ -19,12 +19,12 @@
 #include <string_view>
 #include <vector>
 
-#include "latchkey/audit.h"
-#include "latchkey/services.h"
-#include "latchkey/services_pool.h"
-#include "latchkey/session_store.h"
-#include "latchkey/status.h"
-#include "latchkey/user_store.h"
+#include "latchkey/base/status.h"
+#include "latchkey/services/services.h"
+#include "latchkey/services/services_pool.h"
+#include "latchkey/store/audit.h"
+#include "latchkey/store/session_store.h"
+#include "latchkey/store/user_store.h"
 #include "portal/app.h"
 #include "portal/request.h"
 #include "portal/response.h"

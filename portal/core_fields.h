@@ -3,7 +3,7 @@
 #ifndef LATCHKEY_PORTAL_CORE_FIELDS_H_
 #define LATCHKEY_PORTAL_CORE_FIELDS_H_
 
-#include "latchkey/field_errors.h"
+#include "latchkey/base/field_errors.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {

@@ -2,7 +2,7 @@
 
 #include <exception>
 
-#include "latchkey/audit.h"
+#include "latchkey/store/audit.h"
 #include "portal/context.h"
 #include "portal/log.h"
 

@@ -5,7 +5,7 @@
 #ifndef LATCHKEY_PORTAL_DISPATCH_H_
 #define LATCHKEY_PORTAL_DISPATCH_H_
 
-#include "latchkey/services.h"
+#include "latchkey/services/services.h"
 #include "portal/app.h"
 #include "portal/request.h"
 #include "portal/response.h"

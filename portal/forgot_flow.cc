@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "latchkey/password_reset.h"
+#include "latchkey/account/password_reset.h"
 #include "portal/log.h"
 
 namespace latchkey::portal {

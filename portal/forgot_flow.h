@@ -7,8 +7,8 @@
 
 #include <string_view>
 
-#include "latchkey/field_errors.h"
-#include "latchkey/result.h"
+#include "latchkey/base/field_errors.h"
+#include "latchkey/base/result.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {

@@ -25,8 +25,8 @@
 #include <thread>
 #include <vector>
 
-#include "latchkey/services.h"
-#include "latchkey/services_pool.h"
+#include "latchkey/services/services.h"
+#include "latchkey/services/services_pool.h"
 
 namespace latchkey::portal {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "latchkey/result.h"
+#include "latchkey/base/result.h"
 
 namespace latchkey::portal {
 

@@ -6,8 +6,8 @@
 #include <ctime>
 #include <span>
 
-#include "latchkey/encoding.h"
-#include "latchkey/random.h"
+#include "latchkey/base/encoding.h"
+#include "latchkey/base/random.h"
 
 namespace latchkey::portal {
 

@@ -1,6 +1,6 @@
 #include "portal/login_flow.h"
 
-#include "latchkey/challenge_store.h"
+#include "latchkey/auth/challenge_store.h"
 #include "portal/log.h"
 
 namespace latchkey::portal {

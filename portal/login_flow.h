@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "latchkey/authenticator.h"
-#include "latchkey/secret.h"
+#include "latchkey/auth/authenticator.h"
+#include "latchkey/base/secret.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {

@@ -23,14 +23,14 @@
 #include <string>
 #include <thread>
 
-#include "latchkey/clock.h"
-#include "latchkey/config.h"
-#include "latchkey/db.h"
-#include "latchkey/mail.h"
-#include "latchkey/mail_transport.h"
-#include "latchkey/random.h"
-#include "latchkey/result.h"
-#include "latchkey/security_notifier.h"
+#include "latchkey/auth/security_notifier.h"
+#include "latchkey/base/clock.h"
+#include "latchkey/base/random.h"
+#include "latchkey/base/result.h"
+#include "latchkey/config/config.h"
+#include "latchkey/db/db.h"
+#include "latchkey/mail/mail.h"
+#include "latchkey/mail/mail_transport.h"
 #include "portal/metrics.h"
 
 namespace latchkey::portal {

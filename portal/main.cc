@@ -18,11 +18,11 @@
 #include <string>
 #include <thread>
 
-#include "latchkey/challenge_store.h"
-#include "latchkey/config.h"
-#include "latchkey/rate_limit.h"
-#include "latchkey/services_pool.h"
-#include "latchkey/session_store.h"
+#include "latchkey/auth/challenge_store.h"
+#include "latchkey/config/config.h"
+#include "latchkey/services/services_pool.h"
+#include "latchkey/store/rate_limit.h"
+#include "latchkey/store/session_store.h"
 #include "portal/app.h"
 #include "portal/listen.h"
 #include "portal/log.h"

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "latchkey/status.h"
+#include "latchkey/base/status.h"
 
 namespace latchkey::portal {
 

@@ -1,6 +1,6 @@
 #include "portal/reauth_gate.h"
 
-#include "latchkey/reauth.h"
+#include "latchkey/account/reauth.h"
 
 namespace latchkey::portal {
 namespace {

@@ -6,8 +6,8 @@
 
 #include <string_view>
 
-#include "latchkey/result.h"
-#include "latchkey/secret.h"
+#include "latchkey/base/result.h"
+#include "latchkey/base/secret.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {

@@ -2,7 +2,7 @@
 
 #include <strings.h>
 
-#include "latchkey/secret.h"
+#include "latchkey/base/secret.h"
 
 namespace latchkey::portal {
 namespace {

@@ -14,8 +14,8 @@
 #include <exception>
 #include <optional>
 
-#include "latchkey/secret.h"
-#include "latchkey/throttle.h"
+#include "latchkey/auth/lockout_store.h"
+#include "latchkey/base/secret.h"
 #include "portal/body_text.h"
 #include "portal/client_ip.h"
 #include "portal/dispatch.h"

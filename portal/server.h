@@ -13,8 +13,8 @@
 #include <memory>
 #include <string>
 
-#include "latchkey/result.h"
-#include "latchkey/secret.h"
+#include "latchkey/base/result.h"
+#include "latchkey/base/secret.h"
 #include "portal/app.h"
 #include "portal/response.h"
 

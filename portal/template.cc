@@ -4,6 +4,8 @@
 #include <functional>
 #include <set>
 
+#include "latchkey/base/strings.h"
+
 namespace latchkey::portal::tmpl {
 namespace {
 
@@ -20,17 +22,6 @@ bool IsNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // "." -> {}, "a.b" -> {"a", "b"}; empty segments are invalid.
 bool SplitName(std::string_view name, std::vector<std::string>& out) {
   if (name.empty()) return false;

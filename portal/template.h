@@ -34,8 +34,8 @@
 #include <variant>
 #include <vector>
 
-#include "latchkey/result.h"
-#include "latchkey/status.h"
+#include "latchkey/base/result.h"
+#include "latchkey/base/status.h"
 
 namespace latchkey::portal::tmpl {
 

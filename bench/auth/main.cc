@@ -22,13 +22,13 @@
 #include <string_view>
 #include <vector>
 
-#include "latchkey/audit.h"
-#include "latchkey/clock.h"
-#include "latchkey/config.h"
-#include "latchkey/db.h"
-#include "latchkey/migrations.h"
-#include "latchkey/random.h"
-#include "latchkey/services.h"
+#include "latchkey/base/clock.h"
+#include "latchkey/base/random.h"
+#include "latchkey/config/config.h"
+#include "latchkey/db/db.h"
+#include "latchkey/db/migrations.h"
+#include "latchkey/services/services.h"
+#include "latchkey/store/audit.h"
 
 namespace latchkey {
 namespace {
@@ -136,7 +136,7 @@ int Run(const std::string& config_path, int runs, int warmup) {
           failed = failed || auth.Authenticate("bench", wrong, ctx).status !=
                                  AuthStatus::kBadCredentials;
         });
-        failed = failed || !services->throttle().Unlock(*id).ok();
+        failed = failed || !services->lockout_store().Unlock(*id).ok();
         next_rhost();
         const double t_unknown = TimeMs([&] {
           // A fresh name each round: a name without an account locks

@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "latchkey/config.h"
-#include "latchkey/password_hash.h"
-#include "latchkey/random.h"
+#include "latchkey/base/random.h"
+#include "latchkey/config/config.h"
+#include "latchkey/crypto/password_hash.h"
 
 namespace {
 

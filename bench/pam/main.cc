@@ -63,13 +63,13 @@
 #include <utility>
 #include <vector>
 
-#include "latchkey/config.h"
-#include "latchkey/db.h"
-#include "latchkey/kdf_memory.h"
-#include "latchkey/migrations.h"
-#include "latchkey/password_hash.h"
-#include "latchkey/random.h"
-#include "latchkey/user_store.h"
+#include "latchkey/base/random.h"
+#include "latchkey/config/config.h"
+#include "latchkey/crypto/kdf_memory.h"
+#include "latchkey/crypto/password_hash.h"
+#include "latchkey/db/db.h"
+#include "latchkey/db/migrations.h"
+#include "latchkey/store/user_store.h"
 
 #ifndef LATCHKEY_PAM_MODULE_PATH
 #error "LATCHKEY_PAM_MODULE_PATH must name pam_latchkey.so"

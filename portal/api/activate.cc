@@ -7,8 +7,8 @@
 // login and per client address.
 #include <string>
 
-#include "latchkey/link_state.h"
-#include "latchkey/registration.h"
+#include "latchkey/account/link_state.h"
+#include "latchkey/account/registration.h"
 #include "portal/api/body_fields.h"
 #include "portal/api/link_errors.h"
 #include "portal/context.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "latchkey/secret.h"
+#include "latchkey/base/secret.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {

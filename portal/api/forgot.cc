@@ -7,7 +7,7 @@
 // (forgot_flow.h).
 #include <string>
 
-#include "latchkey/password_reset.h"
+#include "latchkey/account/password_reset.h"
 #include "portal/api/body_fields.h"
 #include "portal/api/link_errors.h"
 #include "portal/context.h"

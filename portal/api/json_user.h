@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "latchkey/user_store.h"
+#include "latchkey/store/user_store.h"
 
 namespace latchkey::portal {
 

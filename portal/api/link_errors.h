@@ -3,8 +3,8 @@
 #ifndef LATCHKEY_PORTAL_API_LINK_ERRORS_H_
 #define LATCHKEY_PORTAL_API_LINK_ERRORS_H_
 
-#include "latchkey/config.h"
-#include "latchkey/link_state.h"
+#include "latchkey/account/link_state.h"
+#include "latchkey/config/config.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {

@@ -7,7 +7,7 @@
 // 400/401/403/422/429/503 with {"error", "message", "fields"}.
 #include <string>
 
-#include "latchkey/secret.h"
+#include "latchkey/base/secret.h"
 #include "portal/api/body_fields.h"
 #include "portal/api/json_user.h"
 #include "portal/context.h"

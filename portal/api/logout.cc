@@ -1,5 +1,5 @@
 // POST /api/v1/logout: ends the session; 204.
-#include "latchkey/audit.h"
+#include "latchkey/store/audit.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {

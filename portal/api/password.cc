@@ -2,7 +2,7 @@
 // (kNeedsSession, KDF pool): 204; every other session of the account ends,
 // this one stays. Errors: 403 wrong_password (fields.current_password) or
 // locked; 422 invalid (fields: policy, confirm).
-#include "latchkey/password_change.h"
+#include "latchkey/account/password_change.h"
 #include "portal/api/body_fields.h"
 #include "portal/core_fields.h"
 

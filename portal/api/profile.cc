@@ -15,9 +15,9 @@
 //   POST   /api/v1/profile/email/confirm  {"token"} from the mailed link
 //                                  (no session needed) -> 200; 404/409
 //                                  as for other links; 409 email_taken
-#include "latchkey/profile.h"
+#include "latchkey/account/profile.h"
 
-#include "latchkey/email_change.h"
+#include "latchkey/account/email_change.h"
 #include "portal/api/body_fields.h"
 #include "portal/api/json_user.h"
 #include "portal/api/link_errors.h"

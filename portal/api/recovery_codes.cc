@@ -2,7 +2,7 @@
 // ones stop working. Needs the session's re-auth window (POST
 // /api/v1/reauth): 403 reauth_required otherwise. 200 {"recovery_codes"};
 // 409 when two-step sign-in is off.
-#include "latchkey/totp_enrolment.h"
+#include "latchkey/account/totp_enrolment.h"
 #include "portal/reauth_gate.h"
 
 namespace latchkey::portal {

@@ -4,7 +4,7 @@
 // its owner instead); 422 with "fields"; 403 "registration_closed".
 // "confirm" may be left out (an API client has no second input box); when
 // given it must match.
-#include "latchkey/registration.h"
+#include "latchkey/account/registration.h"
 #include "portal/api/body_fields.h"
 #include "portal/context.h"
 #include "portal/core_fields.h"

@@ -7,7 +7,7 @@
 //                              expired set-up (fields.pending); 409 on
 //   POST /api/v1/totp/disable  {"password"} (KDF pool) -> 204; 403
 //                              wrong_password / locked; 409 not on
-#include "latchkey/totp_enrolment.h"
+#include "latchkey/account/totp_enrolment.h"
 #include "portal/api/body_fields.h"
 #include "portal/core_fields.h"
 #include "portal/reauth_gate.h"

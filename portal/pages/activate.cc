@@ -9,8 +9,8 @@
 // by the core) get 429.
 #include <string>
 
-#include "latchkey/link_state.h"
-#include "latchkey/registration.h"
+#include "latchkey/account/link_state.h"
+#include "latchkey/account/registration.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {

@@ -5,8 +5,8 @@
 // at [portal] avatar_max_bytes). POST /avatar/remove. All kNeedsSession.
 #include <string>
 
-#include "latchkey/field_errors.h"
-#include "latchkey/profile.h"
+#include "latchkey/account/profile.h"
+#include "latchkey/base/field_errors.h"
 #include "portal/pages/profile_page.h"
 
 namespace latchkey::portal {

@@ -5,7 +5,7 @@
 //
 // GET/POST /email/confirm?token=: the link from that mail. GET only shows a
 // button: mail scanners that fetch links must not confirm for the user.
-#include "latchkey/email_change.h"
+#include "latchkey/account/email_change.h"
 
 #include "portal/core_fields.h"
 #include "portal/reauth_gate.h"

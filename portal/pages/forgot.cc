@@ -7,7 +7,7 @@
 // the answer (forgot_flow.h), so a known address costs the same.
 #include <string>
 
-#include "latchkey/password_reset.h"
+#include "latchkey/account/password_reset.h"
 #include "portal/context.h"
 #include "portal/core_fields.h"
 #include "portal/forgot_flow.h"

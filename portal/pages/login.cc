@@ -1,6 +1,6 @@
 // GET/POST /login: username or email, and password. POST runs on the KDF
 // pool (kKdfBound).
-#include "latchkey/secret.h"
+#include "latchkey/base/secret.h"
 #include "portal/context.h"
 #include "portal/login_flow.h"
 

@@ -1,5 +1,5 @@
 // POST /logout: ends the session on the server, then back to sign-in.
-#include "latchkey/audit.h"
+#include "latchkey/store/audit.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {

@@ -1,7 +1,7 @@
 // GET/POST /password: change the password with the current one
 // (kNeedsSession; POST runs on the KDF pool). Every other session of the
 // account ends; this one stays.
-#include "latchkey/password_change.h"
+#include "latchkey/account/password_change.h"
 #include "portal/core_fields.h"
 
 namespace latchkey::portal {

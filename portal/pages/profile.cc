@@ -1,7 +1,7 @@
 // GET/POST /profile: who you are; the full name form, the avatar form
 // (posted to /avatar) and links to the email, password and security pages
 // (kNeedsSession).
-#include "latchkey/profile.h"
+#include "latchkey/account/profile.h"
 
 #include "portal/core_fields.h"
 #include "portal/pages/profile_page.h"

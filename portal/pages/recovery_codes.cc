@@ -2,7 +2,7 @@
 // ones stop working (kNeedsSession). The password must have been
 // re-entered within the last 10 minutes; otherwise the form carries it (so
 // the route runs on the KDF pool).
-#include "latchkey/totp_enrolment.h"
+#include "latchkey/account/totp_enrolment.h"
 #include "portal/pages/security_page.h"
 #include "portal/reauth_gate.h"
 

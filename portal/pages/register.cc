@@ -3,8 +3,8 @@
 // and password policy from the core). A valid form gets the same answer
 // whether or not the email address was already registered (the core mails
 // the address's owner instead): 303 to /login?notice=registered.
-#include "latchkey/registration.h"
-#include "latchkey/secret.h"
+#include "latchkey/account/registration.h"
+#include "latchkey/base/secret.h"
 #include "portal/context.h"
 #include "portal/core_fields.h"
 

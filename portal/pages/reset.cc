@@ -5,9 +5,9 @@
 // TOTP alone; then 303 to /login?notice=password_reset.
 #include <string>
 
-#include "latchkey/link_state.h"
-#include "latchkey/password_reset.h"
-#include "latchkey/secret.h"
+#include "latchkey/account/link_state.h"
+#include "latchkey/account/password_reset.h"
+#include "latchkey/base/secret.h"
 #include "portal/context.h"
 #include "portal/core_fields.h"
 

@@ -2,7 +2,7 @@
 // codes (how many are left, make new ones) and the active sessions with a
 // revoke button each (kNeedsSession). The forms post to totp.cc,
 // recovery_codes.cc and sessions.cc.
-#include "latchkey/mail_texts.h"
+#include "latchkey/mail/mail_texts.h"
 #include "portal/device_label.h"
 #include "portal/pages/security_page.h"
 
@@ -15,7 +15,7 @@ Response RenderSecurity(Context& ctx, const SecurityForm& form, int status) {
   view["totp"] = user.has_totp();
   if (user.has_totp()) {
     Result<int64_t> left =
-        ctx.services().second_factor().RemainingRecoveryCodes(user.id);
+        ctx.services().totp_step().RemainingRecoveryCodes(user.id);
     if (!left.ok()) return ctx.Fail(left.status(), "counting recovery codes");
     view["codes_left"] = *left;
     view["codes_low"] = *left < 3;

@@ -8,9 +8,9 @@
 // in the hidden "pending" field (see totp_enrolment.h).
 #include <string>
 
-#include "latchkey/encoding.h"
-#include "latchkey/qr_svg.h"
-#include "latchkey/totp_enrolment.h"
+#include "latchkey/account/qr_svg.h"
+#include "latchkey/account/totp_enrolment.h"
+#include "latchkey/base/encoding.h"
 #include "portal/core_fields.h"
 #include "portal/pages/security_page.h"
 #include "portal/reauth_gate.h"

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "latchkey/services.h"
+#include "latchkey/services/services.h"
 
 namespace latchkey::portal {
 namespace {

@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "latchkey/clock.h"
-#include "latchkey/migrations.h"
-#include "latchkey/random.h"
+#include "latchkey/base/clock.h"
+#include "latchkey/base/random.h"
+#include "latchkey/db/migrations.h"
 
 namespace latchkey::testing {
 namespace {

@@ -16,9 +16,9 @@
 #include <string>
 #include <string_view>
 
-#include "latchkey/config.h"
-#include "latchkey/db.h"
-#include "latchkey/result.h"
+#include "latchkey/base/result.h"
+#include "latchkey/config/config.h"
+#include "latchkey/db/db.h"
 #include "support/temp_dir.h"
 
 namespace latchkey::testing {

@@ -12,11 +12,12 @@
 #include <string_view>
 #include <vector>
 
-#include "latchkey/audit.h"
-#include "latchkey/clock.h"
-#include "latchkey/config.h"
-#include "latchkey/random.h"
-#include "latchkey/services.h"
+#include "latchkey/base/clock.h"
+#include "latchkey/base/random.h"
+#include "latchkey/config/config.h"
+#include "latchkey/services/services.h"
+#include "latchkey/store/audit.h"
+#include "support/fakes.h"
 #include "support/sandbox.h"
 
 namespace latchkey::testing {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "latchkey/status.h"
+#include "latchkey/base/status.h"
 #include "support/temp_dir.h"
 
 namespace latchkey::testing {

@@ -1,0 +1,34 @@
+// LinkState: what a page should say about a one-use link (activation,
+// password reset, email change) after trying it.
+#ifndef LATCHKEY_ACCOUNT_LINK_STATE_H_
+#define LATCHKEY_ACCOUNT_LINK_STATE_H_
+
+#include <string_view>
+
+namespace latchkey {
+
+enum class LinkState {
+  kOk,       // valid (and, for an action, done)
+  kUsed,     // already used (or voided by a newer link or a password change)
+  kExpired,  // past its lifetime
+  kInvalid,  // unknown, malformed, or for an account that is gone/inactive
+};
+
+// "ok", "used", "expired", "invalid".
+inline std::string_view LinkStateName(LinkState s) {
+  switch (s) {
+    case LinkState::kOk:
+      return "ok";
+    case LinkState::kUsed:
+      return "used";
+    case LinkState::kExpired:
+      return "expired";
+    case LinkState::kInvalid:
+      return "invalid";
+  }
+  return "invalid";
+}
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_ACCOUNT_LINK_STATE_H_

@@ -1,0 +1,151 @@
+// UserAdmin: what an administrator does to accounts (latchkeyctl user ...,
+// and the portal's /admin pages). Each action validates its input, applies
+// it through the stores and writes one audit row naming the acting admin,
+// so every door audits admin actions the same way.
+#ifndef LATCHKEY_ACCOUNT_USER_ADMIN_H_
+#define LATCHKEY_ACCOUNT_USER_ADMIN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "latchkey/auth/password_policy.h"
+#include "latchkey/base/random.h"
+#include "latchkey/base/result.h"
+#include "latchkey/base/secret.h"
+#include "latchkey/store/audit.h"
+#include "latchkey/store/user_store.h"
+
+namespace latchkey {
+
+class Services;
+
+// Who performs an admin action.
+struct AdminActor {
+  AuthContext ctx;   // service ("cli", "portal", "api"), rhost, tty, pid
+  std::string name;  // e.g. "root (uid 0)" or "alice"; audited in the
+                     // detail as "by <name>" (cut to fit the column)
+};
+
+// admin_locked_until for an admin lock that lasts until an admin unlocks:
+// 9999-12-31T23:59:59Z, the largest DATETIME.
+inline constexpr int64_t kLockedUntilUnlocked = 253402300799;
+
+enum class InitialPassword {
+  kGiven,      // NewAccount::password, checked by the PasswordPolicy
+  kGenerated,  // a strong random one, returned once in CreatedAccount
+  kUnusable,   // a random one that is never shown: no password login
+               // until an admin or a reset link sets one
+};
+
+struct NewAccount {
+  std::string username;
+  std::string email;
+  std::string full_name;
+  std::vector<std::string> roles = {"user"};
+  bool is_active = true;
+  bool email_verified = true;  // an admin vouches for the address
+  InitialPassword password_mode = InitialPassword::kGenerated;
+  Secret password;  // kGiven only
+};
+
+struct CreatedAccount {
+  int64_t id = 0;
+  Secret password;  // kGenerated: the password, to show once; else empty
+};
+
+struct TotpEnrollment {
+  Secret key;                          // raw 20-byte key
+  Secret base32;                       // the key in base32, for typing in
+  Secret uri;                          // otpauth://totp/... (holds the key)
+  std::vector<Secret> recovery_codes;  // kRecoveryCodeCount, shown once
+};
+
+// Length of GeneratePassword's passwords, and its alphabet: letters and
+// digits without look-alikes (0/O, 1/l/I), drawn uniformly (~115 bits).
+inline constexpr size_t kGeneratedPasswordLength = 20;
+
+// A random password that `policy` accepts for `username` and `email` (a
+// few tries). Errors: Random's error; InvalidArgument from the policy if
+// no try passed (a policy stricter than any random password of that
+// length, e.g. min_password_length > 20).
+Result<Secret> GeneratePassword(Random& random, const PasswordPolicy& policy,
+                                std::string_view username,
+                                std::string_view email);
+
+// Not thread-safe (uses `services`, which is bound to one Connection).
+// Errors common to every call: db errors (Unavailable, Internal, ...).
+class UserAdmin {
+ public:
+  explicit UserAdmin(Services& services);
+
+  // The user named `username`. Errors: NotFound "no user named 'bob'".
+  Result<User> Find(std::string_view username);
+
+  // Creates the account and audits user_created. Checks, in order: the
+  // username (ValidateUsername: InvalidArgument, e.g. "the username 'root'
+  // is reserved for a system account"), the email ("email: not a valid
+  // email address"), the full name ("full name: ..."), the role names
+  // ("role: ..."), that no user has that username (AlreadyExists "a user
+  // named 'bob' already exists") or email (AlreadyExists "a user with the
+  // email 'b@x.org' already exists"), the password ("password: <the
+  // policy's sentence>"); unknown role: NotFound "no role named 'x'".
+  Result<CreatedAccount> Create(const NewAccount& account,
+                                const AdminActor& actor);
+
+  // The usernames of existing accounts that a new account could not take
+  // now: IsBuiltinReservedUsername or listed in [security]
+  // reserved_names_file. Such accounts keep working (they were made
+  // before the name was reserved); latchkeyctl doctor lists them so an
+  // admin can rename them. Sorted. Errors: ReadReservedNames' errors.
+  Result<std::vector<std::string>> HoldersOfReservedNames();
+
+  // Audits user_activated / user_deactivated. Returns whether it changed.
+  Result<bool> SetActive(const User& user, bool active,
+                         const AdminActor& actor);
+  // Sets the admin lock (lockout_store.h) until `until` (Unix seconds;
+  // kLockedUntilUnlocked for "until unlocked"), replacing any admin lock;
+  // the password lock is its own. The PAM account phase refuses an
+  // admin-locked account. Audits user_locked. InvalidArgument if `until`
+  // is not in the future.
+  Status Lock(const User& user, int64_t until, const AdminActor& actor);
+  // Clears both locks (admin and password) and the failure counts; audits
+  // user_unlocked.
+  Status Unlock(const User& user, const AdminActor& actor);
+  // Deletes the account (audit rows stay); audits user_deleted.
+  Status Delete(const User& user, const AdminActor& actor);
+  // Audit role_added / role_removed when something changed; return
+  // whether it did. Errors: InvalidArgument (role name), NotFound "no role
+  // named 'x'" (adding; removing an unknown role changes nothing).
+  Result<bool> AddRole(const User& user, std::string_view role,
+                       const AdminActor& actor);
+  Result<bool> RemoveRole(const User& user, std::string_view role,
+                          const AdminActor& actor);
+  // Sets the password without asking for the old one, through
+  // AccountService::ChangePassword (so open reset links and portal sessions
+  // end), audited there as password_reset. `must_change`: expired at once,
+  // so the next login must change it. Errors: InvalidArgument "password:
+  // <the policy's sentence>".
+  Status SetPassword(const User& user, const Secret& password, bool must_change,
+                     const AdminActor& actor);
+  // Generates and stores a TOTP key and new recovery codes for the user;
+  // audits totp_enabled. Errors: FailedPrecondition "TOTP is already
+  // enabled for 'bob'" (reset it first), or the secret key file's error
+  // (FailedPrecondition when missing: "... run latchkeyctl gen-key").
+  Result<TotpEnrollment> EnableTotp(const User& user, const AdminActor& actor);
+  // Removes the TOTP key and the recovery codes; audits totp_disabled.
+  // Returns false (and audits nothing) if the user had no TOTP.
+  Result<bool> DisableTotp(const User& user, const AdminActor& actor);
+
+ private:
+  Status Audit(AuditEvent event, const User& user, const AdminActor& actor,
+               std::string_view what = {});
+
+  Services& services_;
+};
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_ACCOUNT_USER_ADMIN_H_

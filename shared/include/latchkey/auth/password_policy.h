@@ -1,0 +1,34 @@
+// Password policy: length limits from the config (counted in Unicode code
+// points, never truncated) plus libpwquality's checks, which honour
+// /etc/security/pwquality.conf.
+#ifndef LATCHKEY_AUTH_PASSWORD_POLICY_H_
+#define LATCHKEY_AUTH_PASSWORD_POLICY_H_
+
+#include <string_view>
+
+#include "latchkey/base/status.h"
+#include "latchkey/config/config.h"
+
+namespace latchkey {
+
+class PasswordPolicy {
+ public:
+  explicit PasswordPolicy(const SecurityConfig& config);
+
+  // OK if acceptable. Otherwise InvalidArgument whose message is one
+  // sentence for a person, e.g. "The password must be at least 12
+  // characters long." Never echoes the password. Rejects invalid UTF-8 and
+  // NUL bytes; any other Unicode is allowed. `username`, `email` and
+  // `old_password` may be empty; when given, passwords too similar to them
+  // are refused.
+  Status Check(std::string_view password, std::string_view username,
+               std::string_view email,
+               std::string_view old_password = {}) const;
+
+ private:
+  SecurityConfig config_;
+};
+
+}  // namespace latchkey
+
+#endif  // LATCHKEY_AUTH_PASSWORD_POLICY_H_

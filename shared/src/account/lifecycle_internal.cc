@@ -1,0 +1,54 @@
+#include "account/lifecycle_internal.h"
+
+namespace latchkey::internal {
+namespace {
+
+// The state of a token that could not be consumed: used, expired or
+// invalid. Errors: db errors.
+Result<LinkState> FailedLinkState(TokenStore& tokens, std::string_view token,
+                                  TokenPurpose purpose) {
+  LK_ASSIGN_OR_RETURN(TokenPeek peek, tokens.Peek(token, purpose));
+  switch (peek.state) {
+    case TokenState::kUsed:
+      return LinkState::kUsed;
+    case TokenState::kExpired:
+      return LinkState::kExpired;
+    case TokenState::kValid:  // raced with a use that has not finished
+    case TokenState::kUnknown:
+      break;
+  }
+  return peek.state == TokenState::kValid ? LinkState::kUsed
+                                          : LinkState::kInvalid;
+}
+
+}  // namespace
+
+Result<LinkUse> UseLink(TokenStore& tokens, std::string_view token,
+                        TokenPurpose purpose) {
+  LinkUse out;
+  Result<ConsumedToken> used = tokens.Consume(token, purpose);
+  if (used.ok()) {
+    out.used = std::move(*used);
+    return out;
+  }
+  const StatusCode code = used.status().code();
+  if (code != StatusCode::kNotFound &&
+      code != StatusCode::kFailedPrecondition) {
+    return used.status();
+  }
+  LK_ASSIGN_OR_RETURN(out.failed, FailedLinkState(tokens, token, purpose));
+  return out;
+}
+
+Status RequireWithinLimit(RateLimiter& limiter, std::string_view kind,
+                          std::string_view subject, const RateLimit& limit) {
+  if (subject.empty()) return Status::Ok();
+  std::string key(kind);
+  key += ':';
+  key += subject;
+  LK_ASSIGN_OR_RETURN(bool allowed, limiter.Hit(key, limit));
+  if (!allowed) return ResourceExhausted(kTooManyRequests);
+  return Status::Ok();
+}
+
+}  // namespace latchkey::internal

@@ -1,0 +1,39 @@
+// Private: small pieces shared by the account-lifecycle services
+// (registration, password reset, email change, profile, TOTP enrolment).
+#ifndef LATCHKEY_SRC_ACCOUNT_LIFECYCLE_INTERNAL_H_
+#define LATCHKEY_SRC_ACCOUNT_LIFECYCLE_INTERNAL_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "latchkey/account/link_state.h"
+#include "latchkey/base/result.h"
+#include "latchkey/store/rate_limit.h"
+#include "latchkey/store/token_store.h"
+
+namespace latchkey::internal {
+
+// A one-use link's token, used for `purpose`: `used` holds it, or, for a
+// token that is unknown, already used or expired (not an error here),
+// `used` is empty and `failed` says which (a token being used right now
+// by another request counts as used).
+// Errors: db errors.
+struct LinkUse {
+  std::optional<ConsumedToken> used;
+  LinkState failed = LinkState::kInvalid;
+};
+Result<LinkUse> UseLink(TokenStore& tokens, std::string_view token,
+                        TokenPurpose purpose);
+
+// Counts a hit; ResourceExhausted "too many requests: try again later" when
+// over the limit. An empty `subject` (e.g. no client address) is not
+// counted.
+Status RequireWithinLimit(RateLimiter& limiter, std::string_view kind,
+                          std::string_view subject, const RateLimit& limit);
+
+inline constexpr char kTooManyRequests[] = "too many requests: try again later";
+
+}  // namespace latchkey::internal
+
+#endif  // LATCHKEY_SRC_ACCOUNT_LIFECYCLE_INTERNAL_H_

@@ -1,0 +1,139 @@
+#include "latchkey/account/password_reset.h"
+
+#include <algorithm>
+
+#include "account/lifecycle_internal.h"
+#include "latchkey/base/field_errors.h"
+#include "latchkey/mail/mail.h"
+#include "latchkey/mail/mail_texts.h"
+
+namespace latchkey {
+
+PasswordReset::PasswordReset(Services& services) : s_(services) {}
+
+Result<FieldErrors> PasswordReset::Forgot(std::string_view email,
+                                          const AuthContext& ctx) {
+  LK_ASSIGN_OR_RETURN(ForgotCheck check, CheckForgot(email, ctx));
+  if (!check.errors.empty()) return std::move(check.errors);
+  LK_RETURN_IF_ERROR(SendResetLink(check.address));
+  return FieldErrors();
+}
+
+Result<PasswordReset::ForgotCheck> PasswordReset::CheckForgot(
+    std::string_view email, const AuthContext& ctx) {
+  ForgotCheck out;
+  RateLimiter limiter(s_.db(), s_.clock());
+  LK_RETURN_IF_ERROR(internal::RequireWithinLimit(limiter, "forgot:ip",
+                                                  ctx.rhost, kForgotPerIp));
+  Result<std::string> address = NormalizeEmail(email);
+  if (!address.ok()) {
+    out.errors.Add("email", "Enter a valid email address.");
+    return out;
+  }
+  LK_RETURN_IF_ERROR(internal::RequireWithinLimit(limiter, "forgot:addr",
+                                                  *address, kForgotPerAddress));
+  out.address = std::move(*address);
+  return out;
+}
+
+Status PasswordReset::SendResetLink(std::string_view address) {
+  LK_ASSIGN_OR_RETURN(std::optional<User> user,
+                      s_.users().FindByEmail(address));
+  if (!user || !user->is_active) return Status::Ok();
+  RateLimiter limiter(s_.db(), s_.clock());
+  LK_ASSIGN_OR_RETURN(bool allowed,
+                      limiter.Hit("reset:user:" + std::to_string(user->id),
+                                  kResetMailsPerUser));
+  if (!allowed) return Status::Ok();
+  // The link and its mail commit together (and cost one log flush).
+  LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(s_.db()));
+  LK_ASSIGN_OR_RETURN(
+      Secret token,
+      s_.tokens().Issue(user->id, TokenPurpose::kReset, kResetTokenTtl));
+  MailOutbox outbox(s_.db(), s_.clock());
+  LK_RETURN_IF_ERROR(
+      outbox
+          .Enqueue(user->email,
+                   mail_texts::PasswordReset(s_.config(), *user, token.view()))
+          .status());
+  return tx.Commit();
+}
+
+Result<LinkState> PasswordReset::CheckLink(std::string_view token) {
+  LK_ASSIGN_OR_RETURN(TokenPeek peek,
+                      s_.tokens().Peek(token, TokenPurpose::kReset));
+  switch (peek.state) {
+    case TokenState::kValid:
+      break;
+    case TokenState::kUsed:
+      return LinkState::kUsed;
+    case TokenState::kExpired:
+      return LinkState::kExpired;
+    case TokenState::kUnknown:
+      return LinkState::kInvalid;
+  }
+  LK_ASSIGN_OR_RETURN(std::optional<User> user,
+                      s_.users().FindById(peek.user_id.value_or(0)));
+  if (!user || !user->is_active) return LinkState::kInvalid;
+  return LinkState::kOk;
+}
+
+Result<ResetResult> PasswordReset::Reset(std::string_view token,
+                                         const Secret& password,
+                                         const Secret& confirm,
+                                         const AuthContext& ctx) {
+  ResetResult out;
+  LK_ASSIGN_OR_RETURN(out.link, CheckLink(token));
+  if (out.link != LinkState::kOk) return out;
+  LK_ASSIGN_OR_RETURN(TokenPeek peek,
+                      s_.tokens().Peek(token, TokenPurpose::kReset));
+  LK_ASSIGN_OR_RETURN(std::optional<User> user,
+                      s_.users().FindById(peek.user_id.value_or(0)));
+  if (!user) {
+    out.link = LinkState::kInvalid;
+    return out;
+  }
+  if (password.empty()) {
+    out.errors.Add("password", "Choose a new password.");
+  } else if (Status st = s_.policy().Check(password.view(), user->username,
+                                           user->email);
+             !st.ok()) {
+    out.errors.Add("password", Sentence(st.message()));
+  }
+  if (!ConstantTimeEquals(password.view(), confirm.view())) {
+    out.errors.Add("confirm", "The passwords do not match.");
+  }
+  if (!out.errors.empty()) return out;
+
+  LK_ASSIGN_OR_RETURN(
+      internal::LinkUse link,
+      internal::UseLink(s_.tokens(), token, TokenPurpose::kReset));
+  if (!link.used) {
+    out.link = link.failed;
+    return out;
+  }
+  const ConsumedToken& used = *link.used;
+  PasswordChangeOptions options;
+  options.is_reset = true;
+  Status changed = s_.accounts().ChangePassword(used.user_id, password, nullptr,
+                                                ctx, options);
+  if (changed.code() == StatusCode::kInvalidArgument) {
+    // The policy said yes a moment ago; only a racing change of the
+    // username or email could make it say no now.
+    out.errors.Add("password", Sentence(changed.message()));
+    return out;
+  }
+  LK_RETURN_IF_ERROR(changed);
+  if (!user->email_verified()) {
+    LK_RETURN_IF_ERROR(s_.users().MarkEmailVerified(user->id));
+  }
+  MailOutbox outbox(s_.db(), s_.clock());
+  LK_RETURN_IF_ERROR(outbox
+                         .Enqueue(user->email, mail_texts::PasswordChanged(
+                                                   s_.config(), *user,
+                                                   s_.clock().NowUnix(), ctx))
+                         .status());
+  return out;
+}
+
+}  // namespace latchkey
