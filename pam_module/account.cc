@@ -1,7 +1,7 @@
 // pam_sm_acct_mgmt: may this (already authenticated) user log in now?
 #include <string>
 
-#include "groups.h"
+#include "phases.h"
 #include "latchkey/nss/name_on_host.h"
 
 namespace latchkey::pam {

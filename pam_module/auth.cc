@@ -4,7 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "groups.h"
+#include "phases.h"
 #include "latchkey/crypto/kdf_memory.h"
 
 namespace latchkey::pam {

@@ -10,7 +10,7 @@
 #include <exception>
 #include <new>
 
-#include "groups.h"
+#include "phases.h"
 #include "options.h"
 #include "pam_codes.h"
 #include "pam_io.h"

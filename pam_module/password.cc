@@ -13,7 +13,7 @@
 
 #include <string>
 
-#include "groups.h"
+#include "phases.h"
 #include "latchkey/nss/name_on_host.h"
 
 namespace latchkey::pam {

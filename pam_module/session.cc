@@ -2,7 +2,7 @@
 // blocks a login: every failure is logged and PAM_SUCCESS returned.
 #include <string>
 
-#include "groups.h"
+#include "phases.h"
 #include "latchkey/auth/login_record.h"
 
 namespace latchkey::pam {

@@ -1,6 +1,6 @@
 #include <string>
 
-#include "groups.h"
+#include "phases.h"
 #include "handle_state.h"
 #include "latchkey/nss/name_on_host.h"
 

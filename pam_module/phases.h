@@ -1,9 +1,9 @@
-// The four PAM management groups, one file each. Each takes the handle's
-// PamIo and parsed options and returns a PAM code, always through
+// The four PAM phases (management groups), one file each. Each takes the
+// handle's PamIo and parsed options and returns a PAM code, always through
 // PamCode() (pam_codes.h). They may throw (std::bad_alloc); entry.cc's
 // shims catch everything.
-#ifndef LATCHKEY_PAM_MODULE_GROUPS_H_
-#define LATCHKEY_PAM_MODULE_GROUPS_H_
+#ifndef LATCHKEY_PAM_MODULE_PHASES_H_
+#define LATCHKEY_PAM_MODULE_PHASES_H_
 
 #include <cstdint>
 #include <optional>
@@ -26,7 +26,7 @@ int ChangePassword(PamIo& io, const ModuleOptions& options);
 int OpenSession(PamIo& io, const ModuleOptions& options);
 int CloseSession(PamIo& io, const ModuleOptions& options);
 
-// --- Shared by the groups (common.cc) ---
+// --- Steps every phase shares (phase_steps.cc) ---
 
 // The Verdict for a failed pam_get_user / pam_get_authtok / conversation
 // code: kConversationAgain for PAM_CONV_AGAIN or PAM_INCOMPLETE,
@@ -54,4 +54,4 @@ int Finish(const PamIo& io, Phase phase, std::string_view user,
 
 }  // namespace latchkey::pam
 
-#endif  // LATCHKEY_PAM_MODULE_GROUPS_H_
+#endif  // LATCHKEY_PAM_MODULE_PHASES_H_
