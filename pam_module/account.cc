@@ -1,8 +1,8 @@
 // pam_sm_acct_mgmt: may this (already authenticated) user log in now?
 #include <string>
 
-#include "phases.h"
 #include "latchkey/nss/name_on_host.h"
+#include "phases.h"
 
 namespace latchkey::pam {
 namespace {

@@ -4,8 +4,8 @@
 #include <string>
 #include <utility>
 
-#include "phases.h"
 #include "latchkey/crypto/kdf_memory.h"
+#include "phases.h"
 
 namespace latchkey::pam {
 namespace {

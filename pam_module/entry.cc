@@ -10,10 +10,10 @@
 #include <exception>
 #include <new>
 
-#include "phases.h"
 #include "options.h"
 #include "pam_codes.h"
 #include "pam_io.h"
+#include "phases.h"
 
 #define LATCHKEY_PAM_EXPORT extern "C" __attribute__((visibility("default")))
 

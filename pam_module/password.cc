@@ -13,8 +13,8 @@
 
 #include <string>
 
-#include "phases.h"
 #include "latchkey/nss/name_on_host.h"
+#include "phases.h"
 
 namespace latchkey::pam {
 namespace {
@@ -80,8 +80,7 @@ int ChangePassword(PamIo& io, const ModuleOptions& options) {
   const bool expired_only = (flags & PAM_CHANGE_EXPIRED_AUTHTOK) != 0;
   const bool as_root = options.root_may_reset && getuid() == 0 && !expired_only;
   if (expired_only) {
-    const std::optional<int64_t>& expires = check.user->password_expires_at;
-    if (!expires || *expires > services->clock().NowUnix()) {
+    if (!check.user->PasswordExpired(services->clock().NowUnix())) {
       return Finish(io, phase, user, Verdict::kOk);  // nothing to renew
     }
   }

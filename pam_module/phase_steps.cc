@@ -1,8 +1,8 @@
 #include <string>
 
-#include "phases.h"
 #include "handle_state.h"
 #include "latchkey/nss/name_on_host.h"
+#include "phases.h"
 
 namespace latchkey::pam {
 

@@ -2,8 +2,8 @@
 // blocks a login: every failure is logged and PAM_SUCCESS returned.
 #include <string>
 
-#include "phases.h"
 #include "latchkey/auth/login_record.h"
+#include "phases.h"
 
 namespace latchkey::pam {
 namespace {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "latchkey/account/sign_in.h"
 #include "portal/log.h"
 
 namespace latchkey::portal {
@@ -154,21 +155,13 @@ const User* Context::user() {
 }
 
 Status Context::StartSession(const User& user) {
-  std::string ua(request_.Header("User-Agent").value_or(""));
-  // The old session ends, the new one starts and the login is recorded
-  // (last_login_at, as pam_latchkey's session phase does) together. The
-  // UPDATE comes first: it takes the user row's exclusive lock before the
-  // session INSERT reads the row, so two sign-ins of one account queue
-  // instead of deadlocking (each holding a shared lock, both wanting more).
-  LK_ASSIGN_OR_RETURN(db::Transaction tx,
-                      db::Transaction::Start(services().db()));
-  LK_RETURN_IF_ERROR(services().users().RecordLogin(user.id));
-  if (const std::optional<std::string_view> old = GetCookie(kSessionCookie)) {
-    LK_RETURN_IF_ERROR(sessions().Destroy(*old));
-  }
+  SignInRequest sign_in;
+  sign_in.user_id = user.id;
+  sign_in.old_session_id = GetCookie(kSessionCookie);
+  sign_in.client_ip = request_.client_ip;
+  sign_in.user_agent = request_.Header("User-Agent").value_or("");
   LK_ASSIGN_OR_RETURN(NewSession created,
-                      sessions().Create(user.id, request_.client_ip, ua));
-  LK_RETURN_IF_ERROR(tx.Commit());
+                      SignIn(services(), sessions(), sign_in));
   SetCookie(kSessionCookie, created.id.view());
   session_loaded_ = true;
   session_error_ = Status::Ok();
@@ -333,7 +326,6 @@ Response Context::Fail(const Status& status, std::string_view what) {
                    : "Something went wrong on our side. Incident ") +
       incident + ".";
   Response r = Error(code, unavailable ? "unavailable" : "internal", message);
-  if (unavailable) r.Header("Retry-After", "5");
   return r;
 }
 

@@ -100,8 +100,9 @@ class Context {
   // deactivated, or LoadSession failed).
   const Session* session();
   const User* user();
-  // Starts a new session for `user` (a new id at every login; the old
-  // session, if any, ends) and sets the session cookie.
+  // Signs `user` in (account/sign_in.h: the login recorded, the old
+  // session ended, a new one made, in one transaction) and sets the
+  // session cookie.
   Status StartSession(const User& user);
   // Ends the current session (if any) and clears the cookie.
   Status EndSession();

@@ -70,6 +70,7 @@ LoginVerdict FromOutcome(Context& ctx, AuthOutcome outcome) {
   if (outcome.lock_started) metrics.CountLockout();
   LoginVerdict v;
   v.status = outcome.status;
+  v.retry_after = outcome.retry_after;
   Describe(v);
   if (outcome.status == AuthStatus::kOk) v.user = std::move(outcome.user);
   if (outcome.status == AuthStatus::kSecondFactorNeeded && outcome.challenge) {

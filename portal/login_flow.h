@@ -21,6 +21,7 @@ struct LoginVerdict {
   int http_status = 503;
   std::string_view code;     // API error code ("" for kOk / second factor)
   std::string_view message;  // for the person ("" for kOk / second factor)
+  Seconds retry_after{0};    // kThrottled / kLocked: the core's outcome
   std::optional<User> user;  // kOk
   // kSecondFactorNeeded: the id of the challenge, kept on the server
   // (ChallengeStore) and bound to this browser's pre-session cookie.

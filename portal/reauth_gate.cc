@@ -1,6 +1,6 @@
 #include "portal/reauth_gate.h"
 
-#include "latchkey/account/reauth.h"
+#include <string>
 
 namespace latchkey::portal {
 namespace {
@@ -15,56 +15,51 @@ ReauthGate Closed(int status, std::string_view code, std::string_view text) {
 
 }  // namespace
 
-Status MarkReauthenticated(Context& ctx) {
-  // MarkReauthenticated names the session by its id hash alone; the
-  // context's copy is read-only, and this request does not read reauth_at
-  // again.
-  Session mark;
-  mark.id_sha256 = ctx.session()->id_sha256;
-  return ctx.sessions().MarkReauthenticated(mark);
+bool ReauthWindowOpenNow(Context& ctx) {
+  const Session* session = ctx.session();
+  return session != nullptr &&
+         ReauthWindowOpen(*session, ctx.services().clock().NowUnix());
 }
 
 Response ReauthApiError(Context& ctx, const ReauthGate& gate) {
   nlohmann::json fields = nullptr;
   if (gate.field_error()) fields = {{"password", gate.message}};
   Response r = ctx.ApiError(gate.http_status, gate.code, gate.message, fields);
-  if (gate.code == "throttled") r.Header("Retry-After", "60");
+  if (gate.code == "throttled") {
+    r.Header("Retry-After", std::to_string(gate.retry_after.count()));
+  }
   return r;
 }
 
 Result<ReauthGate> CheckReauth(Context& ctx, const Secret& password,
                                ReauthMode mode) {
-  if (mode == ReauthMode::kWindow &&
-      ctx.sessions().ReauthValid(*ctx.session())) {
-    ReauthGate open;
-    open.open = true;
-    return open;
-  }
-  if (password.empty()) {
-    return Closed(403, "reauth_required", "Enter your password to continue.");
-  }
-  Reauthentication reauth(ctx.services());
+  Reauthentication reauth(ctx.services(), ctx.sessions());
   LK_ASSIGN_OR_RETURN(
       ReauthOutcome outcome,
-      reauth.Check(ctx.user()->id, password, ctx.auth_context()));
+      reauth.Gate(*ctx.session(), password, mode, ctx.auth_context()));
   if (outcome.lock_started) ctx.app().metrics().CountLockout();
   switch (outcome.status) {
     case ReauthStatus::kOk: {
-      LK_RETURN_IF_ERROR(MarkReauthenticated(ctx));
       ReauthGate open;
       open.open = true;
+      open.window_ends_at = outcome.window_ends_at;
       return open;
     }
+    case ReauthStatus::kRequired:
+      return Closed(403, "reauth_required", "Enter your password to continue.");
     case ReauthStatus::kWrongPassword:
       return Closed(403, "wrong_password", "The password is not correct.");
     case ReauthStatus::kLocked:
       return Closed(403, "locked",
                     "This account is temporarily locked after too many "
                     "failed sign-ins. Try again later.");
-    case ReauthStatus::kThrottled:
-      return Closed(429, "throttled",
-                    "Too many failed attempts from your address. Try again "
-                    "later.");
+    case ReauthStatus::kThrottled: {
+      ReauthGate g = Closed(429, "throttled",
+                            "Too many failed attempts from your address. Try "
+                            "again later.");
+      g.retry_after = outcome.retry_after;
+      return g;
+    }
   }
   return Closed(403, "wrong_password", "The password is not correct.");
 }

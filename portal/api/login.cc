@@ -26,7 +26,9 @@ Response Signed(Context& ctx, LoginVerdict& v) {
 
 Response Refused(Context& ctx, const LoginVerdict& v) {
   Response r = ctx.ApiError(v.http_status, v.code, v.message);
-  if (v.status == AuthStatus::kThrottled) r.Header("Retry-After", "60");
+  if (v.status == AuthStatus::kThrottled) {
+    r.Header("Retry-After", std::to_string(v.retry_after.count()));
+  }
   return r;
 }
 

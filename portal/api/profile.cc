@@ -119,7 +119,7 @@ Response ApiEmailChange(Context& ctx) {
   const std::string email = StringMember(body, "email", errors);
   if (email.empty() && !errors.Has("email")) errors.Add("email", "required");
   if (!errors.empty()) return InvalidFields(ctx, errors);
-  if (!ctx.sessions().ReauthValid(*ctx.session())) {
+  if (!ReauthWindowOpenNow(ctx)) {
     return ctx.ApiError(403, "reauth_required",
                         "Confirm your password first (POST /api/v1/reauth).");
   }
@@ -129,7 +129,7 @@ Response ApiEmailChange(Context& ctx) {
   if (asked.status().code() == StatusCode::kResourceExhausted) {
     Response r = ctx.ApiError(429, "throttled",
                               "Too many email changes. Try again later.");
-    r.Header("Retry-After", "3600");
+    r.Header("Retry-After", std::to_string(kEmailChangePerUser.window.count()));
     return r;
   }
   if (!asked.ok())

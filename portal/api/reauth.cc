@@ -19,9 +19,7 @@ Response ApiReauth(Context& ctx) {
   Result<ReauthGate> gate = CheckReauth(ctx, password, ReauthMode::kPassword);
   if (!gate.ok()) return ctx.Fail(gate.status(), "re-authenticating");
   if (!gate->open) return ReauthApiError(ctx, *gate);
-  const int64_t until =
-      ctx.services().clock().NowUnix() + kReauthWindow.count();
-  return ctx.Json({{"reauth_until", until}});
+  return ctx.Json({{"reauth_until", gate->window_ends_at}});
 }
 
 }  // namespace latchkey::portal

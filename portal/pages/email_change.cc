@@ -18,7 +18,7 @@ Response ShowForm(Context& ctx, std::string_view email, std::string_view error,
   tmpl::Dict view = ctx.View("Change your email");
   view["current_email"] = ctx.user()->email;
   view["email"] = email;
-  view["need_password"] = !ctx.sessions().ReauthValid(*ctx.session());
+  view["need_password"] = !ReauthWindowOpenNow(ctx);
   if (!error.empty()) view["error"] = error;
   view["errors"] = errors.View();
   return ctx.Page("email_change", view, status);
@@ -55,9 +55,9 @@ Response EmailChangeSubmit(Context& ctx) {
       change.Request(ctx.user()->id, email, ctx.auth_context());
   if (asked.status().code() == StatusCode::kResourceExhausted) {
     Response r =
-        ShowForm(ctx, email, "Too many email changes. Try again in an hour.",
+        ShowForm(ctx, email, "Too many email changes. Try again later.",
                  FieldErrors(), 429);
-    r.Header("Retry-After", "3600");
+    r.Header("Retry-After", std::to_string(kEmailChangePerUser.window.count()));
     return r;
   }
   if (!asked.ok())

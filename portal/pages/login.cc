@@ -44,7 +44,9 @@ Response LoginSubmit(Context& ctx) {
     return ctx.Redirect("/profile");
   }
   Response r = ShowForm(ctx, login, v.message, FieldErrors(), v.http_status);
-  if (v.status == AuthStatus::kThrottled) r.Header("Retry-After", "60");
+  if (v.status == AuthStatus::kThrottled) {
+    r.Header("Retry-After", std::to_string(v.retry_after.count()));
+  }
   return r;
 }
 

@@ -2,6 +2,7 @@
 // codes (how many are left, make new ones) and the active sessions with a
 // revoke button each (kNeedsSession). The forms post to totp.cc,
 // recovery_codes.cc and sessions.cc.
+#include "latchkey/account/reauth.h"
 #include "latchkey/mail/mail_texts.h"
 #include "portal/device_label.h"
 #include "portal/pages/security_page.h"
@@ -20,7 +21,8 @@ Response RenderSecurity(Context& ctx, const SecurityForm& form, int status) {
     view["codes_left"] = *left;
     view["codes_low"] = *left < 3;
   }
-  view["need_password"] = !ctx.sessions().ReauthValid(current);
+  view["need_password"] =
+      !ReauthWindowOpen(current, ctx.services().clock().NowUnix());
 
   Result<std::vector<SessionInfo>> sessions =
       ctx.sessions().ListForUser(user.id, current.handle);

@@ -298,6 +298,30 @@ class LoginTest(portalharness.PortalTestCase):
         self.assertNotIn("<script>x", r.text)
         self.assertNotIn('class="notice"', r.text)
 
+    def test_throttled_address_waits_the_core_address_window(self):
+        # Retry-After comes from the core's outcome: the address window
+        # ([lockout] ip_window, 15 minutes by default, an upper bound), on
+        # the page and in the API alike.
+        address = "198.51.100.77"
+        b = self.portal.browser({"X-Forwarded-For": address})
+        failures = 0
+        while failures < 50:  # [lockout] ip_max_failures, the default
+            csrf = b.get("/api/v1/csrf").json()["csrf"]
+            r = b.post_json("/api/v1/login",
+                            {"login": f"nobody{failures // 4}",
+                             "password": "not the password"}, csrf=csrf)
+            self.assertIn(r.status, (401, 403), r)
+            failures += 1
+        csrf = b.get("/api/v1/csrf").json()["csrf"]
+        r = b.post_json("/api/v1/login", {"login": "nobody-else",
+                                          "password": "x"}, csrf=csrf)
+        self.assertEqual(r.status, 429, r)
+        self.assertEqual(r.json()["error"], "throttled")
+        self.assertEqual(r.header("retry-after"), "900")
+        page = b.login("nobody-else", "x")
+        self.assertEqual(page.status, 429)
+        self.assertEqual(page.header("retry-after"), "900")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -11,14 +11,6 @@ namespace latchkey {
 
 PasswordReset::PasswordReset(Services& services) : s_(services) {}
 
-Result<FieldErrors> PasswordReset::Forgot(std::string_view email,
-                                          const AuthContext& ctx) {
-  LK_ASSIGN_OR_RETURN(ForgotCheck check, CheckForgot(email, ctx));
-  if (!check.errors.empty()) return std::move(check.errors);
-  LK_RETURN_IF_ERROR(SendResetLink(check.address));
-  return FieldErrors();
-}
-
 Result<PasswordReset::ForgotCheck> PasswordReset::CheckForgot(
     std::string_view email, const AuthContext& ctx) {
   ForgotCheck out;

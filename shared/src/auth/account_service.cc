@@ -2,30 +2,6 @@
 
 namespace latchkey {
 
-std::string_view AccountStatusName(AccountStatus status) {
-  switch (status) {
-    case AccountStatus::kOk:
-      return "ok";
-    case AccountStatus::kUnknownUser:
-      return "unknown_user";
-    case AccountStatus::kInactive:
-      return "inactive";
-    case AccountStatus::kUnverified:
-      return "unverified";
-    case AccountStatus::kLocked:
-      return "locked";
-    case AccountStatus::kAccountExpired:
-      return "account_expired";
-    case AccountStatus::kPasswordExpired:
-      return "password_expired";
-    case AccountStatus::kRoleMissing:
-      return "role_missing";
-    case AccountStatus::kUnavailable:
-      return "unavailable";
-  }
-  return "unknown";
-}
-
 AccountService::AccountService(db::Connection& db, const Clock& clock,
                                const PasswordHasher& hasher,
                                const PasswordPolicy& policy, UserStore& users,
@@ -68,7 +44,7 @@ AccountCheck AccountService::CheckAccount(
     // a key-based login must still pass here.
     out.status = AccountStatus::kLocked;
     out.locked_until = until;
-  } else if (user.account_expires_at && *user.account_expires_at <= now) {
+  } else if (user.AccountExpired(now)) {
     out.status = AccountStatus::kAccountExpired;
   } else if (!has_role) {
     out.status = AccountStatus::kRoleMissing;
@@ -76,7 +52,7 @@ AccountCheck AccountService::CheckAccount(
       if (!out.missing_role.empty()) out.missing_role += ",";
       out.missing_role += role;
     }
-  } else if (user.password_expires_at && *user.password_expires_at <= now) {
+  } else if (user.PasswordExpired(now)) {
     out.status = AccountStatus::kPasswordExpired;
   }
   out.user = std::move(**found);

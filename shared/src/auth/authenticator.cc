@@ -1,5 +1,6 @@
 #include "latchkey/auth/authenticator.h"
 
+#include "latchkey/auth/lockout.h"
 #include "latchkey/auth/login_lookup.h"
 #include "latchkey/base/encoding.h"
 #include "latchkey/nss/name_on_host.h"
@@ -109,6 +110,28 @@ AuthOutcome Authenticator::Authenticate(std::string_view login,
                                         const Secret& password,
                                         const AuthContext& ctx,
                                         const AuthOptions& options) {
+  return WithRetryAfter(PasswordFirst(login, password, ctx, options));
+}
+
+AuthOutcome Authenticator::CompleteSecondFactor(
+    const SecondFactorChallenge& challenge, std::string_view code,
+    const AuthContext& ctx) {
+  return WithRetryAfter(CodeStep(challenge, code, ctx));
+}
+
+AuthOutcome Authenticator::WithRetryAfter(AuthOutcome out) const {
+  if (out.status == AuthStatus::kThrottled) {
+    out.retry_after = AddressRetryAfter(lockout_store_.config());
+  } else if (out.status == AuthStatus::kLocked) {
+    out.retry_after = LockRetryAfter(out.locked_until, clock_.NowUnix());
+  }
+  return out;
+}
+
+AuthOutcome Authenticator::PasswordFirst(std::string_view login,
+                                         const Secret& password,
+                                         const AuthContext& ctx,
+                                         const AuthOptions& options) {
   AuthOutcome out;
   out.status = AuthStatus::kBadCredentials;
   if (password.empty()) {
@@ -193,7 +216,7 @@ AuthOutcome Authenticator::AfterRightPassword(User user, const Secret& password,
   } else if (options.require_verified_email && !user.email_verified()) {
     denied = AuthStatus::kUnverified;
     reason = "email address not verified";
-  } else if (user.account_expires_at && *user.account_expires_at <= now) {
+  } else if (user.AccountExpired(now)) {
     denied = AuthStatus::kExpired;
     reason = "account has expired";
   }
@@ -225,8 +248,7 @@ AuthOutcome Authenticator::AfterRightPassword(User user, const Secret& password,
     challenge.issued_at = now;
     challenge.password_ok = true;
     out.status = AuthStatus::kSecondFactorNeeded;
-    out.password_expired =
-        user.password_expires_at && *user.password_expires_at <= now;
+    out.password_expired = user.PasswordExpired(now);
     out.challenge = std::move(challenge);
     if (user.failed_logins > 0) --user.failed_logins;
     out.user = std::move(user);
@@ -265,9 +287,7 @@ AuthOutcome Authenticator::Succeed(User user, std::string_view tried,
   AuthOutcome out;
   out.status = AuthStatus::kOk;
   out.user_known = true;
-  const int64_t now = clock_.NowUnix();
-  out.password_expired =
-      user.password_expires_at.has_value() && *user.password_expires_at <= now;
+  out.password_expired = user.PasswordExpired(clock_.NowUnix());
   user.failed_logins = 0;
   out.user = std::move(user);
   return out;
@@ -294,9 +314,9 @@ AuthOutcome Authenticator::CodeFailed(User user, std::string_view tried,
   return out;
 }
 
-AuthOutcome Authenticator::CompleteSecondFactor(
-    const SecondFactorChallenge& challenge, std::string_view code,
-    const AuthContext& ctx) {
+AuthOutcome Authenticator::CodeStep(const SecondFactorChallenge& challenge,
+                                    std::string_view code,
+                                    const AuthContext& ctx) {
   const std::string_view tried = challenge.username;
   AuthOutcome out;
   out.status = AuthStatus::kBadCredentials;

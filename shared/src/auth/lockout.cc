@@ -23,6 +23,15 @@ int64_t LockDuration(const LockoutConfig& config, uint32_t n) {
   return std::min(d, cap);
 }
 
+Seconds AddressRetryAfter(const LockoutConfig& config) {
+  return config.ip_window;
+}
+
+Seconds LockRetryAfter(std::optional<int64_t> locked_until, int64_t now) {
+  if (!locked_until || *locked_until <= now) return Seconds(0);
+  return Seconds(*locked_until - now);
+}
+
 LockoutDecision StartLockIfDue(const LockoutConfig& config,
                                const LockoutState& state, int64_t now) {
   LockoutDecision out;
@@ -49,25 +58,5 @@ LockoutDecision StartLockIfDue(const LockoutConfig& config,
   out.locked_until = until;
   return out;
 }
-
-LockoutDecision OnFailure(const LockoutConfig& config,
-                          const LockoutState& state, int64_t now) {
-  if (!MayReserve(config, state, now)) {
-    LockoutDecision out;
-    out.state = state;
-    return out;
-  }
-  LockoutState reserved = state;
-  ++reserved.failed_logins;
-  return StartLockIfDue(config, reserved, now);
-}
-
-LockoutState OnSuccess(const LockoutState& state) {
-  LockoutState out = state;
-  out.failed_logins = 0;
-  return out;
-}
-
-LockoutState OnUnlock() { return LockoutState{}; }
 
 }  // namespace latchkey

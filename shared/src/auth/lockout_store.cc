@@ -209,26 +209,6 @@ Status LockoutStore::GiveBack(const LockSubject& subject) {
       .status();
 }
 
-Result<AccountFailure> LockoutStore::RecordAccountFailure(int64_t user_id) {
-  if (user_id <= 0) {
-    return NotFound("no user with id " + std::to_string(user_id));
-  }
-  LockSubject subject;
-  subject.user_id = user_id;
-  LK_ASSIGN_OR_RETURN(Reservation r, Reserve(subject));
-  if (!r.reserved) {
-    LK_ASSIGN_OR_RETURN(
-        std::optional<db::Row> row,
-        db_.QueryOne("SELECT failed_logins FROM users WHERE id = ?",
-                     {user_id}));
-    if (!row) return NotFound("no user with id " + std::to_string(user_id));
-    AccountFailure out;
-    out.failed_logins = static_cast<uint32_t>(row->i64(0));
-    return out;
-  }
-  return Settle(subject, r.failed_logins, /*refused=*/false);
-}
-
 Status LockoutStore::RecordAccountSuccess(int64_t user_id) {
   return db_
       .Execute("UPDATE users SET failed_logins = 0 WHERE id = ?", {user_id})
@@ -309,14 +289,6 @@ Status LockoutStore::RecordIpFailure(std::string_view rhost) {
           {std::string_view(key), db::Timestamp{now}, expired_at_or_before,
            expired_at_or_before})
       .status();
-}
-
-Result<bool> LockoutStore::ClearIp(std::string_view rhost) {
-  const std::string key = IpKey(rhost, config_.ip_prefix_v6);
-  LK_ASSIGN_OR_RETURN(uint64_t n,
-                      db_.Execute("DELETE FROM ip_failures WHERE ip = ?",
-                                  {std::string_view(key)}));
-  return n > 0;
 }
 
 }  // namespace latchkey

@@ -246,12 +246,6 @@ Status SessionStore::MarkReauthenticated(Session& session) {
   return Status::Ok();
 }
 
-bool SessionStore::ReauthValid(const Session& session) const {
-  if (!session.reauth_at) return false;
-  const int64_t age = clock_.NowUnix() - *session.reauth_at;
-  return age >= 0 && age < kReauthWindow.count();
-}
-
 Result<uint64_t> SessionStore::PurgeExpired(uint64_t limit) {
   return db_.Execute("DELETE FROM sessions WHERE expires_at <= ? LIMIT ?",
                      {db::Timestamp{clock_.NowUnixMicros()}, limit});

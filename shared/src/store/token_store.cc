@@ -25,18 +25,6 @@ std::string_view TokenPurposeName(TokenPurpose purpose) {
   return "unknown";
 }
 
-Seconds DefaultTokenTtl(TokenPurpose purpose) {
-  switch (purpose) {
-    case TokenPurpose::kActivate:
-      return kActivationTokenTtl;
-    case TokenPurpose::kReset:
-      return kResetTokenTtl;
-    case TokenPurpose::kEmailChange:
-      return kEmailChangeTokenTtl;
-  }
-  return kResetTokenTtl;
-}
-
 TokenStore::TokenStore(db::Connection& db, const Clock& clock, Random& random)
     : db_(db), clock_(clock), random_(random) {}
 

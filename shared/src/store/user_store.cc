@@ -154,6 +154,14 @@ User UserFromRow(const db::Row& row, size_t first) {
   return u;
 }
 
+bool User::AccountExpired(int64_t now) const {
+  return account_expires_at.has_value() && *account_expires_at <= now;
+}
+
+bool User::PasswordExpired(int64_t now) const {
+  return password_expires_at.has_value() && *password_expires_at <= now;
+}
+
 bool User::HasRole(std::string_view role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }

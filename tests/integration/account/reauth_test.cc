@@ -1,6 +1,7 @@
-// Reauthentication against a real database: the right password, a wrong
-// one counted like a failed login (lockout, address limit, audit), a
-// locked account refused without a KDF.
+// Reauthentication against a real database: the session's window (the
+// core's rule: kReauthWindow), the right password opening it, a wrong one
+// counted like a failed login (lockout, address limit, audit), a locked
+// account refused without a KDF, and Retry-After from the outcome.
 #include "latchkey/account/reauth.h"
 
 #include <gtest/gtest.h>
@@ -22,16 +23,86 @@ class ReauthTest : public testing::ServicesTest {
     ServicesTest::SetUp();
     if (HasFatalFailure()) return;
     id_ = MakeUser("alice");
+    sessions_ = std::make_unique<SessionStore>(s().db(), clock_, random_,
+                                               config_.session);
+    session_ = SessionOf(id_);
   }
-  ReauthOutcome Check(std::string_view password) {
-    Reauthentication reauth(s());
-    auto r = reauth.Check(id_, Secret(password), ctx_);
+  // A new session's identity (Session itself holds a Secret: no copies).
+  Session SessionOf(int64_t user_id) {
+    Result<NewSession> created = sessions_->Create(user_id, "", "");
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    Session out;
+    if (created.ok()) {
+      out.id_sha256 = created->session.id_sha256;
+      out.user_id = created->session.user_id;
+    }
+    return out;
+  }
+  // The session as stored now (reauth_at included).
+  Session Reread(const Session& session) {
+    auto row = s().db().QueryOne(
+        "SELECT CAST(UNIX_TIMESTAMP(reauth_at) AS SIGNED) FROM sessions "
+        "WHERE id_sha256 = ?",
+        {std::string_view(session.id_sha256)});
+    Session out;
+    out.id_sha256 = session.id_sha256;
+    out.user_id = session.user_id;
+    if (row.ok() && *row && !(*row)->is_null(0)) out.reauth_at = (*row)->i64(0);
+    return out;
+  }
+  ReauthOutcome Gate(const Session& session, std::string_view password,
+                     ReauthMode mode = ReauthMode::kPassword,
+                     const AuthContext* ctx = nullptr) {
+    Reauthentication reauth(s(), *sessions_);
+    auto r = reauth.Gate(session, Secret(password), mode, ctx ? *ctx : ctx_);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : ReauthOutcome{};
   }
+  ReauthOutcome Check(std::string_view password) {
+    return Gate(session_, password);
+  }
 
   int64_t id_ = 0;
+  std::unique_ptr<SessionStore> sessions_;
+  Session session_;
 };
+
+TEST_F(ReauthTest, TheWindowOpensWithTheRightPasswordAndClosesAfterTenMinutes) {
+  EXPECT_FALSE(ReauthWindowOpen(session_, clock_.NowUnix()));
+  // kWindow without a password while closed: required, nothing counted.
+  EXPECT_EQ(Gate(session_, "", ReauthMode::kWindow).status,
+            ReauthStatus::kRequired);
+  EXPECT_EQ(Load(id_).failed_logins, 0u);
+  EXPECT_EQ(Events("login_failure"), 0);
+
+  const ReauthOutcome ok = Gate(session_, kTestPassword, ReauthMode::kWindow);
+  EXPECT_EQ(ok.status, ReauthStatus::kOk);
+  EXPECT_EQ(ok.window_ends_at, clock_.NowUnix() + kReauthWindow.count());
+  Session marked = Reread(session_);
+  ASSERT_TRUE(marked.reauth_at.has_value());
+  EXPECT_TRUE(ReauthWindowOpen(marked, clock_.NowUnix()));
+
+  // Within the window kWindow opens without a password; kPassword still
+  // wants one.
+  clock_.Advance(kReauthWindow - Seconds(1));
+  EXPECT_EQ(Gate(marked, "", ReauthMode::kWindow).status, ReauthStatus::kOk);
+  EXPECT_EQ(Gate(marked, "", ReauthMode::kPassword).status,
+            ReauthStatus::kRequired);
+  clock_.Advance(Seconds(1));
+  EXPECT_FALSE(ReauthWindowOpen(marked, clock_.NowUnix()));
+  EXPECT_EQ(Gate(marked, "", ReauthMode::kWindow).status,
+            ReauthStatus::kRequired);
+  // A reauth_at ahead of the clock (a clock step back) does not count.
+  clock_.Advance(-Seconds(kReauthWindow.count() + 60));
+  EXPECT_FALSE(ReauthWindowOpen(marked, clock_.NowUnix()));
+}
+
+TEST_F(ReauthTest, OneSessionsWindowDoesNotOpenAnother) {
+  const Session other = SessionOf(id_);
+  EXPECT_EQ(Gate(session_, kTestPassword).status, ReauthStatus::kOk);
+  EXPECT_TRUE(ReauthWindowOpen(Reread(session_), clock_.NowUnix()));
+  EXPECT_FALSE(ReauthWindowOpen(Reread(other), clock_.NowUnix()));
+}
 
 TEST_F(ReauthTest, RightPasswordResetsTheFailureCounter) {
   EXPECT_EQ(Check("wrong password").status, ReauthStatus::kWrongPassword);
@@ -44,7 +115,7 @@ TEST_F(ReauthTest, RightPasswordResetsTheFailureCounter) {
 }
 
 TEST_F(ReauthTest, WrongPasswordsCountAndLock) {
-  EXPECT_EQ(Check("").status, ReauthStatus::kWrongPassword);
+  EXPECT_EQ(Check("nope zero").status, ReauthStatus::kWrongPassword);
   EXPECT_EQ(Check("nope one").status, ReauthStatus::kWrongPassword);
   const ReauthOutcome third = Check("nope two");
   EXPECT_EQ(third.status, ReauthStatus::kWrongPassword);
@@ -57,6 +128,8 @@ TEST_F(ReauthTest, WrongPasswordsCountAndLock) {
   const ReauthOutcome locked = Check(kTestPassword);
   EXPECT_EQ(locked.status, ReauthStatus::kLocked);
   EXPECT_EQ(locked.locked_until, third.locked_until);
+  EXPECT_EQ(locked.retry_after.count(), *third.locked_until - clock_.NowUnix());
+  EXPECT_GT(locked.retry_after.count(), 0);
   EXPECT_EQ(Events("refused_locked"), 1);
 
   // The lock ends with time, like a login lock.
@@ -65,25 +138,33 @@ TEST_F(ReauthTest, WrongPasswordsCountAndLock) {
 }
 
 TEST_F(ReauthTest, AddressLimitApplies) {
-  const int64_t bob = MakeUser("bob");
-  Reauthentication reauth(s());
+  const Session bob = SessionOf(MakeUser("bob"));
   // Failures spread over two accounts from one address.
   for (int i = 0; i < 5; ++i) {
-    auto r = reauth.Check(i % 2 == 0 ? bob : id_, Secret("wrong"), ctx_);
-    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(Gate(i % 2 == 0 ? bob : session_, "wrong").status,
+              ReauthStatus::kWrongPassword);
   }
-  EXPECT_EQ(Check(kTestPassword).status, ReauthStatus::kThrottled);
+  const ReauthOutcome throttled = Check(kTestPassword);
+  EXPECT_EQ(throttled.status, ReauthStatus::kThrottled);
+  // Retry-After: the address window (an upper bound), from the config.
+  EXPECT_EQ(throttled.retry_after, config_.lockout.ip_window);
   AuthContext elsewhere = ctx_;
   elsewhere.rhost = "203.0.113.9";
-  auto r = reauth.Check(id_, Secret(kTestPassword), elsewhere);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->status, ReauthStatus::kOk);
+  EXPECT_EQ(
+      Gate(session_, kTestPassword, ReauthMode::kPassword, &elsewhere).status,
+      ReauthStatus::kOk);
 }
 
 TEST_F(ReauthTest, UnknownUser) {
-  Reauthentication reauth(s());
-  EXPECT_EQ(reauth.Check(987654, Secret(kTestPassword), ctx_).status().code(),
-            StatusCode::kNotFound);
+  Reauthentication reauth(s(), *sessions_);
+  Session ghost;
+  ghost.id_sha256 = session_.id_sha256;
+  ghost.user_id = 987654;
+  EXPECT_EQ(
+      reauth.Gate(ghost, Secret(kTestPassword), ReauthMode::kPassword, ctx_)
+          .status()
+          .code(),
+      StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -115,10 +115,14 @@ TEST_F(SecurityMailTest, ALockStartedAtPasswordChangeOrReauthIsMailed) {
 
   // The portal's password re-entry.
   const int64_t carol = MakeUser("carol");
-  Reauthentication reauth(*services_);
+  SessionStore sessions(services_->db(), clock_, random_, config_.session);
+  Result<NewSession> carols = sessions.Create(carol, "", "");
+  ASSERT_TRUE(carols.ok()) << carols.status().ToString();
+  Reauthentication reauth(*services_, sessions);
   ReauthOutcome last;
   for (uint32_t i = 0; i < config_.lockout.max_failures; ++i) {
-    Result<ReauthOutcome> r = reauth.Check(carol, wrong, ctx_);
+    Result<ReauthOutcome> r =
+        reauth.Gate(carols->session, wrong, ReauthMode::kPassword, ctx_);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     last = *r;
   }

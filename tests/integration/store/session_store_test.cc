@@ -257,18 +257,16 @@ TEST_F(SessionStoreTest, DestroyAllForUserKeepsOne) {
   EXPECT_EQ(Count(), 1);
 }
 
-TEST_F(SessionStoreTest, ReauthWindow) {
+TEST_F(SessionStoreTest, MarkReauthenticatedStoresReauthAt) {
   auto s = store_->Create(ids_[0], "", "");
   ASSERT_TRUE(s.ok());
   Session& session = s->session;
-  EXPECT_FALSE(store_->ReauthValid(session));
+  EXPECT_FALSE(session.reauth_at.has_value());
   ASSERT_TRUE(store_->MarkReauthenticated(session).ok());
-  EXPECT_TRUE(store_->ReauthValid(session));
+  EXPECT_EQ(session.reauth_at, clock_.NowUnix());
   auto reread = store_->Lookup(s->id.view());
   ASSERT_TRUE(reread.ok() && *reread);
-  EXPECT_TRUE(store_->ReauthValid(**reread));
-  clock_.Advance(std::chrono::seconds(kReauthWindow.count() + 1));
-  EXPECT_FALSE(store_->ReauthValid(session));
+  EXPECT_EQ((*reread)->reauth_at, clock_.NowUnix());
 }
 
 TEST_F(SessionStoreTest, PurgeExpired) {

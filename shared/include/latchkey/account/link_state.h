@@ -14,21 +14,6 @@ enum class LinkState {
   kInvalid,  // unknown, malformed, or for an account that is gone/inactive
 };
 
-// "ok", "used", "expired", "invalid".
-inline std::string_view LinkStateName(LinkState s) {
-  switch (s) {
-    case LinkState::kOk:
-      return "ok";
-    case LinkState::kUsed:
-      return "used";
-    case LinkState::kExpired:
-      return "expired";
-    case LinkState::kInvalid:
-      return "invalid";
-  }
-  return "invalid";
-}
-
 }  // namespace latchkey
 
 #endif  // LATCHKEY_ACCOUNT_LINK_STATE_H_

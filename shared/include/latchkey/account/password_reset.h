@@ -34,21 +34,18 @@ class PasswordReset {
  public:
   explicit PasswordReset(Services& services);
 
-  // Mails a reset link (base_url/reset?token=..., valid 1 h) if `email`
-  // belongs to an active account; otherwise does nothing. The answer is the
-  // same either way: empty FieldErrors, or field "email" only when the text
-  // is not an email address at all. Counted against kForgotPerAddress
-  // (this address, known or not) and kForgotPerIp (ctx.rhost; "" is not
-  // counted). Errors: ResourceExhausted "too many requests: try again
-  // later"; db errors.
-  // CheckForgot, then SendResetLink on the same thread.
-  Result<FieldErrors> Forgot(std::string_view email, const AuthContext& ctx);
-
-  // The part of Forgot that costs the same for every address: the limits
-  // and the address check. On success with empty `errors`, `address` is
-  // the normalized address to give SendResetLink, which the caller may run
-  // after answering (the portal does), so the answer's timing does not
-  // depend on whether an account uses the address. Errors as Forgot.
+  // "Forgot my password" comes in two parts, so the answer's timing does
+  // not depend on whether an account uses the address: CheckForgot, then
+  // (the portal: after answering) SendResetLink. The answer is the same
+  // either way.
+  //
+  // The part that costs the same for every address: the limits and the
+  // address check. Counted against kForgotPerAddress (this address, known
+  // or not) and kForgotPerIp (ctx.rhost; "" is not counted). On success
+  // `errors` is empty, or has field "email" only when the text is not an
+  // email address at all; with empty `errors`, `address` is the
+  // normalized address to give SendResetLink. Errors: ResourceExhausted
+  // "too many requests: try again later"; db errors.
   struct ForgotCheck {
     FieldErrors errors;
     std::string address;
@@ -57,8 +54,9 @@ class PasswordReset {
                                   const AuthContext& ctx);
 
   // The part that depends on the address: if `address` (from CheckForgot)
-  // belongs to an active account under kResetMailsPerUser, issues a link
-  // and queues its mail in one transaction; otherwise does nothing.
+  // belongs to an active account under kResetMailsPerUser, issues a reset
+  // link (base_url/reset?token=..., valid 1 h) and queues its mail in one
+  // transaction; otherwise does nothing.
   // Errors: db errors.
   Status SendResetLink(std::string_view address);
 

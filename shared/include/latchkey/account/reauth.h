@@ -1,7 +1,8 @@
-// Reauthentication: a signed-in user types their password again before a
-// sensitive change (TOTP off, email change, new recovery codes; see
-// session_store.h's kReauthWindow). The portal marks the session with
-// SessionStore::MarkReauthenticated when this says kOk.
+// Re-authentication: a signed-in user types their password again before a
+// sensitive change (TOTP off, email change, new recovery codes). A right
+// password opens the session's re-authentication window for
+// kReauthWindow; within it the changes that allow it (ReauthMode::kWindow)
+// need no password.
 //
 // A wrong password here is a failed login like any other: it counts towards
 // the account's lockout and the address limit and is audited, so the
@@ -12,49 +13,73 @@
 
 #include <cstdint>
 #include <optional>
-#include <string_view>
 
 #include "latchkey/base/result.h"
 #include "latchkey/base/secret.h"
+#include "latchkey/config/config.h"
 #include "latchkey/services/services.h"
 #include "latchkey/store/audit.h"
+#include "latchkey/store/session_store.h"
 
 namespace latchkey {
 
+// How long a re-entered password counts for one session.
+inline constexpr Seconds kReauthWindow{600};
+
+// Whether `session` re-entered its password within kReauthWindow before
+// `now` (Unix seconds). A reauth_at in the future (a clock step back) does
+// not count.
+bool ReauthWindowOpen(const Session& session, int64_t now);
+
+enum class ReauthMode {
+  kWindow,    // open within the session's window; otherwise the password
+              // (if given) is checked
+  kPassword,  // the password is always checked (TOTP disable)
+};
+
 enum class ReauthStatus {
-  kOk,
-  kWrongPassword,  // also an empty password (after the same KDF work)
+  kOk,             // go ahead; the window is open until window_ends_at
+  kRequired,       // no password given and the window is closed
+  kWrongPassword,  // also an empty one where it was checked
   kLocked,         // the account is locked: the password was not checked
   kThrottled,      // too many failures from this address
 };
-// "ok", "wrong_password", "locked", "throttled".
-std::string_view ReauthStatusName(ReauthStatus status);
 
 struct ReauthOutcome {
   ReauthStatus status = ReauthStatus::kWrongPassword;
   std::optional<int64_t> locked_until;  // kLocked, or a lock this began
   bool lock_started = false;            // this failure began a lock
+  // kThrottled and kLocked: when to try again (lockout.h); 0 otherwise.
+  Seconds retry_after{0};
+  int64_t window_ends_at = 0;  // kOk: Unix seconds
 };
 
-// Not thread-safe (uses one Services).
+// Not thread-safe (uses one Services and one SessionStore).
 class Reauthentication {
  public:
-  explicit Reauthentication(Services& services);
+  Reauthentication(Services& services, SessionStore& sessions);
 
-  // Checks `password` for user `user_id` through the password step
-  // (password_step.h), as a login does. Address over its limit:
-  // kThrottled. No reservation (locked): kLocked, audited as
-  // refused_locked, after a dummy KDF. Wrong (also empty): the failure
-  // counts for the account (possibly starting a lock, audited as
-  // account_locked) and the address, audited as login_failure "wrong
-  // password at re-authentication". Right: the account's failure counter
-  // is reset (no audit row: the change that follows is audited). Errors:
-  // NotFound "no user with id N"; db errors.
-  Result<ReauthOutcome> Check(int64_t user_id, const Secret& password,
-                              const AuthContext& ctx);
+  // The gate in front of a sensitive change for `session` (whose user is
+  // session.user_id). kWindow with the window open: kOk without any check.
+  // Otherwise an empty `password` gives kRequired (no work, nothing
+  // counted), and a given one goes through the password step
+  // (password_step.h), as a login's would: address over its limit:
+  // kThrottled; no reservation (locked): kLocked, audited as
+  // refused_locked, after a dummy KDF; wrong: the failure counts for the
+  // account (possibly starting a lock) and the address, audited as
+  // login_failure "wrong password at re-authentication"; right: the
+  // account's failure counter is reset and the session's window starts now
+  // (SessionStore::MarkReauthenticated; no audit row: the change that
+  // follows is audited). Errors: NotFound "no user with id N"; db errors.
+  Result<ReauthOutcome> Gate(const Session& session, const Secret& password,
+                             ReauthMode mode, const AuthContext& ctx);
 
  private:
+  Result<ReauthOutcome> CheckPassword(int64_t user_id, const Secret& password,
+                                      const AuthContext& ctx);
+
   Services& s_;
+  SessionStore& sessions_;
 };
 
 }  // namespace latchkey

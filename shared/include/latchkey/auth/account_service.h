@@ -33,7 +33,6 @@ enum class AccountStatus {
   kRoleMissing,      // holds none of the required roles
   kUnavailable,      // database error
 };
-std::string_view AccountStatusName(AccountStatus status);
 
 struct AccountCheck {
   AccountStatus status = AccountStatus::kUnavailable;

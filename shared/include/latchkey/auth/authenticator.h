@@ -134,6 +134,10 @@ struct AuthOutcome {
   bool code_replayed = false;           // the TOTP code was used before
   bool recovery_code_used = false;
   bool password_expired = false;  // kOk but the password must change
+  // kThrottled and kLocked: when to try again (lockout.h's
+  // AddressRetryAfter, LockRetryAfter); 0 otherwise or when a lock has no
+  // end. Doors send it as Retry-After.
+  Seconds retry_after{0};
   std::optional<SecondFactorChallenge> challenge;  // kSecondFactorNeeded
 };
 
@@ -168,6 +172,13 @@ class Authenticator {
                                    const AuthContext& ctx);
 
  private:
+  // Authenticate and CompleteSecondFactor without retry_after, which
+  // WithRetryAfter fills in from the status.
+  AuthOutcome PasswordFirst(std::string_view login, const Secret& password,
+                            const AuthContext& ctx, const AuthOptions& options);
+  AuthOutcome CodeStep(const SecondFactorChallenge& challenge,
+                       std::string_view code, const AuthContext& ctx);
+  AuthOutcome WithRetryAfter(AuthOutcome out) const;
   AuthOutcome AfterRightPassword(User user, const Secret& password,
                                  std::string_view login, const AuthContext& ctx,
                                  const AuthOptions& options, bool rehash);

@@ -8,7 +8,7 @@
 //    any work: it counts as a failure up front, and only while the
 //    subject is not locked and below max_failures (MayReserve). No
 //    reservation: the attempt is refused without checking anything.
-//  - a success gives the attempt back: failed_logins = 0 (OnSuccess).
+//  - a success gives the attempt back: failed_logins = 0.
 //  - when a reserved failure brings failed_logins to max_failures, the
 //    failure locks the subject (StartLockIfDue) for
 //    lock_duration * 2^(n-1), capped at max_lock_duration, where n counts
@@ -59,23 +59,20 @@ bool MayReserve(const LockoutConfig& config, const LockoutState& state,
 // The length in seconds of the n-th lock (n >= 1) in a row.
 int64_t LockDuration(const LockoutConfig& config, uint32_t n);
 
+// How long a client should wait before trying again (an HTTP Retry-After),
+// in whole seconds, for the two refusals of the password step:
+//  - the address over its limit: the address window, an upper bound (the
+//    window began at the address's first failure, at most that long ago);
+//  - a lock that ends: the time until it ends, at least 1 s; 0 for no
+//    lock, or one without an end.
+Seconds AddressRetryAfter(const LockoutConfig& config);
+Seconds LockRetryAfter(std::optional<int64_t> locked_until, int64_t now);
+
 // After a reserved attempt failed (failed_logins already counts it): when
 // failed_logins has reached max_failures and no lock holds, the lock
 // begins now; otherwise `state` unchanged and lock_started = false.
 LockoutDecision StartLockIfDue(const LockoutConfig& config,
                                const LockoutState& state, int64_t now);
-
-// A failed attempt at `now`, reservation and outcome together: the attempt
-// is counted if MayReserve, then StartLockIfDue. While locked, returns
-// `state` unchanged and lock_started = false.
-LockoutDecision OnFailure(const LockoutConfig& config,
-                          const LockoutState& state, int64_t now);
-
-// A successful login: failed_logins = 0; lock history kept.
-LockoutState OnSuccess(const LockoutState& state);
-
-// An admin unlock: everything cleared.
-LockoutState OnUnlock();
 
 }  // namespace latchkey
 

@@ -94,9 +94,6 @@ class LockoutStore {
   // A success: failed_logins = 0. Lock history (lock_count, locked_until)
   // is kept for the doubling.
   Status RecordAccountSuccess(int64_t user_id);
-  // A failure counted without a password check: Reserve, then Settle.
-  // While locked it changes nothing. Errors: NotFound "no user with id N".
-  Result<AccountFailure> RecordAccountFailure(int64_t user_id);
 
   // Deletes expired name_lockouts rows (a bounded batch), and the rows
   // that expire first while there are more than kNameLockoutCap.
@@ -121,8 +118,6 @@ class LockoutStore {
   // UPDATE that starts a new window when the current one has passed. A
   // successful login does not reset it.
   Status RecordIpFailure(std::string_view rhost);
-  // Forgets the address (admin action). Returns whether a row existed.
-  Result<bool> ClearIp(std::string_view rhost);
 
   const LockoutConfig& config() const { return config_; }
 

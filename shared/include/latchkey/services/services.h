@@ -59,7 +59,6 @@ class Services {
   db::Connection& db() { return *db_; }
   const Clock& clock() const { return clock_; }
   Random& random() { return random_; }
-  LogSink& log_sink() { return *sink_; }
   const PasswordHasher& hasher() const { return *hasher_; }
   // Bounds this Services' hashing by `slots` (see KdfSlots); call before
   // the Services is shared.

@@ -33,10 +33,6 @@
 
 namespace latchkey {
 
-// Password re-entry counts for this long (TOTP disable, email change, new
-// recovery codes).
-inline constexpr Seconds kReauthWindow{600};
-
 // A live session. Times are Unix seconds (UTC).
 struct Session {
   std::string id_sha256;  // 32 raw bytes (AccountService's keep_session)
@@ -119,10 +115,9 @@ class SessionStore {
   // no such session (a handle of another user's session never matches).
   Result<bool> Revoke(int64_t user_id, std::string_view handle);
 
-  // Records that the password was re-entered now in this session.
+  // Records that the password was re-entered now in this session (sets
+  // reauth_at; the window itself is account/reauth.h's rule).
   Status MarkReauthenticated(Session& session);
-  // True iff the password was re-entered within kReauthWindow of now.
-  bool ReauthValid(const Session& session) const;
 
   // Deletes timed-out sessions of all users (at most `limit` rows per call).
   Result<uint64_t> PurgeExpired(uint64_t limit = 1000);

@@ -27,8 +27,6 @@ std::string_view TokenPurposeName(TokenPurpose purpose);
 inline constexpr Seconds kActivationTokenTtl{48 * 3600};
 inline constexpr Seconds kResetTokenTtl{3600};
 inline constexpr Seconds kEmailChangeTokenTtl{48 * 3600};
-// The TTL above for `purpose`.
-Seconds DefaultTokenTtl(TokenPurpose purpose);
 
 enum class TokenState { kValid, kUsed, kExpired, kUnknown };
 

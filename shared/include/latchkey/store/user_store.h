@@ -53,6 +53,12 @@ struct User {
   bool has_totp() const { return !totp_secret_enc.empty(); }
   bool HasRole(std::string_view role) const;
   bool email_verified() const { return email_verified_at.has_value(); }
+  // The one rule for "expired", for every door: an expiry time that is
+  // set and not after `now` (Unix seconds).
+  bool AccountExpired(int64_t now) const;
+  // The password must change before the account is used (PAM's
+  // PAM_NEW_AUTHTOK_REQD; the portal asks for a new one).
+  bool PasswordExpired(int64_t now) const;
 };
 
 struct NewUser {
