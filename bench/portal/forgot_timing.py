@@ -7,8 +7,8 @@ and an unknown address (not a test; prints figures).
   python3 bench/portal/forgot_timing.py [ROUNDS]
 
 Uses the portal test harness (tests/portal/portalharness.py, on
-tests/support/lkharness.py) over the ctest MariaDB sandbox (start it with scripts/lib/mariadb-sandbox.sh start
-build/sandbox). Each round posts the form once for a known and once for an
+tests/support/lkharness.py) over the ctest MariaDB sandbox (start it with
+scripts/lib/mariadb-sandbox.sh start build/sandbox). Each round posts the form once for a known and once for an
 unknown address, in alternating order, from a fresh client address; the
 rate-limit rows are cleared between rounds, so neither address is ever
 throttled (a throttled known address would do less work). Prints the

@@ -48,9 +48,9 @@ class ConfigOwnerTest(unittest.TestCase):
         os.chown(password, STRANGER, 0)
         path = os.path.join(self.tmp, "latchkey.conf")
         lkharness.write_file(path, "[database]\nname = latchkey\n"
-                                  "hosts = 127.0.0.1:1\n"
-                                  f"password_file = {password}\n"
-                                  "tls = off\n")
+                             "hosts = 127.0.0.1:1\n"
+                             f"password_file = {password}\n"
+                             "tls = off\n")
         r = latchkeyctl(["--config", path, "user", "list"])
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(password, r.stderr)

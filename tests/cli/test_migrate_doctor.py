@@ -75,7 +75,7 @@ class MigrateTest(unittest.TestCase):
 class DoctorTest(lkctl.CliTestCase):
     def doctor(self, *args, config=None):
         return latchkeyctl(["--config", config or self.box.config, "doctor"] +
-                         list(args))
+                           list(args))
 
     def lines(self, result):
         return {line[5:].split(":", 1)[0]: line[:4].strip()
@@ -141,8 +141,8 @@ class DoctorTest(lkctl.CliTestCase):
             f.write(content)
         os.chmod(key, mode)
         config = os.path.join(tmp, "latchkey.conf")
-        lkharness.write_file(config, lkharness.set_key(self.box.config_text, "security",
-                                                  "secret_key_file", key))
+        lkharness.write_file(config, lkharness.set_key(
+            self.box.config_text, "security", "secret_key_file", key))
         return config, key
 
     def test_fail_on_short_key(self):

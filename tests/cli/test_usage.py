@@ -113,7 +113,7 @@ class UsageTest(unittest.TestCase):
 
     def test_exclusive_password_options(self):
         r = latchkeyctl(["user", "add", "bob", "--email", "b@example.org",
-                       "--password-stdin", "--no-password"])
+                         "--password-stdin", "--no-password"])
         self.assert_error(r, 2, "exclude each other")
 
 

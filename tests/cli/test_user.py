@@ -157,12 +157,12 @@ class UserAddShowTest(lkctl.CliTestCase):
             self.box.config_text, "security", "reserved_names_file", names))
         for name in ("buildbot", "jenkins", "deploy"):
             r = latchkeyctl(["--config", config, "user", "add", name, "--email",
-                           f"{name}@example.org"])
+                             f"{name}@example.org"])
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
             self.assertIn(f"the username '{name}' is reserved", r.stderr)
         # Only the listed names: others are free.
         r = latchkeyctl(["--config", config, "user", "add", "buildbotx",
-                       "--email", "buildbotx@example.org"])
+                         "--email", "buildbotx@example.org"])
         self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_invalid_username(self):
@@ -292,7 +292,7 @@ class PasswordTest(lkctl.CliTestCase):
     def setUpClass(cls):
         super().setUpClass()
         text = lkharness.set_key(cls.box.config_text, "security", "hash",
-                             "pbkdf2-sha256")
+                                 "pbkdf2-sha256")
         text = lkharness.set_key(text, "security", "pbkdf2_iterations", "1000")
         lkharness.write_file(cls.box.config, text)
 

@@ -90,9 +90,9 @@ class World:
             os.mkdir(self.home, 0o755)
             text = self.box.config_text
             text = lkharness.set_key(text, "nss", "passwd_file",
-                                 os.path.join(self.nss_dir, "passwd"))
+                                     os.path.join(self.nss_dir, "passwd"))
             text = lkharness.set_key(text, "nss", "group_file",
-                                 os.path.join(self.nss_dir, "group"))
+                                     os.path.join(self.nss_dir, "group"))
             text = lkharness.set_key(text, "nss", "home_base", self.home)
             # Failed attempts in one test must not lock out another's user.
             text = lkharness.set_key(text, "lockout", "max_failures", "50")

@@ -120,7 +120,7 @@ class SudoTest(e2e.WorldTestCase):
         rule = os.path.join(self.world.tmp, "sudoers.d", "latchkey-e2e")
         # This user is not in the alias: give it the same rule.
         text = lkharness.read_file(rule).replace(f"{ADMIN}, {PLAIN}",
-                                      f"{ADMIN}, {PLAIN}, {user}")
+                                                 f"{ADMIN}, {PLAIN}, {user}")
         os.chmod(rule, 0o640)
         lkharness.write_file(rule, text, 0o440)
         self.assertNotEqual(self.sudo(user, e2e.PASSWORD, "true").returncode, 0)

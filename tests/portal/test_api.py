@@ -117,7 +117,8 @@ class ApiTest(portalharness.PortalTestCase):
         # The challenge in the body (the lk_2fa cookie is dropped here).
         b.cookies.pop("lk_2fa", None)
         r = b.post_json("/api/v1/login/totp",
-                        {"code": lkharness.totp_code(secret), "challenge": challenge},
+                        {"code": lkharness.totp_code(secret),
+                         "challenge": challenge},
                         csrf=token)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json()["user"]["username"], name)

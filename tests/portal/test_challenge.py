@@ -93,7 +93,8 @@ class ChallengeTest(portalharness.PortalTestCase):
         other = self.portal.browser()
         other_token = other.get("/api/v1/csrf").json()["csrf"]
         r = other.post_json("/api/v1/login/totp",
-                            {"code": lkharness.totp_code(secret), "challenge": challenge},
+                            {"code": lkharness.totp_code(secret),
+                             "challenge": challenge},
                             csrf=other_token)
         self.assertEqual(r.status, 401, r)
         self.assertEqual(r.json()["error"], "step_expired")
@@ -102,7 +103,8 @@ class ChallengeTest(portalharness.PortalTestCase):
                         {"code": "000000", "challenge": challenge}, csrf=token)
         self.assertEqual(r.status, 401, r)
         r = b.post_json("/api/v1/login/totp",
-                        {"code": lkharness.totp_code(secret), "challenge": challenge},
+                        {"code": lkharness.totp_code(secret),
+                         "challenge": challenge},
                         csrf=token)
         self.assertEqual(r.status, 401, r)
         self.assertEqual(r.json()["error"], "step_expired")
