@@ -6,9 +6,9 @@ and an unknown address (not a test; prints figures).
   LATCHKEYCTL=build/cli/latchkeyctl LATCHKEY_SANDBOX=build/sandbox \\
   python3 bench/portal/forgot_timing.py [ROUNDS]
 
-Uses the portal test harness (tests/portal/portalharness.py) over the
-ctest MariaDB sandbox (start it with scripts/lib/mariadb-sandbox.sh start
-build/sandbox). Each round posts the form once for a known and once for an
+Uses the portal test harness (tests/portal/portalharness.py, on
+tests/support/lkharness.py) over the ctest MariaDB sandbox (start it with
+scripts/lib/mariadb-sandbox.sh start build/sandbox). Each round posts the form once for a known and once for an
 unknown address, in alternating order, from a fresh client address; the
 rate-limit rows are cleared between rounds, so neither address is ever
 throttled (a throttled known address would do less work). Prints the
@@ -21,8 +21,9 @@ import sys
 import time
 import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "tests", "portal"))
+TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                     "tests")
+sys.path[:0] = [os.path.join(TESTS, "portal"), os.path.join(TESTS, "support")]
 import portalharness  # noqa: E402
 
 

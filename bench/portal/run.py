@@ -33,7 +33,6 @@ import os
 import re
 import resource
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -41,9 +40,10 @@ import tempfile
 import time
 import urllib.parse
 
+# The tests' shared harness: sandbox.env, ports, files, processes.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "scripts", "lib"))
-from sandbox_env import read_sandbox_env  # noqa: E402
+                                "..", "..", "tests", "support"))
+import lkharness  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -62,11 +62,6 @@ TARGET_RSS_MIB = 64.0
 def say(text):
     print(text, flush=True)
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def loadavg():
@@ -209,25 +204,23 @@ class Bench:
         subprocess.run(["bash", SANDBOX, "start", self.sandbox], check=True,
                        stdout=subprocess.DEVNULL)
         self.sandbox_started = True
-        env = read_sandbox_env(self.sandbox)
+        env = lkharness.read_sandbox_env(self.sandbox)
         # The portal drops root to [portal] user (nobody), who cannot enter
         # the sandbox directory: TCP, and the files it reads copied to a
         # world-searchable temp dir (read before the drop, like the tests).
         self.tmp = tempfile.mkdtemp(prefix="lk-bench-portal-")
         os.chmod(self.tmp, 0o755)
-        key = os.path.join(self.tmp, "secret.key")
-        shutil.copyfile(env["LK_SECRET_KEY"], key)
-        os.chmod(key, 0o600)
+        key = lkharness.copy_private(env["LK_SECRET_KEY"],
+                                     os.path.join(self.tmp, "secret.key"))
         # The portal's own key: it keys the portal's MACs (CSRF).
         portal_key = os.path.join(self.tmp, "portal.key")
         with open(os.open(portal_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                           0o600), "wb") as f:
             f.write(os.urandom(32))
-        self.port = free_port()
+        self.port = lkharness.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.config = os.path.join(self.tmp, "latchkey.conf")
-        with open(self.config, "w", encoding="utf-8") as f:
-            f.write(f"""[database]
+        lkharness.write_file(self.config, f"""[database]
 hosts = 127.0.0.1:{env['LK_DB_PORT']}
 name = {env['LK_DB_NAME']}
 user = {env['LK_DB_USER']}
@@ -246,7 +239,6 @@ base_url = {self.base}
 user = nobody
 secret_key_file = {portal_key}
 """)
-        os.chmod(self.config, 0o600)
         self.ctl("migrate")
         self.ctl("user", "add", USER, "--email", f"{USER}@example.org",
                  "--full-name", "Bench User", "--password-stdin",
@@ -284,13 +276,7 @@ secret_key_file = {portal_key}
         return r.stdout
 
     def stop(self):
-        if self.portal is not None and self.portal.poll() is None:
-            os.kill(self.portal.pid, signal.SIGTERM)
-            try:
-                self.portal.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.portal.pid, signal.SIGKILL)
-                self.portal.wait()
+        lkharness.stop_process(self.portal, timeout=15)
         if self.sandbox_started:
             cmd = "stop-server" if self.args.keep else "stop"
             subprocess.run(["bash", SANDBOX, cmd, self.sandbox],

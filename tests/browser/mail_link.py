@@ -1,5 +1,6 @@
 """Prints the link to this portal's PATH from a mail the test SMTP server
-received (tests/support/smtp_server.py), as "PATH?QUERY". flow.js calls it.
+received (tests/support/smtp_server.py), as "PATH?QUERY". flow.js calls it,
+with test_browser's environment (PYTHONPATH holds tests/support).
 
   mail_link.py --dir SMTP_DIR --base http://127.0.0.1:PORT --to ADDRESS
                --path /activate [--subject TEXT] [--count N] [--timeout S]
@@ -10,35 +11,18 @@ list of what did arrive when they do not come within S seconds (default 30).
 """
 
 import argparse
-import os
 import sys
 import time
-import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "support"))
-import smtp_server  # noqa: E402  (tests/support; its reader is stdlib only)
-
-
-def link_in(msg, base, path):
-    for url in smtp_server.links(msg):
-        parts = urllib.parse.urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}" == base and parts.path == path:
-            return f"{parts.path}?{parts.query}"
-    return None
+import lkharness
 
 
 def matching(args):
     out = []
-    for msg in smtp_server.read_messages(args.dir):
-        rcpts = [a.strip().lower()
-                 for a in (msg.get("X-Envelope-To") or "").split(",")]
-        if args.to.lower() not in rcpts:
+    for msg in lkharness.read_maildir(args.dir):
+        if not lkharness.is_for(msg, args.to, args.subject):
             continue
-        if args.subject and args.subject.lower() not in str(
-                msg["Subject"]).lower():
-            continue
-        link = link_in(msg, args.base, args.path)
+        link = lkharness.link_to(msg, args.base, args.path)
         if link:
             out.append(link)
     return out
@@ -64,7 +48,7 @@ def main(argv):
             print(f"mail_link: {len(found)} of {args.count} mails to "
                   f"{args.to} with a link to {args.path} arrived within "
                   f"{args.timeout:g}s; received:", file=sys.stderr)
-            for msg in smtp_server.read_messages(args.dir):
+            for msg in lkharness.read_maildir(args.dir):
                 print(f"  to {msg.get('X-Envelope-To')}: {msg['Subject']}",
                       file=sys.stderr)
             return 1

@@ -16,9 +16,10 @@ import subprocess
 import sys
 import unittest
 
+import lkharness
+import portalharness  # tests/portal, on PYTHONPATH (CMakeLists.txt)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "portal"))
-import portalharness  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -28,8 +29,8 @@ class BrowserFlowTest(portalharness.SmtpPortalTestCase):
 
     def setUp(self):
         self.node_modules = os.path.join(
-            portalharness._env("LATCHKEY_BROWSER_DIR"), "node_modules")
-        self.shots = portalharness._env("LATCHKEY_SCREENSHOT_DIR")
+            lkharness.env_value("LATCHKEY_BROWSER_DIR"), "node_modules")
+        self.shots = lkharness.env_value("LATCHKEY_SCREENSHOT_DIR")
         # Installed by scripts/lib/deps.sh and install.sh (the ctest fixture
         # browser.node_modules): missing ones are a failure, not a skip.
         self.assertTrue(os.access(CHROMIUM, os.X_OK),

@@ -7,7 +7,8 @@ import shutil
 import tempfile
 import unittest
 
-import lkctl
+import lkharness
+from lkharness import latchkeyctl
 
 STRANGER = 65534  # nobody
 
@@ -28,29 +29,29 @@ class ConfigOwnerTest(unittest.TestCase):
 
     def test_group_writable_config(self):
         path = os.path.join(self.tmp, "latchkey.conf")
-        lkctl.write_private(path, "[database]\nname = latchkey\n", mode=0o660)
-        r = lkctl.run(["--config", path, "user", "list"])
+        lkharness.write_file(path, "[database]\nname = latchkey\n", mode=0o660)
+        r = latchkeyctl(["--config", path, "user", "list"])
         self.assert_error(r, path, "group-writable", "0660")
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to chown")
     def test_config_owned_by_someone_else(self):
         path = os.path.join(self.tmp, "latchkey.conf")
-        lkctl.write_private(path, "[database]\nname = latchkey\n")
+        lkharness.write_file(path, "[database]\nname = latchkey\n")
         os.chown(path, STRANGER, 0)
-        r = lkctl.run(["--config", path, "user", "list"])
+        r = latchkeyctl(["--config", path, "user", "list"])
         self.assert_error(r, path, f"owned by uid {STRANGER}", "0600")
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to chown")
     def test_password_file_owned_by_someone_else(self):
         password = os.path.join(self.tmp, "db.password")
-        lkctl.write_private(password, "secret\n")
+        lkharness.write_file(password, "secret\n")
         os.chown(password, STRANGER, 0)
         path = os.path.join(self.tmp, "latchkey.conf")
-        lkctl.write_private(path, "[database]\nname = latchkey\n"
-                                  "hosts = 127.0.0.1:1\n"
-                                  f"password_file = {password}\n"
-                                  "tls = off\n")
-        r = lkctl.run(["--config", path, "user", "list"])
+        lkharness.write_file(path, "[database]\nname = latchkey\n"
+                             "hosts = 127.0.0.1:1\n"
+                             f"password_file = {password}\n"
+                             "tls = off\n")
+        r = latchkeyctl(["--config", path, "user", "list"])
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(password, r.stderr)
         self.assertIn(f"owned by uid {STRANGER}", r.stderr)

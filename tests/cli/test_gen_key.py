@@ -8,6 +8,8 @@ import tempfile
 import unittest
 
 import lkctl
+import lkharness
+from lkharness import latchkeyctl
 
 
 class GenKeyTest(unittest.TestCase):
@@ -21,7 +23,7 @@ class GenKeyTest(unittest.TestCase):
             return f.read()
 
     def test_writes_32_bytes_mode_0600(self):
-        r = lkctl.run(["gen-key", self.key])
+        r = latchkeyctl(["gen-key", self.key])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout,
                          f"wrote a new 32-byte key to {self.key} (mode 0600)\n")
@@ -34,14 +36,14 @@ class GenKeyTest(unittest.TestCase):
 
     def test_two_keys_differ(self):
         other = os.path.join(self.tmp, "other.key")
-        self.assertEqual(lkctl.run(["gen-key", self.key]).returncode, 0)
-        self.assertEqual(lkctl.run(["gen-key", other]).returncode, 0)
+        self.assertEqual(latchkeyctl(["gen-key", self.key]).returncode, 0)
+        self.assertEqual(latchkeyctl(["gen-key", other]).returncode, 0)
         self.assertNotEqual(self.read(), self.read(other))
 
     def test_refuses_to_overwrite(self):
-        self.assertEqual(lkctl.run(["gen-key", self.key]).returncode, 0)
+        self.assertEqual(latchkeyctl(["gen-key", self.key]).returncode, 0)
         before = self.read()
-        r = lkctl.run(["gen-key", self.key])
+        r = latchkeyctl(["gen-key", self.key])
         self.assertEqual(r.returncode, 1)
         self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
         self.assertTrue(r.stderr.startswith(f"latchkeyctl: {self.key} exists"))
@@ -52,15 +54,15 @@ class GenKeyTest(unittest.TestCase):
     def test_refuses_to_overwrite_any_file(self):
         with open(self.key, "w") as f:
             f.write("not a key")
-        r = lkctl.run(["gen-key", self.key])
+        r = latchkeyctl(["gen-key", self.key])
         self.assertEqual(r.returncode, 1)
         self.assertEqual(self.read(), b"not a key")
 
     def test_force_replaces(self):
-        self.assertEqual(lkctl.run(["gen-key", self.key]).returncode, 0)
+        self.assertEqual(latchkeyctl(["gen-key", self.key]).returncode, 0)
         before = self.read()
         os.chmod(self.key, 0o644)
-        r = lkctl.run(["--json", "gen-key", "--force", self.key])
+        r = latchkeyctl(["--json", "gen-key", "--force", self.key])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout),
                          {"path": self.key, "bytes": 32, "replaced": True})
@@ -73,15 +75,15 @@ class GenKeyTest(unittest.TestCase):
 
     def test_default_path_from_config(self):
         config = os.path.join(self.tmp, "latchkey.conf")
-        lkctl.write_private(config, f"[security]\nsecret_key_file = {self.key}\n")
-        r = lkctl.run(["--config", config, "gen-key"])
+        lkharness.write_file(config, f"[security]\nsecret_key_file = {self.key}\n")
+        r = latchkeyctl(["--config", config, "gen-key"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(self.read()), 32)
         self.assertEqual(lkctl.file_mode(self.key), 0o600)
 
     def test_missing_directory(self):
         path = os.path.join(self.tmp, "no", "such", "dir", "secret.key")
-        r = lkctl.run(["gen-key", path])
+        r = latchkeyctl(["gen-key", path])
         self.assertEqual(r.returncode, 1)
         self.assertTrue(r.stderr.startswith("latchkeyctl: "), r.stderr)
         self.assertIn("No such file or directory", r.stderr)
@@ -91,11 +93,11 @@ class GenKeyTest(unittest.TestCase):
         # The written key is what the rest of latchkey reads: doctor's key
         # check passes on it.
         config = os.path.join(self.tmp, "latchkey.conf")
-        lkctl.write_private(
-            config, f"[database]\nhosts = 127.0.0.1:{lkctl.free_closed_port()}\n"
+        lkharness.write_file(
+            config, f"[database]\nhosts = 127.0.0.1:{lkharness.free_port()}\n"
                     f"connect_timeout = 1s\n[security]\nsecret_key_file = {self.key}\n")
-        self.assertEqual(lkctl.run(["gen-key", self.key]).returncode, 0)
-        r = lkctl.run(["--config", config, "doctor"])
+        self.assertEqual(latchkeyctl(["gen-key", self.key]).returncode, 0)
+        r = latchkeyctl(["--config", config, "doctor"])
         self.assertIn(f"ok   secret key: {self.key} (mode 0600, 32 bytes)", r.stdout)
 
 

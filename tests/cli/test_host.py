@@ -9,6 +9,7 @@ import subprocess
 import unittest
 
 import lkctl
+import lkharness
 
 
 class HostTest(lkctl.CliTestCase):
@@ -22,7 +23,7 @@ class HostTest(lkctl.CliTestCase):
                         "CREATE ROLE IF NOT EXISTS latchkey_pam"], check=True)
         # A latchkey.conf whose [database] is the sandbox's admin.
         cls.admin_config = os.path.join(cls.box.tmp, "admin.conf")
-        lkctl.write_private(cls.admin_config, (
+        lkharness.write_file(cls.admin_config, (
             "[database]\nsocket = %s\nname = %s\nuser = %s\n"
             "password_file = %s\n[security]\nsecret_key_file = %s\n" % (
                 env["LK_DB_SOCKET"], cls.box.db_name, env["LK_DB_ADMIN_USER"],
@@ -83,7 +84,7 @@ class HostTest(lkctl.CliTestCase):
 
     def test_an_existing_password_file_is_never_overwritten(self):
         path = self.pwfile("c")
-        lkctl.write_private(path, "keep me\n")
+        lkharness.write_file(path, "keep me\n")
         self.fails(1, "never overwritten", "host", "add", self.name("c"),
                    "--password-file", path)
         with open(path, encoding="utf-8") as f:

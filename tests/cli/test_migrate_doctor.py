@@ -8,13 +8,15 @@ import tempfile
 import unittest
 
 import lkctl
+import lkharness
+from lkharness import latchkeyctl
 
 
 class MigrateTest(unittest.TestCase):
     """A fresh, empty database per test (no CliTestCase: it migrates)."""
 
     def setUp(self):
-        self.box = lkctl.Sandbox()
+        self.box = lkharness.Sandbox("cli")
         self.addCleanup(self.box.close)
 
     def test_status_then_migrate_then_current(self):
@@ -72,8 +74,8 @@ class MigrateTest(unittest.TestCase):
 
 class DoctorTest(lkctl.CliTestCase):
     def doctor(self, *args, config=None):
-        return lkctl.run(["--config", config or self.box.config, "doctor"] +
-                         list(args))
+        return latchkeyctl(["--config", config or self.box.config, "doctor"] +
+                           list(args))
 
     def lines(self, result):
         return {line[5:].split(":", 1)[0]: line[:4].strip()
@@ -93,7 +95,7 @@ class DoctorTest(lkctl.CliTestCase):
         self.assertNotIn("FAIL", r.stdout)
 
     def test_json(self):
-        r = lkctl.run(["--config", self.box.config, "--json", "doctor"])
+        r = latchkeyctl(["--config", self.box.config, "--json", "doctor"])
         self.assertEqual(r.returncode, 0, r.stderr)
         checks = json.loads(r.stdout)
         self.assertEqual([c["check"] for c in checks][:4],
@@ -139,8 +141,8 @@ class DoctorTest(lkctl.CliTestCase):
             f.write(content)
         os.chmod(key, mode)
         config = os.path.join(tmp, "latchkey.conf")
-        lkctl.write_private(config, lkctl.set_key(self.box.config_text, "security",
-                                                  "secret_key_file", key))
+        lkharness.write_file(config, lkharness.set_key(
+            self.box.config_text, "security", "secret_key_file", key))
         return config, key
 
     def test_fail_on_short_key(self):
@@ -166,9 +168,9 @@ class DoctorTest(lkctl.CliTestCase):
         self.assertIn("run latchkeyctl gen-key", r.stdout)
 
     def test_fail_on_unmigrated_schema(self):
-        other = lkctl.Sandbox()
+        other = lkharness.Sandbox("cli")
         self.addCleanup(other.close)
-        r = lkctl.run(["--config", other.config, "doctor"])
+        r = latchkeyctl(["--config", other.config, "doctor"])
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("ok   database: ", r.stdout)
         self.assertIn("FAIL schema: ", r.stdout)
@@ -177,10 +179,10 @@ class DoctorTest(lkctl.CliTestCase):
     def test_fail_on_database_down(self):
         text = self.box.config_text.replace(
             f"socket = {self.box.env['LK_DB_SOCKET']}",
-            f"hosts = 127.0.0.1:{lkctl.free_closed_port()}\nconnect_timeout = 1s")
+            f"hosts = 127.0.0.1:{lkharness.free_port()}\nconnect_timeout = 1s")
         self.assertNotEqual(text, self.box.config_text)
         config = os.path.join(self.box.tmp, "down.conf")
-        lkctl.write_private(config, text)
+        lkharness.write_file(config, text)
         r = self.doctor(config=config)
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("FAIL database: database unavailable: ", r.stdout)
@@ -194,7 +196,7 @@ class DoctorTest(lkctl.CliTestCase):
             + "".join(f"\n{line}" for line in tls_lines))
         self.assertNotEqual(text, self.box.config_text)
         config = os.path.join(self.box.tmp, name)
-        lkctl.write_private(config, text)
+        lkharness.write_file(config, text)
         return config
 
     def test_tls_over_tcp(self):
@@ -235,7 +237,7 @@ class DoctorTest(lkctl.CliTestCase):
 
     def test_fail_on_bad_config(self):
         config = os.path.join(self.box.tmp, "world.conf")
-        lkctl.write_private(config, self.box.config_text, mode=0o644)
+        lkharness.write_file(config, self.box.config_text, mode=0o644)
         r = self.doctor(config=config)
         self.assertEqual(r.returncode, 1)
         self.assertIn("FAIL config: ", r.stdout)

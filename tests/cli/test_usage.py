@@ -7,7 +7,8 @@ import tempfile
 import time
 import unittest
 
-import lkctl
+import lkharness
+from lkharness import latchkeyctl
 
 
 class UsageTest(unittest.TestCase):
@@ -21,12 +22,12 @@ class UsageTest(unittest.TestCase):
         self.assertNotIn("terminate called", result.stderr)
 
     def test_version(self):
-        r = lkctl.run(["--version"])
+        r = latchkeyctl(["--version"])
         self.assertEqual(r.returncode, 0)
         self.assertRegex(r.stdout, r"^latchkeyctl \d+\.\d+\.\d+\n$")
 
     def test_help_lists_every_command(self):
-        r = lkctl.run(["--help"])
+        r = latchkeyctl(["--help"])
         self.assertEqual(r.returncode, 0, r.stderr)
         for command in ["migrate", "doctor", "gen-key", "nss-sync", "user add",
                         "user show", "user list", "user lock", "user unlock",
@@ -37,82 +38,82 @@ class UsageTest(unittest.TestCase):
         self.assertIn("Exit status: 0 ok, 1 failure, 2 usage error.", r.stdout)
 
     def test_command_help(self):
-        r = lkctl.run(["user", "add", "--help"])
+        r = latchkeyctl(["user", "add", "--help"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(r.stdout.startswith("usage: latchkeyctl user add USERNAME"))
         self.assertIn("--password-stdin", r.stdout)
-        r = lkctl.run(["user", "--help"])
+        r = latchkeyctl(["user", "--help"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("user totp-reset", r.stdout)
         self.assertNotIn("gen-key", r.stdout)
-        r = lkctl.run(["audit", "tail", "-h"])
+        r = latchkeyctl(["audit", "tail", "-h"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("--since DURATION", r.stdout)
 
     def test_nss_sync_help(self):
-        r = lkctl.run(["nss-sync", "--help"])
+        r = latchkeyctl(["nss-sync", "--help"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(r.stdout.startswith("usage: latchkeyctl nss-sync"))
         self.assertIn("uid_min..uid_max", r.stdout)
 
     def test_no_command(self):
-        r = lkctl.run([])
+        r = latchkeyctl([])
         self.assertEqual(r.returncode, 2)
         self.assertIn("usage: latchkeyctl", r.stderr)
         self.assertEqual(r.stdout, "")
 
     def test_unknown_global_option(self):
-        r = lkctl.run(["--frobnicate", "user", "list"])
+        r = latchkeyctl(["--frobnicate", "user", "list"])
         self.assert_error(r, 2, "unknown option '--frobnicate' (see latchkeyctl --help)")
 
     def test_unknown_command_option(self):
-        r = lkctl.run(["user", "list", "--frobnicate"])
+        r = latchkeyctl(["user", "list", "--frobnicate"])
         self.assert_error(r, 2, "unknown option '--frobnicate'")
         self.assertIn("usage: latchkeyctl user list", r.stderr)
 
     def test_unknown_command(self):
-        self.assert_error(lkctl.run(["frobnicate"]), 2,
+        self.assert_error(latchkeyctl(["frobnicate"]), 2,
                           "unknown command 'frobnicate'")
-        self.assert_error(lkctl.run(["user", "frobnicate"]), 2,
+        self.assert_error(latchkeyctl(["user", "frobnicate"]), 2,
                           "unknown command 'user frobnicate'")
 
     def test_group_without_subcommand(self):
-        r = lkctl.run(["user"])
+        r = latchkeyctl(["user"])
         self.assert_error(r, 2, "'user' needs a subcommand")
 
     def test_missing_argument(self):
-        r = lkctl.run(["user", "show"])
+        r = latchkeyctl(["user", "show"])
         self.assert_error(r, 2, "missing USERNAME")
         self.assertIn("usage: latchkeyctl user show USERNAME", r.stderr)
-        self.assert_error(lkctl.run(["user", "add", "bob"]), 2, "missing --email")
-        self.assert_error(lkctl.run(["user", "set-role", "bob"]), 2,
+        self.assert_error(latchkeyctl(["user", "add", "bob"]), 2, "missing --email")
+        self.assert_error(latchkeyctl(["user", "set-role", "bob"]), 2,
                           "missing USERNAME and ROLE")
 
     def test_option_needs_value(self):
-        self.assert_error(lkctl.run(["user", "add", "bob", "--email"]), 2,
+        self.assert_error(latchkeyctl(["user", "add", "bob", "--email"]), 2,
                           "option '--email' needs a value")
-        self.assert_error(lkctl.run(["--config"]), 2,
+        self.assert_error(latchkeyctl(["--config"]), 2,
                           "option '--config' needs a value")
 
     def test_too_many_arguments(self):
-        self.assert_error(lkctl.run(["user", "show", "a", "b"]), 2,
+        self.assert_error(latchkeyctl(["user", "show", "a", "b"]), 2,
                           "unexpected argument 'b'")
 
     def test_bad_option_values(self):
-        self.assert_error(lkctl.run(["user", "list", "--limit", "x"]), 2,
+        self.assert_error(latchkeyctl(["user", "list", "--limit", "x"]), 2,
                           "--limit")
-        self.assert_error(lkctl.run(["user", "lock", "bob", "--for", "soon"]), 2,
+        self.assert_error(latchkeyctl(["user", "lock", "bob", "--for", "soon"]), 2,
                           "--for")
-        self.assert_error(lkctl.run(["audit", "tail", "--event", "nonsense"]), 2,
+        self.assert_error(latchkeyctl(["audit", "tail", "--event", "nonsense"]), 2,
                           "no event named 'nonsense'")
-        self.assert_error(lkctl.run(["audit", "tail", "-n", "-3"]), 2, "-n")
+        self.assert_error(latchkeyctl(["audit", "tail", "-n", "-3"]), 2, "-n")
 
     def test_delete_needs_yes(self):
-        self.assert_error(lkctl.run(["user", "delete", "bob"]), 2, "--yes")
+        self.assert_error(latchkeyctl(["user", "delete", "bob"]), 2, "--yes")
 
     def test_exclusive_password_options(self):
-        r = lkctl.run(["user", "add", "bob", "--email", "b@example.org",
-                       "--password-stdin", "--no-password"])
+        r = latchkeyctl(["user", "add", "bob", "--email", "b@example.org",
+                         "--password-stdin", "--no-password"])
         self.assert_error(r, 2, "exclude each other")
 
 
@@ -130,44 +131,44 @@ class ConfigErrorTest(unittest.TestCase):
 
     def test_unreadable_config(self):
         missing = os.path.join(self.tmp, "nope.conf")
-        r = lkctl.run(["--config", missing, "user", "list"])
+        r = latchkeyctl(["--config", missing, "user", "list"])
         self.assert_error(r, f"{missing}: cannot read: No such file or directory")
 
     def test_config_from_environment(self):
         missing = os.path.join(self.tmp, "from-env.conf")
-        r = lkctl.run(["user", "list"], env={"LATCHKEY_CONFIG": missing})
+        r = latchkeyctl(["user", "list"], env={"LATCHKEY_CONFIG": missing})
         self.assert_error(r, f"{missing}: cannot read")
 
     def test_world_readable_config(self):
         path = os.path.join(self.tmp, "latchkey.conf")
-        lkctl.write_private(path, "[database]\nname = latchkey\n", mode=0o644)
-        r = lkctl.run(["--config", path, "user", "list"])
+        lkharness.write_file(path, "[database]\nname = latchkey\n", mode=0o644)
+        r = latchkeyctl(["--config", path, "user", "list"])
         self.assert_error(r, "world-readable")
         self.assertIn(path, r.stderr)
 
     def test_typo_in_config_key(self):
         path = os.path.join(self.tmp, "latchkey.conf")
-        lkctl.write_private(path, "[database]\nname = x\nconect_timeout = 1s\n")
-        r = lkctl.run(["--config", path, "user", "list"])
+        lkharness.write_file(path, "[database]\nname = x\nconect_timeout = 1s\n")
+        r = latchkeyctl(["--config", path, "user", "list"])
         self.assert_error(r, f"{path}:3: conect_timeout: ")
 
     def test_config_option_after_command(self):
         path = os.path.join(self.tmp, "late.conf")
-        lkctl.write_private(path, "[nonsense]\n")
-        r = lkctl.run(["user", "list", "--config", path])
+        lkharness.write_file(path, "[nonsense]\n")
+        r = latchkeyctl(["user", "list", "--config", path])
         self.assert_error(r, f"{path}:1")
 
     def test_database_down(self):
         path = os.path.join(self.tmp, "down.conf")
-        port = lkctl.free_closed_port()
-        lkctl.write_private(
+        port = lkharness.free_port()
+        lkharness.write_file(
             path,
             f"[database]\nhosts = 127.0.0.1:{port}\nconnect_timeout = 1s\n"
             f"[security]\nsecret_key_file = {self.tmp}/secret.key\n")
         for args in (["user", "list"], ["migrate"], ["user", "show", "bob"],
                      ["audit", "tail"]):
             start = time.monotonic()
-            r = lkctl.run(["--config", path] + args, timeout=30)
+            r = latchkeyctl(["--config", path] + args, timeout=30)
             elapsed = time.monotonic() - start
             self.assert_error(r, "latchkeyctl: database unavailable: ")
             self.assertIn(f"127.0.0.1:{port}", r.stderr)

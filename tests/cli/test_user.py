@@ -13,6 +13,8 @@ import unittest
 import urllib.parse
 
 import lkctl
+import lkharness
+from lkharness import latchkeyctl
 
 STRONG = "Tangerine-Glacier-Walrus-42"
 
@@ -151,16 +153,16 @@ class UserAddShowTest(lkctl.CliTestCase):
         with open(names, "w") as f:
             f.write("# our own service accounts\nbuildbot\n\n  jenkins  # CI\n")
         config = os.path.join(self.box.tmp, "reserved.conf")
-        lkctl.write_private(config, lkctl.set_key(
+        lkharness.write_file(config, lkharness.set_key(
             self.box.config_text, "security", "reserved_names_file", names))
         for name in ("buildbot", "jenkins", "deploy"):
-            r = lkctl.run(["--config", config, "user", "add", name, "--email",
-                           f"{name}@example.org"])
+            r = latchkeyctl(["--config", config, "user", "add", name, "--email",
+                             f"{name}@example.org"])
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
             self.assertIn(f"the username '{name}' is reserved", r.stderr)
         # Only the listed names: others are free.
-        r = lkctl.run(["--config", config, "user", "add", "buildbotx",
-                       "--email", "buildbotx@example.org"])
+        r = latchkeyctl(["--config", config, "user", "add", "buildbotx",
+                         "--email", "buildbotx@example.org"])
         self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_invalid_username(self):
@@ -289,10 +291,10 @@ class PasswordTest(lkctl.CliTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        text = lkctl.set_key(cls.box.config_text, "security", "hash",
-                             "pbkdf2-sha256")
-        text = lkctl.set_key(text, "security", "pbkdf2_iterations", "1000")
-        lkctl.write_private(cls.box.config, text)
+        text = lkharness.set_key(cls.box.config_text, "security", "hash",
+                                 "pbkdf2-sha256")
+        text = lkharness.set_key(text, "security", "pbkdf2_iterations", "1000")
+        lkharness.write_file(cls.box.config, text)
 
     def stored_hash(self, username):
         return self.box.query(

@@ -9,23 +9,21 @@ copies are bind-mounted over those paths; the real files are never written,
 and the namespace, with its mounts, ends with the process.
 
 Environment (set by ctest): LATCHKEYCTL, LATCHKEY_SANDBOX (see
-tests/cli/lkctl.py) and LATCHKEY_PAM_MODULE (the built pam_latchkey.so).
+tests/support/lkharness.py) and LATCHKEY_PAM_MODULE (the built
+pam_latchkey.so).
 """
 
+import importlib.util
 import os
 import pwd
 import shlex
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "cli"))
-import lkctl  # noqa: E402  (tests/cli/lkctl.py: sandbox database + latchkeyctl)
+import lkharness
 
 EXTRAUSERS_DIR = "/var/lib/extrausers"  # fixed in libnss-extrausers
 
@@ -70,23 +68,6 @@ def in_private_mounts(binds, argv):
             "sh", "-c", script, "sh"] + list(argv)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def write(path, text, mode=0o644):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
-
-
 def copy_dir(source, target):
     """A copy of /etc/pam.d or /etc/sudoers.d to bind-mount over it."""
     shutil.copytree(source, target, symlinks=True)
@@ -94,11 +75,11 @@ def copy_dir(source, target):
 
 
 class World:
-    """A database of its own (lkctl.Sandbox, migrated), a config whose [nss]
+    """A database of its own (lkharness.Sandbox, migrated), a config whose [nss]
     files live in a private world-traversable temp dir, and helpers."""
 
     def __init__(self):
-        self.box = lkctl.Sandbox()
+        self.box = lkharness.Sandbox("e2e")
         try:
             self.tmp = tempfile.mkdtemp(prefix="lk-e2e-")
             # sshd and sudo switch to the test users, who must reach their
@@ -108,14 +89,14 @@ class World:
             self.home = os.path.join(self.tmp, "home")
             os.mkdir(self.home, 0o755)
             text = self.box.config_text
-            text = lkctl.set_key(text, "nss", "passwd_file",
-                                 os.path.join(self.nss_dir, "passwd"))
-            text = lkctl.set_key(text, "nss", "group_file",
-                                 os.path.join(self.nss_dir, "group"))
-            text = lkctl.set_key(text, "nss", "home_base", self.home)
+            text = lkharness.set_key(text, "nss", "passwd_file",
+                                     os.path.join(self.nss_dir, "passwd"))
+            text = lkharness.set_key(text, "nss", "group_file",
+                                     os.path.join(self.nss_dir, "group"))
+            text = lkharness.set_key(text, "nss", "home_base", self.home)
             # Failed attempts in one test must not lock out another's user.
-            text = lkctl.set_key(text, "lockout", "max_failures", "50")
-            lkctl.write_private(self.box.config, text)
+            text = lkharness.set_key(text, "lockout", "max_failures", "50")
+            self.box.write_config(text)
             self.config = self.box.config
             self.ok("migrate")
         except BaseException:
@@ -159,12 +140,12 @@ class World:
         nsswitch = os.path.join(self.tmp, "nsswitch.conf")
         if not os.path.exists(nsswitch):
             lines = []
-            for line in read("/etc/nsswitch.conf").splitlines():
+            for line in lkharness.read_file("/etc/nsswitch.conf").splitlines():
                 database = line.split(":", 1)[0].strip()
                 if database in ("passwd", "group"):
                     line = f"{database}: files extrausers"
                 lines.append(line)
-            write(nsswitch, "\n".join(lines) + "\n")
+            lkharness.write_file(nsswitch, "\n".join(lines) + "\n", 0o644)
         return [(self.nss_dir, EXTRAUSERS_DIR), (nsswitch, "/etc/nsswitch.conf")]
 
     def synced_entry(self, name):
@@ -172,59 +153,63 @@ class World:
         path = os.path.join(self.nss_dir, "passwd")
         if not os.path.exists(path):
             return None
-        for line in read(path).splitlines():
+        for line in lkharness.read_file(path).splitlines():
             fields = line.split(":")
             if fields[0] == name:
                 return fields
         return None
 
 
-def totp_code(secret, at=None):
-    """The TOTP code now (or at Unix time `at`) from oathtool, an
-    implementation of its own."""
-    args = ["oathtool", "--totp", "-b", secret]
-    if at is not None:
-        args += ["--now", f"@{int(at)}"]
-    return subprocess.run(args, capture_output=True, text=True, check=True,
-                          timeout=30).stdout.strip()
+class WorldTestCase(unittest.TestCase):
+    """A World for the whole class. setUpClass skips without root, one of
+    `tools` or (if needs_pexpect) python3-pexpect, makes the World and calls
+    set_up_world(pam_module path); tearDownClass, and a failed set-up, call
+    tear_down_world() and then close the World."""
+
+    tools = ()
+    needs_pexpect = False
+    world = None
+
+    @classmethod
+    def setUpClass(cls):
+        require_root_and_tools(*cls.tools)
+        require(not cls.needs_pexpect or importlib.util.find_spec("pexpect"),
+                "python3-pexpect is not installed: run scripts/test")
+        module = pam_module()
+        cls.world = World()
+        try:
+            cls.set_up_world(module)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.tear_down_world()
+        finally:
+            if cls.world:
+                cls.world.close()
+                cls.world = None
+
+    @classmethod
+    def set_up_world(cls, module):
+        pass
+
+    @classmethod
+    def tear_down_world(cls):
+        pass
 
 
 def wrong_code(secret):
     """A well-formed code that no step within two of now accepts."""
     now = time.time()
-    near = {totp_code(secret, now + 30 * k) for k in range(-2, 3)}
+    near = {lkharness.totp_code(secret, now + 30 * k) for k in range(-2, 3)}
     for digit in range(10):
         candidate = str(digit) * len(next(iter(near)))
         if candidate not in near:
             return candidate
     raise AssertionError("unreachable: five codes cannot cover ten")
-
-
-def wait_for_port(port, proc, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        with socket.socket() as s:
-            s.settimeout(0.5)
-            try:
-                s.connect(("127.0.0.1", port))
-                return True
-            except OSError:
-                time.sleep(0.1)
-    return False
-
-
-def stop(proc, timeout=10):
-    """Stops a process we started, by its PID."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=timeout)
 
 
 def user_exists_locally(name):

@@ -23,6 +23,7 @@ import subprocess
 import unittest
 
 import e2e
+import lkharness
 
 try:
     import pexpect
@@ -33,33 +34,16 @@ SSHD = "/usr/sbin/sshd"
 PREFIX = "lke2e-"  # every test user; AllowUsers admits only these
 
 
-class SshdTest(unittest.TestCase):
-    world = None
+class SshdTest(e2e.WorldTestCase):
+    tools = (SSHD, "ssh", "ssh-keygen", "sshpass", "oathtool", "unshare")
+    needs_pexpect = True
     sshd = None
     created_privsep_dir = False
 
     @classmethod
-    def setUpClass(cls):
-        e2e.require_root_and_tools(SSHD, "ssh", "ssh-keygen", "sshpass",
-                                   "oathtool", "unshare")
-        e2e.require(pexpect is not None,
-                    "python3-pexpect is not installed: run scripts/test")
-        module = e2e.pam_module()
-        cls.world = e2e.World()
+    def tear_down_world(cls):
         try:
-            cls._start(module)
-        except BaseException:
-            cls._cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._cleanup()
-
-    @classmethod
-    def _cleanup(cls):
-        try:
-            e2e.stop(cls.sshd)
+            lkharness.stop_process(cls.sshd)
         finally:
             cls.sshd = None
             if cls.created_privsep_dir:
@@ -68,12 +52,9 @@ class SshdTest(unittest.TestCase):
                 except OSError:
                     pass
                 cls.created_privsep_dir = False
-            if cls.world:
-                cls.world.close()
-                cls.world = None
 
     @classmethod
-    def _start(cls, module):
+    def set_up_world(cls, module):
         w = cls.world
         tmp = w.tmp
         # Users: password only, TOTP (two: a code is good once), and one
@@ -92,12 +73,12 @@ class SshdTest(unittest.TestCase):
             os.makedirs("/run/sshd", 0o755)
             cls.created_privsep_dir = True
 
-        cls.port = e2e.free_port()
+        cls.port = lkharness.free_port()
         host_key = os.path.join(tmp, "host_ed25519")
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
                         host_key], check=True, capture_output=True)
         cls.sshd_config = os.path.join(tmp, "sshd_config")
-        e2e.write(cls.sshd_config, "\n".join([
+        lkharness.write_file(cls.sshd_config, "\n".join([
             "ListenAddress 127.0.0.1",
             f"Port {cls.port}",
             f"HostKey {host_key}",
@@ -123,14 +104,14 @@ class SshdTest(unittest.TestCase):
         config = w.config
         pam_d = os.path.join(tmp, "pam.d")
         e2e.copy_dir("/etc/pam.d", pam_d)
-        e2e.write(os.path.join(pam_d, "latchkey-sshd"), "\n".join([
+        lkharness.write_file(os.path.join(pam_d, "latchkey-sshd"), "\n".join([
             "# Written by tests/e2e/test_sshd.py; seen only by its sshd.",
             f"auth     required {module} config={config}",
             f"account  required {module} config={config}",
             f"password required {module} config={config}",
             "session  required pam_mkhomedir.so skel=/etc/skel umask=0077",
             f"session  required {module} config={config}",
-        ]) + "\n")
+        ]) + "\n", 0o644)
 
         binary = os.path.join(tmp, "latchkey-sshd")
         shutil.copy2(SSHD, binary)
@@ -141,13 +122,13 @@ class SshdTest(unittest.TestCase):
                     [(pam_d, "/etc/pam.d")] + w.nss_binds(),
                     [binary, "-D", "-e", "-f", cls.sshd_config]),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        if not e2e.wait_for_port(cls.port, cls.sshd):
+        if not lkharness.wait_for_port(cls.port, cls.sshd):
             raise RuntimeError("sshd did not start:\n" + cls.sshd_log())
 
     @classmethod
     def sshd_log(cls):
         try:
-            return e2e.read(cls.sshd_log_path)
+            return lkharness.read_file(cls.sshd_log_path)
         except OSError:
             return ""
 
@@ -237,7 +218,7 @@ class SshdTest(unittest.TestCase):
     def test_password_and_totp_over_keyboard_interactive(self):
         user = PREFIX + "tina"
         status, out = self.kbdint_login(user, e2e.PASSWORD,
-                                        e2e.totp_code(self.tina_secret),
+                                        lkharness.totp_code(self.tina_secret),
                                         "echo logged-in-as-$(id -un)")
         self.assertEqual(status, 0, f"{out}\nsshd log:\n{self.sshd_log()}")
         self.assertIn(f"logged-in-as-{user}", out)

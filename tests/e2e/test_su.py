@@ -25,6 +25,7 @@ import re
 import unittest
 
 import e2e
+import lkharness
 
 try:
     import pexpect
@@ -36,31 +37,12 @@ BEGIN = "LK-FD-BEGIN"
 END = "LK-FD-END"
 
 
-class SuTest(unittest.TestCase):
-    world = None
+class SuTest(e2e.WorldTestCase):
+    tools = ("su", "runuser", "unshare")
+    needs_pexpect = True
 
     @classmethod
-    def setUpClass(cls):
-        e2e.require_root_and_tools("su", "runuser", "unshare")
-        e2e.require(pexpect is not None,
-                    "python3-pexpect is not installed: run scripts/test")
-        module = e2e.pam_module()
-        cls.world = e2e.World()
-        try:
-            cls._setup(module)
-        except BaseException:
-            cls.world.close()
-            cls.world = None
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.world:
-            cls.world.close()
-            cls.world = None
-
-    @classmethod
-    def _setup(cls, module):
+    def set_up_world(cls, module):
         w = cls.world
         e2e.require(not e2e.user_exists_locally(USER),
                     f"a local account {USER} exists on this machine")
@@ -85,7 +67,7 @@ class SuTest(unittest.TestCase):
         ]) + "\n"
         for service in ("su", "su-l"):
             os.remove(os.path.join(pam_d, service))
-            e2e.write(os.path.join(pam_d, service), stack)
+            lkharness.write_file(os.path.join(pam_d, service), stack, 0o644)
         cls.binds = [(pam_d, "/etc/pam.d")] + w.nss_binds()
 
     def su(self, password, command):

@@ -17,43 +17,27 @@ import subprocess
 import unittest
 
 import e2e
+import lkharness
 
 ADMIN = "lke2e-boss"
 PLAIN = "lke2e-pleb"
 
 
-class SudoTest(unittest.TestCase):
-    world = None
+class SudoTest(e2e.WorldTestCase):
+    tools = ("sudo", "runuser", "visudo", "unshare")
 
     @classmethod
-    def setUpClass(cls):
-        e2e.require_root_and_tools("sudo", "runuser", "visudo", "unshare")
-        module = e2e.pam_module()
-        cls.world = e2e.World()
-        try:
-            cls._setup(module)
-        except BaseException:
-            cls.world.close()
-            cls.world = None
-            raise
+    def tear_down_world(cls):
+        # sudo's time stamps for our users, if it made any (sudo -k should
+        # not, but they would let a later run skip PAM).
+        for user in (ADMIN, PLAIN):
+            for base in ("/run/sudo/ts", "/var/run/sudo/ts"):
+                path = os.path.join(base, user)
+                if os.path.exists(path):
+                    os.remove(path)
 
     @classmethod
-    def tearDownClass(cls):
-        try:
-            # sudo's time stamps for our users, if it made any (sudo -k
-            # should not, but they would let a later run skip PAM).
-            for user in (ADMIN, PLAIN):
-                for base in ("/run/sudo/ts", "/var/run/sudo/ts"):
-                    path = os.path.join(base, user)
-                    if os.path.exists(path):
-                        os.remove(path)
-        finally:
-            if cls.world:
-                cls.world.close()
-                cls.world = None
-
-    @classmethod
-    def _setup(cls, module):
+    def set_up_world(cls, module):
         w = cls.world
         for name in (ADMIN, PLAIN):
             e2e.require(not e2e.user_exists_locally(name),
@@ -66,18 +50,18 @@ class SudoTest(unittest.TestCase):
         config = w.config
         pam_d = os.path.join(w.tmp, "pam.d")
         e2e.copy_dir("/etc/pam.d", pam_d)
-        e2e.write(os.path.join(pam_d, service), "\n".join([
+        lkharness.write_file(os.path.join(pam_d, service), "\n".join([
             "# Written by tests/e2e/test_sudo.py; seen only by its sudo.",
             f"auth     required {module} config={config} require_role=admin",
             f"account  required {module} config={config} require_role=admin",
             "session  required pam_permit.so",
             "password required pam_deny.so",
-        ]) + "\n")
+        ]) + "\n", 0o644)
 
         sudoers_d = os.path.join(w.tmp, "sudoers.d")
         e2e.copy_dir("/etc/sudoers.d", sudoers_d)
         rule = os.path.join(sudoers_d, "latchkey-e2e")
-        e2e.write(rule, "\n".join([
+        lkharness.write_file(rule, "\n".join([
             "# Written by tests/e2e/test_sudo.py; seen only by its sudo.",
             f"User_Alias LKE2E = {ADMIN}, {PLAIN}",
             f"Defaults:LKE2E pam_service={service}",
@@ -135,10 +119,10 @@ class SudoTest(unittest.TestCase):
         self.world.nss_sync()
         rule = os.path.join(self.world.tmp, "sudoers.d", "latchkey-e2e")
         # This user is not in the alias: give it the same rule.
-        text = e2e.read(rule).replace(f"{ADMIN}, {PLAIN}",
-                                      f"{ADMIN}, {PLAIN}, {user}")
+        text = lkharness.read_file(rule).replace(f"{ADMIN}, {PLAIN}",
+                                                 f"{ADMIN}, {PLAIN}, {user}")
         os.chmod(rule, 0o640)
-        e2e.write(rule, text, 0o440)
+        lkharness.write_file(rule, text, 0o440)
         self.assertNotEqual(self.sudo(user, e2e.PASSWORD, "true").returncode, 0)
         self.world.ok("user", "set-role", user, "admin")
         r = self.sudo(user, e2e.PASSWORD, "id", "-u")

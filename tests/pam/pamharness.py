@@ -3,6 +3,9 @@ MariaDB sandbox, a latchkey.conf for it, PAM service files in a temp dir, and
 pamtester run under pam_wrapper so that the machine's /etc/pam.d is never
 read or touched.
 
+The sandbox database, latchkeyctl and files come from the shared harness
+(tests/support/lkharness.py); this file holds what is PAM's own.
+
 Environment (set by tests/CMakeLists.txt through ctest):
   LATCHKEY_SANDBOX   the sandbox dir (its sandbox.env names socket, users...)
   LATCHKEYCTL        the latchkeyctl binary
@@ -14,14 +17,13 @@ import re
 import secrets
 import selectors
 import shutil
+import socket
 import subprocess
-import sys
 import tempfile
+import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "scripts", "lib"))
-from sandbox_env import read_sandbox_env  # noqa: E402
+import lkharness
 
 PAM_WRAPPER_LIB = "libpam_wrapper.so"
 
@@ -64,19 +66,6 @@ def require_env():
 
 def module_path():
     return os.environ["PAM_LATCHKEY_SO"]
-
-
-def read_file(path):
-    with open(path) as f:
-        return f.read()
-
-
-def write_private(path, text):
-    """Writes `text` to `path` with mode 0600 (latchkey refuses others)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(path, 0o600)
 
 
 class PamResult:
@@ -208,24 +197,25 @@ class ServiceDir:
 
 
 class LatchkeyDatabase:
-    """A database lk_test_pam_<pid>_<random> in the shared sandbox, made by
-    the app user, migrated with latchkeyctl, dropped by close()."""
+    """A database lk_test_pam_<pid>_<n> in the shared sandbox
+    (lkharness.Database), migrated with latchkeyctl, dropped by close(),
+    and configs for it in `workdir`."""
 
     def __init__(self, workdir, config_extra=""):
         require_env()
-        self.sandbox_dir = os.environ["LATCHKEY_SANDBOX"]
-        self.sb = read_sandbox_env(self.sandbox_dir)
-        self.latchkeyctl = os.environ["LATCHKEYCTL"]
+        self.sb = lkharness.sandbox_env()
         self.workdir = workdir
-        self.name = "lk_test_pam_%d_%s" % (os.getpid(), secrets.token_hex(4))
-        self.db_password = read_file(self.sb["LK_DB_PASSWORD_FILE"]).strip()
-        self.sql("CREATE DATABASE `%s` CHARACTER SET utf8mb4" % self.name,
-                 database=None)
-        self.config = self.write_config("latchkey.conf", config_extra)
-        self.ctl("migrate")
+        self.db = lkharness.Database("pam", self.sb)
+        self.name = self.db.name
+        try:
+            self.config = self.write_config("latchkey.conf", config_extra)
+            self.ctl("migrate")
+        except BaseException:
+            self.close()
+            raise
 
     def close(self):
-        self.sql("DROP DATABASE IF EXISTS `%s`" % self.name, database=None)
+        self.db.drop()
 
     # --- configuration ---
 
@@ -247,36 +237,29 @@ class LatchkeyDatabase:
             "mail": "transport = maildir:%s\n" % os.path.join(
                 self.workdir, "mail"),
         }
-        for name, body in _split_ini(extra).items():
+        for name, body in lkharness.split_ini(extra).items():
             sections[name] = body
         return "".join("[%s]\n%s\n" % (k, v) for k, v in sections.items())
 
     def write_config(self, filename, extra="", database=None):
         path = os.path.join(self.workdir, filename)
-        write_private(path, self.config_text(extra, database))
+        lkharness.write_file(path, self.config_text(extra, database))
         return path
 
     # --- tools ---
 
     def sql(self, statement, database=""):
-        """Runs SQL as the app user over the socket; returns the rows as
-        lists of strings (tab-separated batch output)."""
-        cmd = ["mariadb", "--no-defaults", "--batch", "--skip-column-names",
-               "--socket=" + self.sb["LK_DB_SOCKET"],
-               "--user=" + self.sb["LK_DB_USER"]]
+        """Runs SQL as the app user in `database` (this one if "", none if
+        None); returns the rows as lists of strings."""
         if database is not None:
-            cmd.append(database or self.name)
-        env = dict(os.environ, MYSQL_PWD=self.db_password)
-        res = subprocess.run(cmd, input=statement, env=env, text=True,
-                             capture_output=True, timeout=60)
-        if res.returncode != 0:
-            raise RuntimeError("SQL failed: %s\n%s" % (statement, res.stderr))
-        return [line.split("\t") for line in res.stdout.splitlines()]
+            database = database or self.name
+        return [line.split("\t") for line in
+                self.db.sql(statement, database).splitlines()]
 
     def ctl(self, *args, stdin=None, config=None, check=True):
-        cmd = [self.latchkeyctl, "--config", config or self.config] + list(args)
-        res = subprocess.run(cmd, input=stdin, text=True, capture_output=True,
-                             timeout=120)
+        res = lkharness.latchkeyctl(
+            ["--config", config or self.config] + list(args), stdin=stdin,
+            timeout=120)
         if check and res.returncode != 0:
             raise RuntimeError("latchkeyctl %s failed (%d): %s%s" % (
                 " ".join(args), res.returncode, res.stdout, res.stderr))
@@ -309,18 +292,6 @@ def _sql_name(name):
     if not re.fullmatch(r"[A-Za-z0-9_.@-]+", name):
         raise ValueError("unsafe name for test SQL: %r" % name)
     return name
-
-
-def _split_ini(text):
-    sections, current = {}, None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("[") and stripped.endswith("]"):
-            current = stripped[1:-1]
-            sections[current] = ""
-        elif current is not None:
-            sections[current] += line + "\n"
-    return sections
 
 
 def unique_name(prefix):
@@ -357,64 +328,62 @@ class TempDir:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def closed_port():
-    """A TCP port on 127.0.0.1 that nothing listens on (bound, then freed)."""
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+class LoopbackServer:
+    """Accepts TCP connections on 127.0.0.1 (a free port, `port`) in a
+    thread of its own and hands each to handle(conn), which keeps it or
+    closes it. close() stops accepting and closes what handle() kept in
+    `conns`."""
 
-
-def totp_now(secret_b32, digits=6):
-    res = subprocess.run(["oathtool", "--totp", "-b", "-d", str(digits),
-                          secret_b32], text=True, capture_output=True,
-                         check=True)
-    return res.stdout.strip()
-
-
-class CountingProxy:
-    """A TCP forwarder on 127.0.0.1 to (host, port) that counts the
-    connections made through it."""
-
-    def __init__(self, host, port):
-        import socket
-        import threading
-        self.target = (host, int(port))
+    def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
-        self.connections = 0
+        self.conns = []
         self._stop = threading.Event()
-        self._threads = []
-        self._socks = []
         self._accept_thread = threading.Thread(target=self._accept,
                                                daemon=True)
         self._accept_thread.start()
 
     def _accept(self):
-        import socket
-        import threading
         while not self._stop.is_set():
             try:
-                client, _ = self.sock.accept()
+                conn, _ = self.sock.accept()
             except OSError:
                 continue
-            self.connections += 1
-            upstream = socket.create_connection(self.target)
-            self._socks += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                t = threading.Thread(target=self._pipe, args=(a, b),
-                                     daemon=True)
-                t.start()
-                self._threads.append(t)
+            self.handle(conn)
+
+    def handle(self, conn):
+        self.conns.append(conn)
+
+    def close(self):
+        self._stop.set()
+        self._accept_thread.join()
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+class CountingProxy(LoopbackServer):
+    """A TCP forwarder on 127.0.0.1 to (host, port) that counts the
+    connections made through it."""
+
+    def __init__(self, host, port):
+        self.target = (host, int(port))
+        self.connections = 0
+        super().__init__()
+
+    def handle(self, client):
+        self.connections += 1
+        upstream = socket.create_connection(self.target)
+        self.conns += [client, upstream]
+        for a, b in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pipe, args=(a, b),
+                             daemon=True).start()
 
     @staticmethod
     def _pipe(src, dst):
-        import socket
         try:
             while True:
                 data = src.recv(65536)
@@ -427,13 +396,6 @@ class CountingProxy:
             dst.shutdown(socket.SHUT_WR)
         except OSError:
             pass
-
-    def close(self):
-        self._stop.set()
-        self._accept_thread.join()
-        for s in self._socks:
-            s.close()
-        self.sock.close()
 
 
 @contextlib.contextmanager

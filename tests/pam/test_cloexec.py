@@ -16,7 +16,6 @@ import subprocess
 import time
 import unittest
 
-import pamharness as h
 from test_auth import GOOD, StackTest
 
 

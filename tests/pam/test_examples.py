@@ -9,6 +9,7 @@ import re
 import shutil
 import unittest
 
+import lkharness
 import pamharness as h
 from test_auth import GOOD, StackTest
 
@@ -70,7 +71,7 @@ class ExamplesTest(StackTest):
         cls.adam = cls.database_user("adam", "--role", "admin")
         cls.dead = cls.db.write_config("dead.conf", database=(
             "hosts = 127.0.0.1:%d\nname = x\nuser = x\nconnect_timeout = 1s\n"
-            % h.closed_port()))
+            % lkharness.free_port()))
 
     @classmethod
     def tearDownClass(cls):

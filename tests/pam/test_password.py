@@ -5,6 +5,7 @@ mails the account's owner."""
 import os
 import unittest
 
+import lkharness
 import pamharness as h
 from test_auth import GOOD, StackTest
 
@@ -120,7 +121,7 @@ class UserChangesOwnPasswordTest(StackTest):
             "hosts = 127.0.0.1:%s\nname = %s\nuser = %s\npassword_file = %s\n"
             % (self.db.sb["LK_DB_PORT"], self.db.name, self.db.sb["LK_DB_USER"],
                db_pw))).replace(self.db.sb["LK_SECRET_KEY"], key)
-        h.write_private(config, text)
+        lkharness.write_file(config, text)
         for path in (home, db_pw, key, config):
             os.chown(path, pw.pw_uid, pw.pw_gid)
         for path in (self.tmp.path, self.services.path):

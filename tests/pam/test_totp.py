@@ -5,7 +5,7 @@ import json
 import time
 import unittest
 
-import pamharness as h
+import lkharness
 from test_auth import GOOD, StackTest
 
 
@@ -22,7 +22,7 @@ class TotpTest(StackTest):
         the module and oathtool agree on it."""
         if time.time() % 30 > 25:
             time.sleep(30 - time.time() % 30 + 0.2)
-        return h.totp_now(secret)
+        return lkharness.totp_code(secret)
 
     def setUp(self):
         self.svc = self.stack("lk-totp")

@@ -3,45 +3,18 @@ says PAM_AUTHINFO_UNAVAIL quickly, and the documented fallback stack keeps
 local accounts able to log in, while database users get no second chance
 against /etc/shadow."""
 import os
-import socket
-import threading
 import unittest
 
+import lkharness
 import pamharness as h
 from test_auth import GOOD, StackTest
 
 LOCAL_PW = "local unix password 7"
 
 
-class SilentServer:
+class SilentServer(h.LoopbackServer):
     """Accepts TCP connections on 127.0.0.1 and never says a word: a hung
     database server (the handshake greeting never comes)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        self.sock.settimeout(0.2)
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-                self.conns.append(conn)
-            except OSError:
-                pass
-
-    def close(self):
-        self.stopped.set()
-        self.thread.join()
-        for c in self.conns:
-            c.close()
-        self.sock.close()
 
 
 class UnavailableTest(StackTest):
@@ -50,7 +23,7 @@ class UnavailableTest(StackTest):
     def setUpClass(cls):
         super().setUpClass()
         cls.db.add_user("dora", GOOD)
-        cls.dead_port = h.closed_port()
+        cls.dead_port = lkharness.free_port()
         cls.dead = cls.db.write_config("dead.conf", database=(
             "hosts = 127.0.0.1:%d\nname = x\nuser = x\nconnect_timeout = 1s\n"
             % cls.dead_port))
@@ -99,7 +72,7 @@ class UnavailableTest(StackTest):
 
     def test_config_errors_name_file_and_line(self):
         bad = os.path.join(self.tmp.path, "bad.conf")
-        h.write_private(bad, "[database]\nname = x\nbogus_key = 1\n")
+        lkharness.write_file(bad, "[database]\nname = x\nbogus_key = 1\n")
         svc = self.stack("lk-badconf", config=bad)
         r = self.pam(svc, "dora", ["authenticate"], [GOOD])
         self.assertTrue(r.failed_with("PAM_AUTHINFO_UNAVAIL"), r)
@@ -108,7 +81,7 @@ class UnavailableTest(StackTest):
 
         readable = os.path.join(self.tmp.path, "readable.conf")
         with open(readable, "w") as f:
-            f.write(h.read_file(self.db.config))
+            f.write(lkharness.read_file(self.db.config))
         os.chmod(readable, 0o644)
         svc = self.stack("lk-readable", config=readable)
         r = self.pam(svc, "dora", ["acct_mgmt"])
@@ -133,7 +106,7 @@ class FallbackStackTest(StackTest):
         cls.db.add_user("dave", GOOD)
         cls.dead = cls.db.write_config("dead.conf", database=(
             "hosts = 127.0.0.1:%d\nname = x\nuser = x\nconnect_timeout = 1s\n"
-            % h.closed_port()))
+            % lkharness.free_port()))
 
     def fallback(self, name, config, then="pam_unix.so"):
         return self.services.write(name, [

@@ -6,7 +6,7 @@ import re
 import subprocess
 import unittest
 
-import pamharness as h
+import lkharness
 from test_auth import GOOD, StackTest
 
 NEW = "valgrind new passphrase"
@@ -16,7 +16,7 @@ VALGRIND = ["valgrind", "--tool=memcheck", "--leak-check=full",
 
 
 def summary(log):
-    text = h.read_file(log)
+    text = lkharness.read_file(log)
     def grab(pattern):
         m = re.search(pattern, text)
         return int(m.group(1).replace(",", "")) if m else 0
@@ -74,19 +74,19 @@ class ValgrindTest(StackTest):
     def test_second_factor(self):
         svc = self.stack("vg-totp")
         r = self.run_valgrind("totp", svc, "tess", ["authenticate"],
-                              [GOOD, h.totp_now(self.totp_secret)])
+                              [GOOD, lkharness.totp_code(self.totp_secret)])
         self.assertTrue(r.ok, r)
 
     def test_database_down_and_bad_config(self):
         dead = self.db.write_config("dead.conf", database=(
             "hosts = 127.0.0.1:%d\nname = x\nuser = x\nconnect_timeout = 1s\n"
-            % h.closed_port()))
+            % lkharness.free_port()))
         svc = self.stack("vg-dead", config=dead)
         r = self.run_valgrind("dead", svc, "vera",
                               ["authenticate"], [GOOD])
         self.assertTrue(r.failed_with("PAM_AUTHINFO_UNAVAIL"), r)
         bad = os.path.join(self.tmp.path, "bad.conf")
-        h.write_private(bad, "[nonsense]\n")
+        lkharness.write_file(bad, "[nonsense]\n")
         svc = self.stack("vg-bad", config=bad)
         r = self.run_valgrind("bad", svc, "vera", ["acct_mgmt"])
         self.assertTrue(r.failed_with("PAM_AUTHINFO_UNAVAIL"), r)

@@ -4,10 +4,11 @@ and the API error shape. Stdlib only."""
 
 import os
 import struct
-import subprocess
 import time
 import uuid
 import zlib
+
+import lkharness
 
 
 # --- images ---
@@ -75,24 +76,18 @@ def post_multipart(b, path, fields, files):
 # --- TOTP ---
 
 def totp_now(secret):
-    """The current code for a base32 secret, from oathtool. Waits out the
-    last two seconds of a step, so the code is still valid when it lands."""
+    """The current code for a base32 secret (lkharness.totp_code). Waits
+    out the last two seconds of a step, so the code is still valid when it
+    lands."""
     while 28 <= time.time() % 30:
         time.sleep(0.2)
-    return subprocess.run(["oathtool", "--totp", "-b", secret.replace(" ", "")],
-                          capture_output=True, text=True, check=True,
-                          timeout=30).stdout.strip()
+    return lkharness.totp_code(secret)
 
 
 def next_totp(secret):
     """A code of the NEXT step (valid within the window, and never the
     code already used in this step)."""
-    step = int(time.time()) // 30 + 1
-    return subprocess.run(
-        ["oathtool", "--totp", "-b", secret.replace(" ", ""),
-         "--now", time.strftime("%Y-%m-%d %H:%M:%S UTC",
-                                time.gmtime(step * 30))],
-        capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+    return lkharness.totp_code(secret, at=(int(time.time()) // 30 + 1) * 30)
 
 
 # --- API ---

@@ -3,6 +3,10 @@ MariaDB sandbox, a config, users made with latchkeyctl, the real portal
 binary started on a free loopback port, and a small cookie-keeping HTTP
 client (stdlib only: http.client).
 
+The sandbox database, latchkeyctl, ports, processes and mail reading come
+from the shared harness (tests/support/lkharness.py); this file holds only
+what is the portal's.
+
 Environment (set by ctest): LATCHKEY_PORTAL (the portal binary),
 LATCHKEYCTL, LATCHKEY_SANDBOX (directory with sandbox.env).
 
@@ -28,25 +32,15 @@ import os
 import pwd
 import re
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "support"))
-import smtp_server  # noqa: E402  (tests/support)
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "scripts", "lib"))
-from sandbox_env import read_sandbox_env  # noqa: E402
-
-_counter = itertools.count(1)
+import lkharness
+import smtp_server
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'",
@@ -54,29 +48,6 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-content-type-options": "nosniff",
 }
-
-
-def _env(name):
-    value = os.environ.get(name)
-    if not value:
-        raise unittest.SkipTest(f"{name} is not set: run through ctest")
-    return value
-
-
-def sandbox_env():
-    return read_sandbox_env(_env("LATCHKEY_SANDBOX"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def write_private(path, text):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, 0o600)
 
 
 class Response:
@@ -180,13 +151,17 @@ class Portal:
                  wait_ready=True, migrate=True, mail_transport=None,
                  require_email_verification=False, registration=None,
                  session_cache_ttl=None, base_url=None, portal_extra=()):
-        self.binary = _env("LATCHKEY_PORTAL")
-        self.ctl_binary = _env("LATCHKEYCTL")
-        self.env = sandbox_env()
-        self.tmp = tempfile.mkdtemp(prefix="lk-portal-")
+        self.binary = lkharness.env_value("LATCHKEY_PORTAL")
+        self.process = None
+        # A temp dir, a database and a key of our own; the config is ours.
+        self.box = lkharness.Sandbox("portal")
+        self.env = self.box.env
+        self.tmp = self.box.tmp
+        self.db_name = self.box.db_name
+        self.key_file = self.box.key_file
+        self.config = self.box.config
         os.chmod(self.tmp, 0o755)
-        self.db_name = f"lk_test_portal_{os.getpid()}_{next(_counter)}"
-        self.port = free_port()
+        self.port = lkharness.free_port()
         self.tls = tls
         self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         # [portal] base_url: the address users see (a TLS proxy's), if not
@@ -194,34 +169,26 @@ class Portal:
         self.base_url = base_url or self.base
         self.portal_extra = list(portal_extra)  # more [portal] lines
         self.portal_user = portal_user
-        self._make_maildir()
         self.db_port = db_port or self.env["LK_DB_PORT"]
         self.wait_ready = wait_ready
         self.mail_transport = mail_transport
         self.require_email_verification = require_email_verification
         self.registration = registration
         self.session_cache_ttl = session_cache_ttl
-        self.process = None
         self.log_path = os.path.join(self.tmp, "portal.log")
-        self.sql(f"CREATE DATABASE `{self.db_name}` CHARACTER SET utf8mb4")
         try:
-            self.key_file = os.path.join(self.tmp, "secret.key")
-            shutil.copyfile(self.env["LK_SECRET_KEY"], self.key_file)
-            os.chmod(self.key_file, 0o600)
+            self._make_maildir()
             # The portal's own key ([portal] secret_key_file), which keys
             # its MACs; PAM hosts only ever get the [security] one.
             self.portal_key_file = os.path.join(self.tmp, "portal.key")
-            write_private(self.portal_key_file, os.urandom(32).hex())
+            lkharness.write_file(self.portal_key_file, os.urandom(32).hex())
             if tls:
                 self._make_certificate()
-            self.config = os.path.join(self.tmp, "latchkey.conf")
-            write_private(self.config, self._config_text(
+            self.box.write_config(self._config_text(
                 session_idle, trusted_proxies, argon2_memory_kib,
                 lockout_max_failures))
             if migrate:
-                migrated = self.ctl("migrate")
-                if migrated.returncode != 0:
-                    raise RuntimeError(f"migrate failed: {migrated.stderr}")
+                self.box.migrate()
             if start:
                 self.start()
         except BaseException:
@@ -308,28 +275,13 @@ class Portal:
     # --- database and CLI ---
 
     def sql(self, statement, database=None):
-        with open(self.env["LK_DB_PASSWORD_FILE"], encoding="utf-8") as f:
-            password = f.read().strip()
-        args = ["mariadb", "--no-defaults", "-S", self.env["LK_DB_SOCKET"],
-                "-u", self.env["LK_DB_USER"], "-N", "-B"]
-        if database:
-            args.append(database)
-        args += ["-e", statement]
-        result = subprocess.run(args, capture_output=True, text=True,
-                                timeout=60,
-                                env=dict(os.environ, MYSQL_PWD=password))
-        if result.returncode != 0:
-            raise RuntimeError(f"mariadb: {statement!r}: {result.stderr}")
-        return result.stdout
+        return self.box.sql(statement, database)
 
     def query(self, statement):
-        return self.sql(statement, database=self.db_name)
+        return self.box.query(statement)
 
     def ctl(self, *args, stdin=None):
-        return subprocess.run(
-            [self.ctl_binary, "--config", self.config] + list(args),
-            input=stdin, capture_output=True, text=True, timeout=120,
-            stdin=None if stdin is not None else subprocess.DEVNULL)
+        return self.box.ctl(*args, stdin=stdin, timeout=120)
 
     def add_user(self, name, email, password, full_name=None):
         args = ["user", "add", name, "--email", email, "--password-stdin"]
@@ -372,16 +324,9 @@ class Portal:
         raise RuntimeError(f"latchkey-portal did not get ready:\n{self.log()}")
 
     def stop(self):
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=15)
-        code = self.process.returncode
+        """Stops the portal by its PID; returns its exit status (None if
+        it was not running)."""
+        code = lkharness.stop_process(self.process, timeout=15)
         self.process = None
         return code
 
@@ -396,10 +341,7 @@ class Portal:
         try:
             self.stop()
         finally:
-            try:
-                self.sql(f"DROP DATABASE IF EXISTS `{self.db_name}`")
-            finally:
-                shutil.rmtree(self.tmp, ignore_errors=True)
+            self.box.close()
 
     # --- HTTP ---
 
@@ -486,24 +428,23 @@ class SmtpPortalTestCase(PortalTestCase):
         """The mails received for `address` so far (oldest first), whose
         Subject contains `subject` if given."""
         return [m for m in self.smtp.messages()
-                if _is_for(m, address, subject)]
+                if lkharness.is_for(m, address, subject)]
 
     def wait_for_mail(self, address, subject=None, count=1, timeout=20):
         """Waits until `count` mails for `address` (and `subject`) arrived;
         returns the count-th."""
-        return self.smtp.wait_for(lambda m: _is_for(m, address, subject),
+        return self.smtp.wait_for(
+            lambda m: lkharness.is_for(m, address, subject),
                                   timeout=timeout, count=count)
 
     def mail_link(self, msg, path):
         """The first link in `msg` to this portal's `path`, as a path with
         its query ("/activate?token=...")."""
-        for url in smtp_server.links(msg):
-            parts = urllib.parse.urlsplit(url)
-            if (f"{parts.scheme}://{parts.netloc}" == self.portal.base and
-                    parts.path == path):
-                return f"{parts.path}?{parts.query}"
-        self.fail(f"no link to {path} in the mail:\n"
-                  f"{smtp_server.body_text(msg)}")
+        link = lkharness.link_to(msg, self.portal.base, path)
+        if link is None:
+            self.fail(f"no link to {path} in the mail:\n"
+                      f"{lkharness.body_text(msg)}")
+        return link
 
     def assertNoMail(self, address, subject=None, wait=1.5):
         """Gives the worker `wait` seconds, then asserts that no mail for
@@ -511,9 +452,3 @@ class SmtpPortalTestCase(PortalTestCase):
         time.sleep(wait)
         self.assertEqual(self.mails_to(address, subject), [])
 
-
-def _is_for(msg, address, subject):
-    to = (msg.get("X-Envelope-To") or "").lower()
-    if address.lower() not in [a.strip() for a in to.split(",")]:
-        return False
-    return subject is None or subject.lower() in str(msg["Subject"]).lower()

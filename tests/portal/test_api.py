@@ -1,12 +1,9 @@
 """The JSON API: /api/v1/csrf, login (+ TOTP), me, logout, error shape."""
 
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
-from test_login import totp_now  # noqa: E402
+import lkharness
+import portalharness
 
 
 class ApiTest(portalharness.PortalTestCase):
@@ -111,7 +108,7 @@ class ApiTest(portalharness.PortalTestCase):
         other = self.portal.browser()
         other_token = self.csrf(other)
         self.assertApiError(other.post_json(
-            "/api/v1/login/totp", {"code": totp_now(secret),
+            "/api/v1/login/totp", {"code": lkharness.totp_code(secret),
                                    "challenge": challenge},
             csrf=other_token), 401, "step_expired")
         self.assertApiError(b.post_json(
@@ -120,7 +117,8 @@ class ApiTest(portalharness.PortalTestCase):
         # The challenge in the body (the lk_2fa cookie is dropped here).
         b.cookies.pop("lk_2fa", None)
         r = b.post_json("/api/v1/login/totp",
-                        {"code": totp_now(secret), "challenge": challenge},
+                        {"code": lkharness.totp_code(secret),
+                         "challenge": challenge},
                         csrf=token)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json()["user"]["username"], name)

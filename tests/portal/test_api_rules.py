@@ -2,13 +2,11 @@
 X-CSRF-Token header, Retry-After on every 503, and `fields` empty except
 on the answers the docs name (422, 403 wrong_password)."""
 
-import os
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
+import lkharness
+import portalharness
 
 
 class ApiCsrfTest(portalharness.PortalTestCase):
@@ -60,7 +58,7 @@ class ApiCsrfTest(portalharness.PortalTestCase):
 class ApiUnavailableTest(unittest.TestCase):
 
     def test_503_carries_retry_after(self):
-        portal = portalharness.Portal(db_port=portalharness.free_port(),
+        portal = portalharness.Portal(db_port=lkharness.free_port(),
                                       migrate=False, wait_ready=False)
         try:
             deadline = time.monotonic() + 30

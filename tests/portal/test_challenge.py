@@ -14,12 +14,10 @@ import base64
 import hashlib
 import hmac
 import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
-from test_login import totp_now  # noqa: E402
+import lkharness
+import portalharness
 
 
 def b64url(raw):
@@ -64,7 +62,7 @@ class ChallengeTest(portalharness.PortalTestCase):
         # Even the right code, with the same challenge put back, fails now.
         b.cookies["lk_2fa"] = value
         r = b.post_form("/login/totp", {"csrf": b.csrf_for("/login"),
-                                        "code": totp_now(secret)})
+                                        "code": lkharness.totp_code(secret)})
         self.assertEqual(r.status, 303, r)
         self.assertEqual(r.header("location"), "/login?notice=step_expired")
         self.assertNotIn("lk_session", b.cookies)
@@ -78,7 +76,7 @@ class ChallengeTest(portalharness.PortalTestCase):
         token = thief.csrf_for("/login")  # thief's own lk_pre
         thief.cookies["lk_2fa"] = value
         r = thief.post_form("/login/totp", {"csrf": token,
-                                            "code": totp_now(secret)})
+                                            "code": lkharness.totp_code(secret)})
         self.assertEqual(r.status, 303, r)
         self.assertEqual(r.header("location"), "/login?notice=step_expired")
         self.assertNotIn("lk_session", thief.cookies)
@@ -95,7 +93,8 @@ class ChallengeTest(portalharness.PortalTestCase):
         other = self.portal.browser()
         other_token = other.get("/api/v1/csrf").json()["csrf"]
         r = other.post_json("/api/v1/login/totp",
-                            {"code": totp_now(secret), "challenge": challenge},
+                            {"code": lkharness.totp_code(secret),
+                             "challenge": challenge},
                             csrf=other_token)
         self.assertEqual(r.status, 401, r)
         self.assertEqual(r.json()["error"], "step_expired")
@@ -104,7 +103,8 @@ class ChallengeTest(portalharness.PortalTestCase):
                         {"code": "000000", "challenge": challenge}, csrf=token)
         self.assertEqual(r.status, 401, r)
         r = b.post_json("/api/v1/login/totp",
-                        {"code": totp_now(secret), "challenge": challenge},
+                        {"code": lkharness.totp_code(secret),
+                         "challenge": challenge},
                         csrf=token)
         self.assertEqual(r.status, 401, r)
         self.assertEqual(r.json()["error"], "step_expired")

@@ -6,12 +6,11 @@ mail for the known one follows when the lock goes."""
 
 import os
 import subprocess
-import sys
 import time
 import unittest
+import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
+import portalharness
 
 
 class ForgotAnswersFirstTest(portalharness.PortalTestCase):
@@ -34,7 +33,7 @@ class ForgotAnswersFirstTest(portalharness.PortalTestCase):
 
     def forgot(self, email, ip):
         b = self.portal.browser({"X-Forwarded-For": ip})
-        body = portalharness.urllib.parse.urlencode(
+        body = urllib.parse.urlencode(
             {"csrf": b.csrf_for("/forgot"), "email": email}).encode()
         return b.request("POST", "/forgot", body, {
             "Content-Type": "application/x-www-form-urlencoded"}, timeout=10)

@@ -1,14 +1,11 @@
 """The HTTP framework: CSRF, methods, unknown paths, body limits, security
 headers, trusted proxies, static files, /healthz and /metrics."""
 
-import os
 import re
 import socket
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
+import portalharness
 
 
 class HttpTest(portalharness.PortalTestCase):

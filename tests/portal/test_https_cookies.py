@@ -2,12 +2,9 @@
 every cookie gets Secure and the __Host- prefix, even when the proxy talks
 plain HTTP to the portal and sends no X-Forwarded-Proto."""
 
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
+import portalharness
 
 
 class HttpsBaseUrlTest(portalharness.PortalTestCase):

@@ -10,8 +10,7 @@ import time
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
+import portalharness
 
 
 class KdfFloodTest(portalharness.PortalTestCase):

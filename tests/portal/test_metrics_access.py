@@ -4,11 +4,12 @@ loopback proxy relays for a remote client is the remote client's; or
 anyone with the bearer token from [portal] metrics_token_file."""
 
 import os
-import sys
+import shutil
+import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
+import lkharness
+import portalharness
 
 TOKEN = "metrics-token-0123456789abcdef0123456789"
 
@@ -38,9 +39,9 @@ class ConfiguredMetricsAccessTest(portalharness.PortalTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.token_dir = portalharness.tempfile.mkdtemp(prefix="lk-metrics-")
+        cls.token_dir = tempfile.mkdtemp(prefix="lk-metrics-")
         cls.token_file = os.path.join(cls.token_dir, "metrics.token")
-        portalharness.write_private(cls.token_file, TOKEN + "\n")
+        lkharness.write_file(cls.token_file, TOKEN + "\n")
         cls.portal_options = {"portal_extra": [
             "metrics_allow = 198.51.100.0/24",
             f"metrics_token_file = {cls.token_file}"]}
@@ -49,7 +50,7 @@ class ConfiguredMetricsAccessTest(portalharness.PortalTestCase):
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
-        portalharness.shutil.rmtree(cls.token_dir, ignore_errors=True)
+        shutil.rmtree(cls.token_dir, ignore_errors=True)
 
     def get(self, ip=None, token=None):
         headers = {}

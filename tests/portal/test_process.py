@@ -5,12 +5,11 @@ import os
 import re
 import shutil
 import signal
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
+import lkharness
+import portalharness
 
 IS_ROOT = os.geteuid() == 0
 
@@ -79,7 +78,7 @@ class ProcessTest(unittest.TestCase):
             portal.close()
 
     def test_database_down_shows_an_incident_not_a_stack(self):
-        portal = portalharness.Portal(db_port=portalharness.free_port(),
+        portal = portalharness.Portal(db_port=lkharness.free_port(),
                                       migrate=False, wait_ready=False)
         try:
             deadline = time.monotonic() + 30

@@ -3,13 +3,10 @@ in the request body layer, before any handler sees them: 422 with the field
 named, on every form and in the API."""
 
 import json
-import os
-import sys
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
+import portalharness
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

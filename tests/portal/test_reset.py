@@ -6,20 +6,15 @@ mail, TOTP kept), used, expired and invalid links, CSRF and methods."""
 
 import itertools
 import os
-import subprocess
 import unittest
 
+import lkharness
 import portalharness
 
 NEW = "a brand new passphrase 2024"
 _ips = itertools.count(1)
 _ids = itertools.count(1)
 
-
-def totp_now(secret):
-    return subprocess.run(["oathtool", "--totp", "-b", secret],
-                          capture_output=True, text=True, check=True,
-                          timeout=30).stdout.strip()
 
 
 def fresh_ip():
@@ -212,7 +207,7 @@ class ResetTest(portalharness.SmtpPortalTestCase):
         self.assertEqual(r.header("location"), "/login/totp")
         page = b.get("/login/totp")
         r = b.post_form("/login/totp", {"csrf": page.csrf(),
-                                        "code": totp_now(secret)})
+                                        "code": lkharness.totp_code(secret)})
         self.assertEqual(r.status, 303, r)
 
     def test_a_reset_voids_the_other_links(self):

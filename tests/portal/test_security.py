@@ -4,14 +4,11 @@ regenerated after re-authentication, disabling TOTP with the password,
 and the list of sessions with revoke."""
 
 import html
-import os
 import re
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
-from account_helpers import (ApiAsserts, api_csrf, api_login,  # noqa: E402
+import portalharness
+from account_helpers import (ApiAsserts, api_csrf, api_login,
                              api_send, next_totp, page_csrf, totp_now)
 
 FIREFOX = ("Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 "

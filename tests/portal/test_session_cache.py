@@ -3,14 +3,11 @@ session for cache_ttl. Whatever this portal changes is seen at once (logout,
 password change, profile edits); changes made elsewhere (latchkeyctl, SQL)
 within cache_ttl; with 0s always at once."""
 
-import os
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
-from account_helpers import page_csrf  # noqa: E402
+import portalharness
+from account_helpers import page_csrf
 
 
 def metric(portal, name):

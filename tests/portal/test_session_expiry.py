@@ -1,12 +1,9 @@
 """[session] idle_timeout is enforced (2 s here)."""
 
-import os
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import portalharness  # noqa: E402
+import portalharness
 
 
 class IdleExpiryTest(portalharness.PortalTestCase):

@@ -30,32 +30,24 @@ From Python tests (import it from tests/support):
   port = server.start()
   ...
   msg = server.wait_for(lambda m: m["To"] == "<bob@example.org>")
-  url = links(msg)[0]
+  url = lkharness.links(msg)[0]
   server.stop()
 
+Reading the mails (a maildir) is lkharness's (tests/support/lkharness.py).
 Only the standard library and aiosmtpd; aiosmtpd is imported only by `serve`.
 """
 
 import argparse
-import email
-import email.policy
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 
-HOST = "127.0.0.1"
-
-
-def free_port(host=HOST):
-    """A port that was free a moment ago (bind to 0, read, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+# The C++ tests run this file from the source tree: no __pycache__ there.
+sys.dont_write_bytecode = True
+from lkharness import HOST, free_port, read_maildir  # noqa: E402
 
 
 def _pid_alive(pid):
@@ -72,47 +64,6 @@ def _pid_alive(pid):
         return state not in ("Z", "X")
     except (OSError, IndexError):
         return True
-
-
-def read_messages(directory):
-    """The received messages (email.message.EmailMessage), oldest first.
-
-    Each has the attribute `path` (its file). The body of a text/plain
-    message is message.get_content() (quoted-printable decoded)."""
-    new = os.path.join(directory, "new")
-    out = []
-    try:
-        names = sorted(os.listdir(new), key=_arrival_key)
-    except FileNotFoundError:
-        return out
-    for name in names:
-        path = os.path.join(new, name)
-        with open(path, "rb") as f:
-            msg = email.message_from_binary_file(f, policy=email.policy.default)
-        msg.path = path
-        out.append(msg)
-    return out
-
-
-def _arrival_key(name):
-    parts = name.split(".")
-    try:
-        return (int(parts[0]), int(parts[1]))
-    except (IndexError, ValueError):
-        return (0, 0)
-
-
-def body_text(msg):
-    """The decoded text of a text/plain message."""
-    return msg.get_content()
-
-
-_LINK = re.compile(r"https?://[^\s<>\"']+")
-
-
-def links(msg):
-    """Every http(s) URL in the decoded body, in order."""
-    return _LINK.findall(body_text(msg))
 
 
 class SmtpServer:
@@ -148,7 +99,7 @@ class SmtpServer:
         stop(self.directory)
 
     def messages(self):
-        return read_messages(self.directory)
+        return read_maildir(self.directory)
 
     def wait_for(self, predicate=lambda m: True, timeout=15, count=1):
         """Waits until `count` messages match; returns the last of them."""
@@ -341,7 +292,7 @@ def main(argv):
     if args.command == "stop":
         stop(args.dir)
         return 0
-    for msg in read_messages(args.dir):
+    for msg in read_maildir(args.dir):
         print(f"{os.path.basename(msg.path)}\t{msg['To']}\t{msg['Subject']}")
     return 0
 
