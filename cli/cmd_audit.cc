@@ -106,9 +106,6 @@ const Command kAuditTailCommand = {
         "user_locked\n"
         "  --since DURATION   only the last DURATION, e.g. 15m, 2h, 7d\n",
     .options = kTailOptions,
-    .operands = "",
-    .min_operands = 0,
-    .max_operands = 0,
     .run = RunTail,
 };
 

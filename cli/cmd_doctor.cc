@@ -302,9 +302,6 @@ const Command kDoctorCommand = {
         "  --pam-dir DIR   where to look for PAM service files (default "
         "/etc/pam.d)\n",
     .options = kOptions,
-    .operands = "",
-    .min_operands = 0,
-    .max_operands = 0,
     .run = Run,
 };
 

@@ -235,9 +235,6 @@ const Command kHostListCommand = {
         "revoked",
     .help = "",
     .options = {},
-    .operands = "",
-    .min_operands = 0,
-    .max_operands = 0,
     .run = RunList,
 };
 

@@ -9,10 +9,15 @@
 namespace latchkey::cli {
 namespace {
 
-std::string FileName(const MigrationState& m) {
+// "007", as in the SQL file's name.
+std::string VersionNumber(const MigrationState& m) {
   char num[16];
   std::snprintf(num, sizeof num, "%03d", m.version);
-  return std::string(num) + "_" + m.name;
+  return num;
+}
+
+std::string FileName(const MigrationState& m) {
+  return VersionNumber(m) + "_" + m.name;
 }
 
 int ShowStatus(Context& ctx, db::Connection& conn) {
@@ -34,9 +39,7 @@ int ShowStatus(Context& ctx, db::Connection& conn) {
   for (const MigrationState& m : *states) {
     std::string when = IsoTimeOr(m.applied_at, "pending");
     if (m.version > latest) when += " (unknown to this latchkeyctl)";
-    char num[16];
-    std::snprintf(num, sizeof num, "%03d", m.version);
-    table.AddRow({num, m.name, when});
+    table.AddRow({VersionNumber(m), m.name, when});
   }
   table.Print(ctx.out());
   return kExitOk;
@@ -89,9 +92,6 @@ const Command kMigrateCommand = {
         "  --status   list every migration with the time it was applied, "
         "or 'pending'\n",
     .options = kOptions,
-    .operands = "",
-    .min_operands = 0,
-    .max_operands = 0,
     .run = Run,
 };
 

@@ -47,9 +47,6 @@ const Command kNssSyncCommand = {
         "kept) and\nwrites the passwd and group files named in [nss] "
         "atomically. Users left out\nare listed as warnings on stderr.\n",
     .options = {},
-    .operands = "",
-    .min_operands = 0,
-    .max_operands = 0,
     .run = Run,
 };
 

@@ -250,9 +250,6 @@ const Command kUserListCommand = {
         "  --limit N       at most N accounts (1..1000, default 50)\n"
         "  --offset N      skip the first N\n",
     .options = kListOptions,
-    .operands = "",
-    .min_operands = 0,
-    .max_operands = 0,
     .run = RunList,
 };
 

@@ -36,7 +36,7 @@ struct Command {
   std::string_view summary;  // one line for the command list
   std::string_view help;     // the options, one per line; may be empty
   std::span<const OptionSpec> options;
-  std::string_view operands;  // "USERNAME", for "missing USERNAME"
+  std::string_view operands = {};  // "USERNAME", for "missing USERNAME"
   size_t min_operands = 0;
   size_t max_operands = 0;
   RunFn run = nullptr;

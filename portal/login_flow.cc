@@ -6,53 +6,49 @@
 namespace latchkey::portal {
 namespace {
 
-void Describe(LoginVerdict& v) {
-  switch (v.status) {
+// What the person is told for each outcome: HTTP status, API code, message.
+struct Answer {
+  int http_status;
+  std::string_view code;
+  std::string_view message;
+};
+
+Answer AnswerFor(AuthStatus status) {
+  switch (status) {
     case AuthStatus::kOk:
     case AuthStatus::kSecondFactorNeeded:
-      v.http_status = 200;
-      return;
+      return {200, "", ""};
     case AuthStatus::kBadCredentials:
-      v.http_status = 401;
-      v.code = "bad_credentials";
-      v.message = "Incorrect username or password.";
-      return;
+      return {401, "bad_credentials", "Incorrect username or password."};
     case AuthStatus::kLocked:
-      v.http_status = 403;
-      v.code = "locked";
-      v.message =
-          "This account is temporarily locked after too many failed "
-          "sign-ins. Try again later.";
-      return;
+      return {403, "locked",
+              "This account is temporarily locked after too many failed "
+              "sign-ins. Try again later."};
     case AuthStatus::kThrottled:
-      v.http_status = 429;
-      v.code = "throttled";
-      v.message =
-          "Too many failed sign-ins from your address. Try again later.";
-      return;
+      return {429, "throttled",
+              "Too many failed sign-ins from your address. Try again later."};
     case AuthStatus::kInactive:
-      v.http_status = 403;
-      v.code = "inactive";
-      v.message = "This account is not active. Ask an administrator.";
-      return;
+      return {403, "inactive",
+              "This account is not active. Ask an administrator."};
     case AuthStatus::kUnverified:
-      v.http_status = 403;
-      v.code = "unverified";
-      v.message =
-          "Confirm your email address first: follow the link in the mail "
-          "we sent you.";
-      return;
+      return {403, "unverified",
+              "Confirm your email address first: follow the link in the mail "
+              "we sent you."};
     case AuthStatus::kExpired:
-      v.http_status = 403;
-      v.code = "expired";
-      v.message = "This account has expired. Ask an administrator.";
-      return;
+      return {403, "expired",
+              "This account has expired. Ask an administrator."};
     case AuthStatus::kUnavailable:
-      v.http_status = 503;
-      v.code = "unavailable";
-      v.message = "Sign-in is unavailable right now. Try again shortly.";
-      return;
+      break;
   }
+  return {503, "unavailable",
+          "Sign-in is unavailable right now. Try again shortly."};
+}
+
+void Describe(LoginVerdict& v) {
+  const Answer answer = AnswerFor(v.status);
+  v.http_status = answer.http_status;
+  v.code = answer.code;
+  v.message = answer.message;
 }
 
 LoginVerdict Unavailable(Context& ctx, const Status& error) {

@@ -19,8 +19,7 @@ Response ApiActivate(Context& ctx) {
   const nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string token = StringMember(body, "token", errors);
-  if (token.empty() && !errors.Has("token")) errors.Add("token", "required");
+  const std::string token = RequiredString(body, "token", errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
 
   Registration registration(ctx.services());
@@ -34,8 +33,7 @@ Response ApiActivateResend(Context& ctx) {
   const nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string login = StringMember(body, "login", errors);
-  if (login.empty() && !errors.Has("login")) errors.Add("login", "required");
+  const std::string login = RequiredString(body, "login", errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
 
   Registration registration(ctx.services());

@@ -33,6 +33,26 @@ Secret SecretMember(nlohmann::json& body, std::string_view name,
   return Secret::Take(member->get_ref<std::string&>());
 }
 
+std::string RequiredString(const nlohmann::json& body, std::string_view name,
+                           FieldErrors& errors) {
+  std::string value = StringMember(body, name, errors);
+  if (value.empty() && !errors.Has(name)) errors.Add(name, "required");
+  return value;
+}
+
+Secret RequiredSecret(nlohmann::json& body, std::string_view name,
+                      FieldErrors& errors) {
+  Secret value = SecretMember(body, name, errors);
+  if (value.empty() && !errors.Has(name)) errors.Add(name, "required");
+  return value;
+}
+
+Secret ConfirmMember(nlohmann::json& body, const Secret& password,
+                     FieldErrors& errors) {
+  if (!body.contains("confirm")) return password.Clone();
+  return SecretMember(body, "confirm", errors);
+}
+
 Response BadJson(Context& ctx) {
   return ctx.ApiError(400, "bad_json", "The body must be a JSON object.");
 }

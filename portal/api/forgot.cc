@@ -20,8 +20,7 @@ Response ApiForgot(Context& ctx) {
   const nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string email = StringMember(body, "email", errors);
-  if (email.empty() && !errors.Has("email")) errors.Add("email", "required");
+  const std::string email = RequiredString(body, "email", errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
 
   Result<latchkey::FieldErrors> asked = AskForResetLink(ctx, email);

@@ -38,12 +38,8 @@ Response ApiLogin(Context& ctx) {
   nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string login = StringMember(body, "login", errors);
-  const Secret password = SecretMember(body, "password", errors);
-  if (login.empty() && !errors.Has("login")) errors.Add("login", "required");
-  if (password.empty() && !errors.Has("password")) {
-    errors.Add("password", "required");
-  }
+  const std::string login = RequiredString(body, "login", errors);
+  const Secret password = RequiredSecret(body, "password", errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
   LoginVerdict v = PasswordStep(ctx, login, password);
   if (v.status == AuthStatus::kSecondFactorNeeded) {
@@ -60,12 +56,11 @@ Response ApiLoginTotp(Context& ctx) {
   const nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string code = StringMember(body, "code", errors);
+  const std::string code = RequiredString(body, "code", errors);
   std::string challenge = StringMember(body, "challenge", errors);
   if (challenge.empty()) {
     challenge = std::string(ctx.GetCookie(kChallengeCookie).value_or(""));
   }
-  if (code.empty() && !errors.Has("code")) errors.Add("code", "required");
   if (!errors.empty()) return InvalidFields(ctx, errors);
   LoginVerdict v = SecondFactorStep(ctx, challenge, code);
   if (v.status == AuthStatus::kOk) return Signed(ctx, v);

@@ -15,11 +15,7 @@ Response ApiPassword(Context& ctx) {
   OwnPasswordForm form;
   form.current = SecretMember(body, "current_password", errors);
   form.password = SecretMember(body, "password", errors);
-  // "confirm" is for forms; an API client that leaves it out means the
-  // password it sent.
-  form.confirm = body.contains("confirm")
-                     ? SecretMember(body, "confirm", errors)
-                     : Secret(form.password.view());
+  form.confirm = ConfirmMember(body, form.password, errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
   PasswordChange change(ctx.services());
   Result<OwnPasswordResult> result = change.Change(

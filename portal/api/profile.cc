@@ -116,8 +116,7 @@ Response ApiEmailChange(Context& ctx) {
   nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string email = StringMember(body, "email", errors);
-  if (email.empty() && !errors.Has("email")) errors.Add("email", "required");
+  const std::string email = RequiredString(body, "email", errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
   if (!ReauthWindowOpenNow(ctx)) {
     return ctx.ApiError(403, "reauth_required",
@@ -147,8 +146,7 @@ Response ApiEmailConfirm(Context& ctx) {
   nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string token = StringMember(body, "token", errors);
-  if (token.empty() && !errors.Has("token")) errors.Add("token", "required");
+  const std::string token = RequiredString(body, "token", errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
   EmailChange change(ctx.services());
   Result<LinkState> state = change.Confirm(token, ctx.auth_context());

@@ -20,9 +20,7 @@ Response ApiRegister(Context& ctx) {
   form.username = StringMember(body, "username", errors);
   form.email = StringMember(body, "email", errors);
   form.password = SecretMember(body, "password", errors);
-  form.confirm = body.contains("confirm")
-                     ? SecretMember(body, "confirm", errors)
-                     : form.password.Clone();
+  form.confirm = ConfirmMember(body, form.password, errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
 
   Registration registration(ctx.services());

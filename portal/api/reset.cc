@@ -19,12 +19,9 @@ Response ApiReset(Context& ctx) {
   nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const std::string token = StringMember(body, "token", errors);
+  const std::string token = RequiredString(body, "token", errors);
   const Secret password = SecretMember(body, "password", errors);
-  const Secret confirm = body.contains("confirm")
-                             ? SecretMember(body, "confirm", errors)
-                             : password.Clone();
-  if (token.empty() && !errors.Has("token")) errors.Add("token", "required");
+  const Secret confirm = ConfirmMember(body, password, errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
 
   PasswordReset reset(ctx.services());

@@ -98,6 +98,11 @@ class UsageTest(unittest.TestCase):
     def test_too_many_arguments(self):
         self.assert_error(latchkeyctl(["user", "show", "a", "b"]), 2,
                           "unexpected argument 'b'")
+        # Commands that take no operand (the table's defaults) refuse one.
+        for command in (["migrate"], ["doctor"], ["nss-sync"], ["user", "list"],
+                        ["audit", "tail"], ["host", "list"]):
+            self.assert_error(lkctl.run(command + ["extra"]), 2,
+                              "unexpected argument 'extra'")
 
     def test_bad_option_values(self):
         self.assert_error(latchkeyctl(["user", "list", "--limit", "x"]), 2,

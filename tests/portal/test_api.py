@@ -77,6 +77,18 @@ class ApiTest(portalharness.PortalTestCase):
             b.post_json("/api/v1/login", {"login": 5}, csrf=token),
             422, "invalid")
         self.assertEqual(set(body["fields"]), {"login", "password"})
+        body = self.assertApiError(
+            b.post_json("/api/v1/login", {"login": "", "password": None},
+                        csrf=token), 422, "invalid")
+        self.assertEqual(body["fields"],
+                         {"login": "required", "password": "required"})
+        body = self.assertApiError(
+            b.post_json("/api/v1/login/totp", {"code": 7}, csrf=token),
+            422, "invalid")
+        self.assertEqual(body["fields"], {"code": "must be a string"})
+        body = self.assertApiError(
+            b.post_json("/api/v1/login/totp", {}, csrf=token), 422, "invalid")
+        self.assertEqual(body["fields"], {"code": "required"})
         r = b.request("POST", "/api/v1/login", b"{not json",
                       {"Content-Type": "application/json",
                        "X-CSRF-Token": token})

@@ -7,6 +7,17 @@ std::string NoSuchUser(int64_t id) {
   return "no user with id " + std::to_string(id);
 }
 
+// Locks the user's row until the transaction ends, so two changes to one
+// account's second factor run one after the other. Errors: NotFound for no
+// such user, the database's.
+Status LockUserRow(db::Connection& db, int64_t user_id) {
+  LK_ASSIGN_OR_RETURN(
+      std::optional<db::Row> row,
+      db.QueryOne("SELECT 1 FROM users WHERE id = ? FOR UPDATE", {user_id}));
+  if (!row) return NotFound(NoSuchUser(user_id));
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string TotpAad(int64_t user_id) {
@@ -74,10 +85,7 @@ Result<Secret> TotpStep::GetKey(int64_t user_id) {
 
 Status TotpStep::Disable(int64_t user_id) {
   LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
-  LK_ASSIGN_OR_RETURN(
-      std::optional<db::Row> row,
-      db_.QueryOne("SELECT 1 FROM users WHERE id = ? FOR UPDATE", {user_id}));
-  if (!row) return NotFound(NoSuchUser(user_id));
+  LK_RETURN_IF_ERROR(LockUserRow(db_, user_id));
   LK_RETURN_IF_ERROR(
       db_.Execute("UPDATE users SET totp_secret_enc = NULL, totp_last_step = "
                   "NULL, updated_at = ? WHERE id = ?",
@@ -112,10 +120,7 @@ Result<std::vector<Secret>> TotpStep::ReplaceRecoveryCodes(int64_t user_id) {
                       GenerateRecoveryCodes(random_));
   const db::Timestamp now{clock_.NowUnixMicros()};
   LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
-  LK_ASSIGN_OR_RETURN(
-      std::optional<db::Row> row,
-      db_.QueryOne("SELECT 1 FROM users WHERE id = ? FOR UPDATE", {user_id}));
-  if (!row) return NotFound(NoSuchUser(user_id));
+  LK_RETURN_IF_ERROR(LockUserRow(db_, user_id));
   LK_RETURN_IF_ERROR(
       db_.Execute("DELETE FROM recovery_codes WHERE user_id = ?", {user_id})
           .status());

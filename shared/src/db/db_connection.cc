@@ -307,43 +307,15 @@ struct Connection::Impl {
     return raw;
   }
 
-  Result<uint64_t> Run(std::string_view sql, std::span<const Value> params,
-                       std::vector<Row>* rows) {
-    if (in_tx && tx_broken) return LostInTransaction();
-    for (int attempt = 0;; ++attempt) {
-      if (mysql == nullptr) {
-        // Reconnecting inside a transaction would run the rest of it in
-        // autocommit mode on a new session.
-        if (in_tx) {
-          tx_broken = true;
-          return LostInTransaction();
-        }
-        LK_RETURN_IF_ERROR(Connect());
-      }
-      Result<internal::Statement*> stmt = Prepared(sql);
-      Status failed;
-      if (stmt.ok()) {
-        size_t before = rows != nullptr ? rows->size() : 0;
-        Result<uint64_t> n = (*stmt)->Run(params, rows);
-        if (n.ok()) {
-          last_insert_id = (*stmt)->insert_id();
-          return n;
-        }
-        if (rows != nullptr) rows->erase(rows->begin() + before, rows->end());
-        failed = n.status();
-      } else {
-        failed = stmt.status();
-      }
-      if (failed.code() != StatusCode::kUnavailable) return failed;
-      // The connection is gone.
-      Close();
-      if (in_tx) return LostInTransaction();
-      if (attempt > 0) return failed;
-    }
-  }
-
-  // A text-protocol statement with the same reconnect rule as Run().
-  Status RunSimple(std::string_view sql, bool may_retry) {
+  // Runs `once` (one try at a statement, returning its Status) with the
+  // reconnect rule: with no connection, connect first; when the connection
+  // turns out to be gone (Unavailable), close it and, if `may_retry`, try
+  // once more on a new one. Inside a transaction neither happens: a
+  // reconnect would run the rest of it in autocommit mode on a new session,
+  // so the transaction is lost and every later statement fails until
+  // Rollback().
+  template <typename Once>
+  Status Reconnecting(bool may_retry, Once once) {
     if (in_tx && tx_broken) return LostInTransaction();
     for (int attempt = 0;; ++attempt) {
       if (mysql == nullptr) {
@@ -353,13 +325,40 @@ struct Connection::Impl {
         }
         LK_RETURN_IF_ERROR(Connect());
       }
-      Settle();
-      Status s = RunText(mysql, sql, waiter);
+      Status s = once();
       if (s.ok() || s.code() != StatusCode::kUnavailable) return s;
+      // The connection is gone.
       Close();
       if (in_tx) return LostInTransaction();
       if (!may_retry || attempt > 0) return s;
     }
+  }
+
+  Result<uint64_t> Run(std::string_view sql, std::span<const Value> params,
+                       std::vector<Row>* rows) {
+    uint64_t count = 0;
+    LK_RETURN_IF_ERROR(Reconnecting(/*may_retry=*/true, [&]() -> Status {
+      LK_ASSIGN_OR_RETURN(internal::Statement * stmt, Prepared(sql));
+      const size_t before = rows != nullptr ? rows->size() : 0;
+      Result<uint64_t> n = stmt->Run(params, rows);
+      if (!n.ok()) {
+        // No half-fetched rows from a try that failed.
+        if (rows != nullptr) rows->erase(rows->begin() + before, rows->end());
+        return n.status();
+      }
+      count = *n;
+      last_insert_id = stmt->insert_id();
+      return Status::Ok();
+    }));
+    return count;
+  }
+
+  // A text-protocol statement with the same reconnect rule as Run().
+  Status RunSimple(std::string_view sql, bool may_retry) {
+    return Reconnecting(may_retry, [&] {
+      Settle();
+      return RunText(mysql, sql, waiter);
+    });
   }
 };
 

@@ -4,8 +4,20 @@
 #include <ctime>
 #include <string>
 
+#include "latchkey/store/token_store.h"
+
 namespace latchkey::mail_texts {
 namespace {
+
+// The lines after a mailed link: how long it lasts, from the token store's
+// TTL for it ("48 hours", "1 hour"), so the mail says what the store does.
+std::string LinkValidity(Seconds ttl) {
+  const int64_t hours = ttl.count() / 3600;
+  return "\n\nThe link is valid for " +
+         (hours == 1 ? std::string("1 hour")
+                     : std::to_string(hours) + " hours") +
+         " and works once.\n";
+}
 
 std::string Site(const Config& c) { return c.totp.issuer; }
 
@@ -59,8 +71,7 @@ MailText Activation(const Config& c, const User& user, std::string_view token) {
   return {Subject(c, "Activate your account"),
           Hello(user) + "Welcome! Please confirm your email address for the " +
               "account \"" + user.username + "\" by opening this link:\n\n" +
-              Link(c, "/activate", token) +
-              "\n\nThe link is valid for 48 hours and works once.\n"
+              Link(c, "/activate", token) + LinkValidity(kActivationTokenTtl) +
               "If you did not create this account, ignore this mail.\n" +
               Signature(c)};
 }
@@ -83,7 +94,7 @@ MailText PasswordReset(const Config& c, const User& user,
           Hello(user) + "Someone (hopefully you) asked to reset the password " +
               "of the account \"" + user.username + "\". To choose a new " +
               "password, open this link:\n\n" + Link(c, "/reset", token) +
-              "\n\nThe link is valid for 1 hour and works once.\n"
+              LinkValidity(kResetTokenTtl) +
               "If you did not ask for this, ignore this mail: your password "
               "stays as it is.\n" +
               Signature(c)};
@@ -106,7 +117,7 @@ MailText EmailChangeConfirm(const Config& c, const User& user,
               " as the email address of the account \"" + user.username +
               "\". To confirm, open this link:\n\n" +
               Link(c, "/email/confirm", token) +
-              "\n\nThe link is valid for 48 hours and works once.\n"
+              LinkValidity(kEmailChangeTokenTtl) +
               "If you did not ask for this, ignore this mail.\n" +
               Signature(c)};
 }

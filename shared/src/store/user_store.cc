@@ -291,6 +291,15 @@ Status UserStore::RequireUser(int64_t id, uint64_t affected) {
   return Status::Ok();
 }
 
+Status UserStore::UpdateColumn(int64_t id, std::string_view sql,
+                               db::Value value) {
+  LK_ASSIGN_OR_RETURN(
+      uint64_t n,
+      db_.Execute(
+          sql, {std::move(value), db::Timestamp{clock_.NowUnixMicros()}, id}));
+  return RequireUser(id, n);
+}
+
 Status UserStore::SetPasswordHash(int64_t id, std::string_view hash,
                                   std::optional<int64_t> expires_at) {
   if (hash.size() > 512) {
@@ -317,12 +326,9 @@ Result<bool> UserStore::ReplaceHashIfUnchanged(int64_t id,
 }
 
 Status UserStore::SetActive(int64_t id, bool active) {
-  LK_ASSIGN_OR_RETURN(
-      uint64_t n,
-      db_.Execute("UPDATE users SET is_active = ?, updated_at = ? WHERE id = ?",
-                  {static_cast<int64_t>(active ? 1 : 0),
-                   db::Timestamp{clock_.NowUnixMicros()}, id}));
-  return RequireUser(id, n);
+  return UpdateColumn(
+      id, "UPDATE users SET is_active = ?, updated_at = ? WHERE id = ?",
+      static_cast<int64_t>(active ? 1 : 0));
 }
 
 Status UserStore::MarkEmailVerified(int64_t id) {
@@ -337,11 +343,9 @@ Status UserStore::MarkEmailVerified(int64_t id) {
 
 Status UserStore::SetFullName(int64_t id, std::string_view full_name) {
   LK_RETURN_IF_ERROR(ValidateFullName(full_name));
-  LK_ASSIGN_OR_RETURN(
-      uint64_t n,
-      db_.Execute("UPDATE users SET full_name = ?, updated_at = ? WHERE id = ?",
-                  {full_name, db::Timestamp{clock_.NowUnixMicros()}, id}));
-  return RequireUser(id, n);
+  return UpdateColumn(
+      id, "UPDATE users SET full_name = ?, updated_at = ? WHERE id = ?",
+      full_name);
 }
 
 Status UserStore::SetEmail(int64_t id, std::string_view email, bool verified) {
@@ -363,24 +367,18 @@ Status UserStore::SetEmail(int64_t id, std::string_view email, bool verified) {
 
 Status UserStore::SetAccountExpiry(int64_t id,
                                    std::optional<int64_t> expires_at) {
-  LK_ASSIGN_OR_RETURN(
-      uint64_t n,
-      db_.Execute(
-          "UPDATE users SET account_expires_at = ?, updated_at = ? "
-          "WHERE id = ?",
-          {OptTime(expires_at), db::Timestamp{clock_.NowUnixMicros()}, id}));
-  return RequireUser(id, n);
+  return UpdateColumn(
+      id,
+      "UPDATE users SET account_expires_at = ?, updated_at = ? WHERE id = ?",
+      OptTime(expires_at));
 }
 
 Status UserStore::SetPasswordExpiry(int64_t id,
                                     std::optional<int64_t> expires_at) {
-  LK_ASSIGN_OR_RETURN(
-      uint64_t n,
-      db_.Execute(
-          "UPDATE users SET password_expires_at = ?, updated_at = ? "
-          "WHERE id = ?",
-          {OptTime(expires_at), db::Timestamp{clock_.NowUnixMicros()}, id}));
-  return RequireUser(id, n);
+  return UpdateColumn(
+      id,
+      "UPDATE users SET password_expires_at = ?, updated_at = ? WHERE id = ?",
+      OptTime(expires_at));
 }
 
 Status UserStore::SetAvatar(int64_t id, std::string_view bytes,

@@ -299,12 +299,23 @@ TEST(MailTextsTest, LinksAndNoSecretsWhereTheyDoNotBelong) {
   EXPECT_NE(t.body.find("https://accounts.example.org/activate?token=TOKEN123"),
             std::string::npos);
   EXPECT_NE(t.body.find("Hello Bob Builder,"), std::string::npos);
+  EXPECT_NE(t.body.find("TOKEN123\n\nThe link is valid for 48 hours and "
+                        "works once.\nIf you did not create this account"),
+            std::string::npos)
+      << t.body;
   t = mail_texts::PasswordReset(c, u, "RST");
   EXPECT_NE(t.body.find("https://accounts.example.org/reset?token=RST"),
             std::string::npos);
+  EXPECT_NE(t.body.find("RST\n\nThe link is valid for 1 hour and works "
+                        "once.\nIf you did not ask"),
+            std::string::npos)
+      << t.body;
   t = mail_texts::EmailChangeConfirm(c, u, "new@example.org", "EC");
   EXPECT_NE(t.body.find("https://accounts.example.org/email/confirm?token=EC"),
             std::string::npos);
+  EXPECT_NE(t.body.find("The link is valid for 48 hours and works once."),
+            std::string::npos)
+      << t.body;
   EXPECT_NE(t.body.find("new@example.org"), std::string::npos);
   t = mail_texts::RegistrationAttempt(c);
   EXPECT_EQ(t.body.find("bob"), std::string::npos);

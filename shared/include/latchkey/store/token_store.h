@@ -27,6 +27,10 @@ std::string_view TokenPurposeName(TokenPurpose purpose);
 inline constexpr Seconds kActivationTokenTtl{48 * 3600};
 inline constexpr Seconds kResetTokenTtl{3600};
 inline constexpr Seconds kEmailChangeTokenTtl{48 * 3600};
+// Whole hours: the mails say "valid for N hours" (mail_texts.cc).
+static_assert(kActivationTokenTtl.count() % 3600 == 0 &&
+              kResetTokenTtl.count() % 3600 == 0 &&
+              kEmailChangeTokenTtl.count() % 3600 == 0);
 
 enum class TokenState { kValid, kUsed, kExpired, kUnknown };
 

@@ -254,6 +254,10 @@ class UserStore {
   Result<std::optional<User>> FindMatch(const std::optional<LoginMatch>& m);
   Result<int64_t> RoleId(std::string_view role);
   Status RequireUser(int64_t id, uint64_t affected);
+  // Runs `sql`, "UPDATE users SET <column> = ?, updated_at = ? WHERE id = ?",
+  // with `value`, now and `id`. Errors: NotFound for no such user, the
+  // database's.
+  Status UpdateColumn(int64_t id, std::string_view sql, db::Value value);
 
   db::Connection& db_;
   const Clock& clock_;
