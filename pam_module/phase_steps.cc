@@ -1,8 +1,9 @@
 #include <string>
 
-#include "phases.h"
 #include "handle_state.h"
+#include "latchkey/config/config.h"
 #include "latchkey/nss/name_on_host.h"
+#include "phases.h"
 
 namespace latchkey::pam {
 
@@ -21,8 +22,14 @@ Verdict ConversationVerdict(int pam_code) {
 Services* OpenServices(PamIo& io, const ModuleOptions& options) {
   Result<Services*> services = ServicesFor(io.handle(), options.config);
   if (!services.ok()) {
+    std::string hint;
+    if (ConfigFileMissing(options.config)) {
+      hint =
+          "; name the config file with config=PATH on this module's line "
+          "in /etc/pam.d";
+    }
     io.LogError("cannot use " + options.config + ": " +
-                services.status().message());
+                services.status().message() + hint);
     return nullptr;
   }
   return *services;

@@ -5,6 +5,7 @@ import os
 import re
 import socket
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -263,6 +264,45 @@ class UntrustedProxyTest(portalharness.PortalTestCase):
         ip = self.portal.query(
             "SELECT ip FROM sessions ORDER BY created_at DESC LIMIT 1").strip()
         self.assertEqual(ip, "127.0.0.1")
+
+    def access_lines(self, request_id_count):
+        """The access lines, once `request_id_count` of them are written."""
+        deadline = time.monotonic() + 5
+        while True:
+            lines = [l for l in self.portal.log().splitlines()
+                     if " latchkey-portal: access " in l]
+            if len(lines) >= request_id_count or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
+    def test_one_access_line_per_request_without_query_or_body(self):
+        before = len(self.access_lines(0))
+        b = self.portal.browser()
+        reset = b.get("/reset?token=QuerySecret123").status
+        self.assertEqual(reset, 404)  # no such link
+        self.assertEqual(b.get("/no-such-page/PathSecret456").status, 404)
+        r = b.post_form("/forgot", {"csrf": b.csrf_for("/forgot"),
+                                    "email": "BodySecret789@example.org"})
+        self.assertEqual(r.status, 303)
+        lines = self.access_lines(before + 4)[before:]
+        self.assertEqual(len(lines), 4, lines)  # csrf_for did a GET /forgot
+        text = "\n".join(self.portal.log().splitlines())
+        for secret in ("QuerySecret123", "PathSecret456", "BodySecret789"):
+            self.assertNotIn(secret, text)
+        line = re.compile(r"^<(\d)>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
+                          r"latchkey-portal: access (\S+) (\S+) (\d{3}) "
+                          r"(\d+\.\d)ms id=([0-9a-f]{12})$")
+        parsed = [line.match(l) for l in lines]
+        self.assertTrue(all(parsed), lines)
+        got = [(m.group(1), m.group(2), m.group(3), m.group(4))
+               for m in parsed]
+        self.assertEqual(got, [
+            ("5", "GET", "/reset", "404"),        # 4xx: notice
+            ("5", "GET", "-", "404"),             # no route: no path
+            ("6", "GET", "/forgot", "200"),       # 2xx, 3xx: info
+            ("6", "POST", "/forgot", "303"),
+        ])
+        self.assertEqual(len({m.group(6) for m in parsed}), 4)  # ids differ
 
 
 if __name__ == "__main__":

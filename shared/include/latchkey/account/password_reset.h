@@ -59,8 +59,10 @@ class PasswordReset {
   // The part that depends on the address: if `address` (from CheckForgot)
   // belongs to an active account under kResetMailsPerUser, issues a link
   // and queues its mail in one transaction; otherwise does nothing.
+  // A known active account gets a `reset_requested` audit row (ctx's
+  // service and address), "link sent" or "not sent: over the limit".
   // Errors: db errors.
-  Status SendResetLink(std::string_view address);
+  Status SendResetLink(std::string_view address, const AuthContext& ctx);
 
   // What the reset page should show for `token` before the form is sent.
   Result<LinkState> CheckLink(std::string_view token);
