@@ -30,6 +30,8 @@ constexpr Notice kNotices[] = {
      "has ended."},
     {"totp_disabled", "Two-step sign-in is off."},
     {"session_revoked", "That session has ended."},
+    {"other_sessions_ended",
+     "Every other session of your account has ended. This one goes on."},
     {"registered",
      "Almost done: we have sent a link to your email address. Open it to "
      "confirm the address, then sign in."},

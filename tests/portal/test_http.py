@@ -265,6 +265,50 @@ class UntrustedProxyTest(portalharness.PortalTestCase):
             "SELECT ip FROM sessions ORDER BY created_at DESC LIMIT 1").strip()
         self.assertEqual(ip, "127.0.0.1")
 
+    def test_favicon_is_served(self):
+        b = self.portal.browser()
+        r = b.get("/favicon.ico")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("content-type"), "image/x-icon")
+        self.assertEqual(r.body[:4], b"\x00\x00\x01\x00")  # an ICO file
+        self.assertIn("max-age", r.header("cache-control"))
+        self.assertIn('<link rel="icon" href="/favicon.ico"',
+                      b.get("/login").text)
+
+    def test_focus_ring_contrast_is_at_least_3_to_1(self):
+        css = self.portal.browser().get("/static/style.css").text
+        colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6});", css))
+        m = re.search(r":focus-visible\s*\{[^}]*outline:\s*\d+px solid "
+                      r"(?:var\(--([a-z-]+)\)|(#[0-9a-f]{6}))", css)
+        self.assertTrue(m, "no :focus-visible outline")
+        ring = colours[m.group(1)] if m.group(1) else m.group(2)
+
+        def luminance(hex_colour):
+            channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+            lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in channels]
+            return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+        def ratio(a, b):
+            hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+            return (hi + 0.05) / (lo + 0.05)
+
+        # The ring is drawn outside the control, on a card or the page.
+        for background in ("card", "bg"):
+            self.assertGreaterEqual(ratio(ring, colours[background]), 3.0,
+                                    f"{ring} on --{background}")
+
+    def test_header_menu_has_security_when_signed_in(self):
+        name, password = self.new_user()
+        b = self.portal.browser()
+        self.assertEqual(b.login(name, password).status, 303)
+        page = b.get("/profile").text
+        nav = page[page.index('<nav aria-label="Main">'):page.index("</nav>")]
+        self.assertIn('<a href="/security">Security</a>', nav)
+        self.assertIn('<a href="/profile">Profile</a>', nav)
+        anon = self.portal.browser().get("/login").text
+        self.assertNotIn('href="/security"', anon)
+
     def access_lines(self, request_id_count):
         """The access lines, once `request_id_count` of them are written."""
         deadline = time.monotonic() + 5

@@ -62,6 +62,8 @@ enum class AuditEvent {
                               // a new TOTP key)
   kHostAdded,                 // host_added (latchkeyctl host add)
   kHostRevoked,               // host_revoked (latchkeyctl host revoke)
+  kOtherSessionsEnded,        // other_sessions_ended ("sign out all other
+                              // sessions" in the portal or the API)
 };
 
 // The stable snake_case name above (what `event` holds and syslog shows).
