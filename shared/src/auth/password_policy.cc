@@ -140,7 +140,7 @@ std::string PwqualityRefusal(int code) {
       return "The password needs more kinds of characters: lower-case and "
              "upper-case letters, digits, others.";
     case PWQ_ERROR_MIN_LENGTH:
-      return "The password is too short.";
+      return "The password is shorter than this system allows.";
     case PWQ_ERROR_EMPTY_PASSWORD:
       return "Enter a password.";
     case PWQ_ERROR_PALINDROME:
