@@ -18,6 +18,7 @@
 #include "command.h"
 #include "latchkey/base/encoding.h"
 #include "latchkey/base/random.h"
+#include "latchkey/store/audit.h"
 #include "latchkey/store/host_store.h"
 #include "output.h"
 
@@ -62,6 +63,16 @@ Status RunAsAdmin(const std::string& path, const std::string& sql) {
   return conn->ExecuteScript(sql);
 }
 
+// The audit row of a host change: no account, the host and the admin in
+// the detail ("host web1 by root (uid 0)").
+Status AuditHost(Context& ctx, Services& services, AuditEvent event,
+                 const std::string& name) {
+  const AdminActor& actor = ctx.actor();
+  return services.audit().Record(event, std::nullopt, "", actor.ctx,
+                                 AuditOutcome::kOk,
+                                 "host " + name + " by " + actor.name);
+}
+
 nlohmann::json HostJson(const Host& h) {
   return {{"name", h.name},
           {"kind", h.kind},
@@ -98,6 +109,10 @@ int RunAdd(Context& ctx, const ParsedArgs& args) {
   if (!added.ok()) {
     ::unlink(password_file.c_str());
     return ctx.Fail(added.status());
+  }
+  if (Status s = AuditHost(ctx, **services, AuditEvent::kHostAdded, name);
+      !s.ok()) {
+    return ctx.Fail(s);
   }
   const std::string sql = HostLoginSql(name, password);
   bool ran = false;
@@ -163,6 +178,10 @@ int RunRevoke(Context& ctx, const ParsedArgs& args) {
   HostStore hosts((*services)->db(), (*services)->clock());
   Result<Host> revoked = hosts.Revoke(name);
   if (!revoked.ok()) return ctx.Fail(revoked.status());
+  if (Status s = AuditHost(ctx, **services, AuditEvent::kHostRevoked, name);
+      !s.ok()) {
+    return ctx.Fail(s);
+  }
   const std::string sql = HostDropSql(name);
   bool ran = false;
   if (admin) {

@@ -66,7 +66,16 @@ Context::Context(const Command& command, std::string config_path, bool json,
 Context::~Context() = default;
 
 Result<const Config*> Context::config() {
-  if (!config_) config_.emplace(LoadConfig(config_path_));
+  if (!config_) {
+    Result<Config> loaded = LoadConfig(config_path_);
+    if (!loaded.ok() && ConfigFileMissing(config_path_)) {
+      loaded = Status(loaded.status().code(),
+                      loaded.status().message() +
+                          "; name the config file with --config PATH or "
+                          "LATCHKEY_CONFIG=PATH");
+    }
+    config_.emplace(std::move(loaded));
+  }
   if (!config_->ok()) return config_->status();
   return &config_->value();
 }
@@ -101,7 +110,9 @@ const AdminActor& Context::actor() {
 }
 
 std::string ErrorMessage(const Status& status) {
-  if (status.code() == StatusCode::kUnavailable) {
+  // "cannot reach the database: ..." says it already.
+  if (status.code() == StatusCode::kUnavailable &&
+      status.message().find("database") == std::string::npos) {
     return "database unavailable: " + status.message();
   }
   return status.message();

@@ -67,8 +67,10 @@ class Context {
   // alice" when run through sudo).
   const AdminActor& actor();
 
-  // Prints "latchkeyctl: <message>" on stderr and returns kExitFailure. A
-  // database that cannot be reached reads "database unavailable: ...".
+  // Prints "latchkeyctl: <message>" on stderr and returns kExitFailure. An
+  // Unavailable status whose text does not name the database reads
+  // "database unavailable: ..."; one that does ("cannot reach the
+  // database: ...") is printed as it is, so it is said once.
   int Fail(const Status& status);
   int Fail(std::string_view message);
   // Prints "latchkeyctl: <message>" and this command's usage line on

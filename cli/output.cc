@@ -23,15 +23,6 @@ void Pad(std::ostream& out, std::string_view cell, size_t width) {
 
 }  // namespace
 
-std::string IsoTime(int64_t unix_seconds) {
-  const time_t t = static_cast<time_t>(unix_seconds);
-  struct tm tm {};
-  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(unix_seconds);
-  std::array<char, 40> buf{};
-  const size_t n = strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf.data(), n);
-}
-
 std::string IsoTimeOr(const std::optional<int64_t>& unix_seconds,
                       std::string_view none) {
   return unix_seconds ? IsoTime(*unix_seconds) : std::string(none);

@@ -12,11 +12,11 @@
 #include <utility>
 #include <vector>
 
+#include "latchkey/base/clock.h"
+
 namespace latchkey::cli {
 
-// "2024-05-01T12:00:00Z".
-std::string IsoTime(int64_t unix_seconds);
-// IsoTime, or `none` for nullopt.
+// latchkey::IsoTime (base/clock.h), or `none` for nullopt.
 std::string IsoTimeOr(const std::optional<int64_t>& unix_seconds,
                       std::string_view none);
 // An ISO string, or JSON null.

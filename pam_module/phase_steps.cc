@@ -1,6 +1,7 @@
 #include <string>
 
 #include "handle_state.h"
+#include "latchkey/config/config.h"
 #include "latchkey/nss/name_on_host.h"
 #include "phases.h"
 
@@ -21,8 +22,14 @@ Verdict ConversationVerdict(int pam_code) {
 Services* OpenServices(PamIo& io, const ModuleOptions& options) {
   Result<Services*> services = ServicesFor(io.handle(), options.config);
   if (!services.ok()) {
+    std::string hint;
+    if (ConfigFileMissing(options.config)) {
+      hint =
+          "; name the config file with config=PATH on this module's line "
+          "in /etc/pam.d";
+    }
     io.LogError("cannot use " + options.config + ": " +
-                services.status().message());
+                services.status().message() + hint);
     return nullptr;
   }
   return *services;

@@ -31,6 +31,8 @@ constexpr Notice kNotices[] = {
      "has ended."},
     {"totp_disabled", "Two-step sign-in is off."},
     {"session_revoked", "That session has ended."},
+    {"other_sessions_ended",
+     "Every other session of your account has ended. This one goes on."},
     {"registered",
      "Almost done: we have sent a link to your email address. Open it to "
      "confirm the address, then sign in."},
@@ -314,10 +316,14 @@ Response Context::Error(int status, std::string_view code,
 }
 
 Response Context::Fail(const Status& status, std::string_view what) {
-  const std::string incident = NewIncidentId();
-  LogLine("incident " + incident + ": " + std::string(what) + " (" +
-          std::string(MethodName(request_.method)) + " " +
-          LogValue(request_.path, 200) + "): " + status.ToString());
+  // The request id, shared with the access line. The route's pattern, not
+  // the path: a path may hold a token (/reset/{token}).
+  const std::string incident =
+      request_.id.empty() ? NewIncidentId() : request_.id;
+  LogLine(LogPriority::kErr,
+          "incident " + incident + ": " + std::string(what) + " (" +
+              std::string(MethodName(request_.method)) + " " +
+              std::string(route_.pattern) + "): " + status.ToString());
   const bool unavailable = status.code() == StatusCode::kUnavailable;
   const int code = unavailable ? 503 : 500;
   const std::string message =

@@ -130,10 +130,13 @@ Response BusyResponse(App& app, const Request& request) {
 Response InternalErrorResponse(App& app, const Request& request,
                                std::string_view what) noexcept {
   try {
-    const std::string incident = NewIncidentId();
-    LogLine("incident " + incident + ": " + std::string(what) + " (" +
-            std::string(MethodName(request.method)) + " " +
-            LogValue(request.path, 200) + ")");
+    // The request id: the access line with the same id names the route.
+    // Not the path, which may hold a token (/reset/{token}).
+    const std::string incident =
+        request.id.empty() ? NewIncidentId() : request.id;
+    LogLine(LogPriority::kErr,
+            "incident " + incident + ": " + std::string(what) + " (" +
+                std::string(MethodName(request.method)) + ")");
     return ErrorFor(
         app, request, 500, "internal",
         "Something went wrong on our side. Incident " + incident + ".");

@@ -16,9 +16,10 @@ Result<latchkey::FieldErrors> AskForResetLink(Context& ctx,
   if (!check.errors.empty()) return std::move(check.errors);
   App& app = ctx.app();
   const bool queued = app.after_answer().Submit(
-      [&app, address = std::move(check.address)](Services& services) {
+      [&app, address = std::move(check.address),
+       auth = ctx.auth_context()](Services& services) {
         PasswordReset later(services);
-        const Status sent = later.SendResetLink(address);
+        const Status sent = later.SendResetLink(address, auth);
         if (!sent.ok()) {
           LogLine("forgot: making a reset link: " + sent.ToString());
           return;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <span>
 
@@ -11,7 +12,9 @@
 
 namespace latchkey::portal {
 
-void LogLine(std::string_view line) {
+namespace {
+
+void WriteLine(std::string_view prefix, std::string_view line) {
   char stamp[32] = "";
   const time_t now = ::time(nullptr);
   struct tm tm_utc;
@@ -20,6 +23,7 @@ void LogLine(std::string_view line) {
   }
   std::string text;
   text.reserve(line.size() + 48);
+  text += prefix;
   text += stamp;
   text += " latchkey-portal: ";
   for (char c : line) text.push_back(c == '\n' ? ' ' : c);
@@ -32,6 +36,39 @@ void LogLine(std::string_view line) {
     p += n;
     left -= static_cast<size_t>(n);
   }
+}
+
+}  // namespace
+
+void LogLine(std::string_view line) { WriteLine("", line); }
+
+void LogLine(LogPriority priority, std::string_view line) {
+  const char prefix[] = {
+      '<', static_cast<char>('0' + static_cast<int>(priority)), '>'};
+  WriteLine(std::string_view(prefix, sizeof prefix), line);
+}
+
+LogPriority AccessPriority(int status) {
+  if (status >= 500) return LogPriority::kErr;
+  if (status >= 400) return LogPriority::kNotice;
+  return LogPriority::kInfo;
+}
+
+std::string AccessLine(std::string_view method, std::string_view route,
+                       int status, double seconds, std::string_view id) {
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.1fms", seconds * 1000.0);
+  std::string line = "access ";
+  line += method;
+  line += ' ';
+  line += route.empty() ? "-" : route;
+  line += ' ';
+  line += std::to_string(status);
+  line += ' ';
+  line += ms;
+  line += " id=";
+  line += id;
+  return line;
 }
 
 std::string NewIncidentId() {

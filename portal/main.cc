@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -35,7 +36,9 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: latchkey-portal [--config PATH]\n"
-    "Serves the latchkey self-service portal as configured in [portal].\n";
+    "Serves the latchkey self-service portal as configured in [portal].\n"
+    "The config file: --config PATH, else $LATCHKEY_CONFIG, else "
+    "/etc/latchkey/latchkey.conf.\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "latchkey-portal: %s\n", message.c_str());
@@ -98,7 +101,7 @@ void Maintain(App& app) {
 }
 
 int Run(int argc, char** argv) {
-  std::string config_path = kDefaultConfigPath;
+  std::string config_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--config" && i + 1 < argc) {
@@ -117,6 +120,11 @@ int Run(int argc, char** argv) {
     }
   }
 
+  if (config_path.empty()) {
+    const char* env = std::getenv("LATCHKEY_CONFIG");
+    config_path = (env != nullptr && *env != '\0') ? env : kDefaultConfigPath;
+  }
+
   // Signals are taken by sigtimedwait in this thread only: block them
   // before any thread starts, so every thread inherits the mask.
   sigset_t stop_signals;
@@ -128,7 +136,14 @@ int Run(int argc, char** argv) {
 
   RaiseFileLimit();
   Result<Config> config = LoadConfig(config_path);
-  if (!config.ok()) return Fail(config.status().message());
+  if (!config.ok()) {
+    if (ConfigFileMissing(config_path)) {
+      return Fail(config.status().message() +
+                  "; name the config file with --config PATH or "
+                  "LATCHKEY_CONFIG=PATH");
+    }
+    return Fail(config.status().message());
+  }
   const PortalConfig& portal = config->portal;
 
   ServerOptions server;

@@ -72,6 +72,7 @@ struct Request {
   std::string client_ip;     // see client_ip.h
   std::string peer_ip;       // the socket's address
   bool is_https = false;
+  std::string id;     // the request id: in its access line and any incident
   Pairs path_params;  // from route patterns such as /users/{id}
 
   ~Request();

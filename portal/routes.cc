@@ -29,7 +29,9 @@ Response TotpConfirmSubmit(Context& ctx);    // totp.cc
 Response TotpDisableSubmit(Context& ctx);    // totp.cc
 Response RecoveryCodesSubmit(Context& ctx);  // recovery_codes.cc
 Response SessionRevokeSubmit(Context& ctx);  // sessions.cc
+Response OtherSessionsEndSubmit(Context& ctx);  // sessions.cc
 Response StaticFile(Context& ctx);           // static_file.cc
+Response Favicon(Context& ctx);              // static_file.cc
 Response HealthCheck(Context& ctx);          // healthz.cc
 Response MetricsPage(Context& ctx);          // metrics.cc
 
@@ -63,6 +65,7 @@ Response ApiTotpDisable(Context& ctx);     // totp.cc
 Response ApiRecoveryCodes(Context& ctx);   // recovery_codes.cc
 Response ApiSessionsList(Context& ctx);    // sessions.cc
 Response ApiSessionRevoke(Context& ctx);   // sessions.cc
+Response ApiSessionsEndOthers(Context& ctx);  // sessions.cc
 Response ApiRegister(Context& ctx);        // register.cc
 Response ApiActivate(Context& ctx);        // activate.cc
 Response ApiActivateResend(Context& ctx);  // activate.cc
@@ -98,7 +101,9 @@ constexpr Route kRoutes[] = {
   {"/security/totp/disable",  kPost, TotpDisableSubmit,   kNeedsSession | kKdfBound},
   {"/security/recovery-codes", kPost, RecoveryCodesSubmit, kNeedsSession | kKdfBound},
   {"/security/sessions/{id}/revoke", kPost, SessionRevokeSubmit, kNeedsSession},
+  {"/security/sessions/others", kPost, OtherSessionsEndSubmit, kNeedsSession},
   {"/static/*",          kGet,    StaticFile,      kNone},
+  {"/favicon.ico",       kGet,    Favicon,         kNone},
   {"/healthz",           kGet,    HealthCheck,     kNone},
   {"/metrics",           kGet,    MetricsPage,     kNone},
   {"/register",          kGet,    RegisterPage,    kNone},
@@ -131,6 +136,7 @@ constexpr Route kRoutes[] = {
   {"/api/v1/totp/disable", kPost, ApiTotpDisable,  kApi | kNeedsSession | kKdfBound},
   {"/api/v1/recovery-codes", kPost,   ApiRecoveryCodes, kApi | kNeedsSession},
   {"/api/v1/sessions",   kGet,    ApiSessionsList, kApi | kNeedsSession},
+  {"/api/v1/sessions/end-others", kPost, ApiSessionsEndOthers, kApi | kNeedsSession},
   {"/api/v1/sessions/{id}", kDelete, ApiSessionRevoke, kApi | kNeedsSession},
   {"/api/v1/register",   kPost,   ApiRegister,     kApi | kKdfBound},
   {"/api/v1/activate",   kPost,   ApiActivate,     kApi},

@@ -367,6 +367,7 @@ MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url,
       fresh->server = server;
       fresh->conn = conn;
       fresh->start = std::chrono::steady_clock::now();
+      fresh->req.id = NewIncidentId();
       st = fresh.get();
       *req_cls = fresh.release();  // freed in OnCompleted
       std::optional<Response> early = Begin(*st, url, method);
@@ -408,6 +409,12 @@ void OnCompleted(void* /*cls*/, MHD_Connection* /*conn*/, void** req_cls,
                                  .count();
       st->server->app().metrics().ObserveRequest(st->metric_index, st->status,
                                                  seconds);
+      const std::string_view route = st->match.kind == RouteMatch::kFound
+                                         ? st->match.route->pattern
+                                         : std::string_view("-");
+      LogLine(AccessPriority(st->status),
+              AccessLine(MethodName(st->req.method), route, st->status, seconds,
+                         st->req.id));
     }
   } catch (...) {
   }

@@ -6,8 +6,12 @@
 //                                 Unix seconds
 //   DELETE /api/v1/sessions/{id}  204 (the current one too: that signs
 //                                 out); 404 unknown or not yours
+//   POST   /api/v1/sessions/end-others
+//                                 200 {"ended": N}: every session but this
+//                                 one ends (other_sessions.h)
 #include "portal/context.h"
 #include "portal/device_label.h"
+#include "portal/other_sessions.h"
 
 namespace latchkey::portal {
 
@@ -43,6 +47,12 @@ Response ApiSessionRevoke(Context& ctx) {
                         "No such session (it has ended, or it is not yours).");
   }
   return Response::NoContent();
+}
+
+Response ApiSessionsEndOthers(Context& ctx) {
+  Result<uint64_t> ended = EndOtherSessions(ctx);
+  if (!ended.ok()) return ctx.Fail(ended.status(), "ending other sessions");
+  return ctx.Json({{"ended", *ended}});
 }
 
 }  // namespace latchkey::portal

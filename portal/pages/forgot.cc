@@ -27,6 +27,13 @@ Response ShowForm(Context& ctx, std::string_view error,
 }  // namespace
 
 Response ForgotPage(Context& ctx) {
+  // After a submit the page says only "check your mail": no form to send
+  // again by reflex (each send counts against the limits).
+  if (ctx.req().Query("notice").value_or("") == "reset_sent") {
+    tmpl::Dict view = ctx.View("Check your mail");
+    view["sent"] = true;
+    return ctx.Page("forgot", view, 200);
+  }
   return ShowForm(ctx, "", FieldErrors(), 200);
 }
 

@@ -2,6 +2,7 @@
 // (kNeedsSession; POST runs on the KDF pool). Every other session of the
 // account ends; this one stays.
 #include "latchkey/account/password_change.h"
+#include "latchkey/auth/password_policy.h"
 #include "portal/core_fields.h"
 
 namespace latchkey::portal {
@@ -12,6 +13,7 @@ Response ShowForm(Context& ctx, std::string_view error,
   tmpl::Dict view = ctx.View("Change your password");
   if (!error.empty()) view["error"] = error;
   view["errors"] = errors.View();
+  view["password_rules"] = PasswordRules(ctx.config().security);
   return ctx.Page("password", view, status);
 }
 

@@ -4,6 +4,7 @@
 // whether or not the email address was already registered (the core mails
 // the address's owner instead): 303 to /login?notice=registered.
 #include "latchkey/account/registration.h"
+#include "latchkey/auth/password_policy.h"
 #include "latchkey/base/secret.h"
 #include "portal/context.h"
 #include "portal/core_fields.h"
@@ -39,6 +40,8 @@ Response ShowForm(Context& ctx, const FieldErrors& errors, int status) {
     view["email"] = ctx.req().Field("email");
   }
   view["errors"] = errors.View();
+  view["new_account"] = true;
+  view["password_rules"] = PasswordRules(ctx.config().security);
   if (!errors.empty())
     view["error"] = "Please correct the fields marked below.";
   return ctx.Page("register", view, status);

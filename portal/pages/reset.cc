@@ -7,6 +7,7 @@
 
 #include "latchkey/account/link_state.h"
 #include "latchkey/account/password_reset.h"
+#include "latchkey/auth/password_policy.h"
 #include "latchkey/base/secret.h"
 #include "portal/context.h"
 #include "portal/core_fields.h"
@@ -46,6 +47,7 @@ Response ShowForm(Context& ctx, std::string_view token,
   view["form"] = true;
   view["token"] = token;
   view["errors"] = errors.View();
+  view["password_rules"] = PasswordRules(ctx.config().security);
   if (!errors.empty())
     view["error"] = "Please correct the fields marked below.";
   return ctx.Page("reset", view, status);

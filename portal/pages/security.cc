@@ -1,11 +1,13 @@
 // GET /security: two-step sign-in (on or off, set up, turn off), recovery
 // codes (how many are left, make new ones) and the active sessions with a
-// revoke button each (kNeedsSession). The forms post to totp.cc,
-// recovery_codes.cc and sessions.cc.
+// revoke button each and one that ends all the others (kNeedsSession).
+// Times read "5 minutes ago", the UTC time in their title. The forms post
+// to totp.cc, recovery_codes.cc and sessions.cc.
 #include "latchkey/account/reauth.h"
 #include "latchkey/mail/mail_texts.h"
 #include "portal/device_label.h"
 #include "portal/pages/security_page.h"
+#include "portal/relative_time.h"
 
 namespace latchkey::portal {
 
@@ -27,6 +29,7 @@ Response RenderSecurity(Context& ctx, const SecurityForm& form, int status) {
   Result<std::vector<SessionInfo>> sessions =
       ctx.sessions().ListForUser(user.id, current.handle);
   if (!sessions.ok()) return ctx.Fail(sessions.status(), "listing sessions");
+  const int64_t now = ctx.services().clock().NowUnix();
   tmpl::List rows;
   for (const SessionInfo& s : *sessions) {
     tmpl::Dict row;
@@ -34,11 +37,12 @@ Response RenderSecurity(Context& ctx, const SecurityForm& form, int status) {
     row["device"] = DeviceLabel(s.user_agent);
     row["user_agent"] = s.user_agent;
     row["ip"] = s.ip.empty() ? std::string("unknown") : s.ip;
-    row["last_seen"] = mail_texts::FormatUtc(s.last_seen_at);
-    row["created"] = mail_texts::FormatUtc(s.created_at);
+    row["last_seen"] = TimeView(s.last_seen_at, now);
+    row["created"] = TimeView(s.created_at, now);
     row["current"] = s.current;
     rows.emplace_back(std::move(row));
   }
+  view["others"] = rows.size() > 1;
   view["sessions"] = std::move(rows);
   if (!form.error.empty()) view["error"] = form.error;
   view["errors"] = form.errors.View();

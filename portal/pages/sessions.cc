@@ -1,6 +1,9 @@
 // POST /security/sessions/{id}/revoke: ends one of the user's sessions
 // ({id}: the handle the list shows). Revoking the current one signs out.
+// POST /security/sessions/others: ends every session of the user but this
+// one (other_sessions.h).
 #include "portal/context.h"
+#include "portal/other_sessions.h"
 
 namespace latchkey::portal {
 
@@ -18,6 +21,12 @@ Response SessionRevokeSubmit(Context& ctx) {
                      "That session has already ended or is not yours.");
   }
   return ctx.Redirect("/security?notice=session_revoked");
+}
+
+Response OtherSessionsEndSubmit(Context& ctx) {
+  Result<uint64_t> ended = EndOtherSessions(ctx);
+  if (!ended.ok()) return ctx.Fail(ended.status(), "ending other sessions");
+  return ctx.Redirect("/security?notice=other_sessions_ended");
 }
 
 }  // namespace latchkey::portal

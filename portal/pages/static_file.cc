@@ -1,12 +1,14 @@
 // GET /static/<name>: the embedded stylesheet, script and images, with an
-// ETag (If-None-Match -> 304) and a day of caching.
+// ETag (If-None-Match -> 304) and a day of caching. GET /favicon.ico: the
+// icon, where browsers look for it without being told.
 #include "portal/assets.h"
 #include "portal/context.h"
 
 namespace latchkey::portal {
 
-Response StaticFile(Context& ctx) {
-  const std::string path = "static/" + std::string(ctx.req().Param("*"));
+namespace {
+
+Response ServeEmbedded(Context& ctx, const std::string& path) {
   const EmbeddedFile* file = FindEmbeddedFile(path);
   if (file == nullptr) {
     return ctx.Error(404, "not_found", "There is no file at this address.");
@@ -23,6 +25,16 @@ Response StaticFile(Context& ctx) {
   }
   r.static_body = file->data;
   return r;
+}
+
+}  // namespace
+
+Response StaticFile(Context& ctx) {
+  return ServeEmbedded(ctx, "static/" + std::string(ctx.req().Param("*")));
+}
+
+Response Favicon(Context& ctx) {
+  return ServeEmbedded(ctx, "static/favicon.ico");
 }
 
 }  // namespace latchkey::portal

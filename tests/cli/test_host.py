@@ -121,6 +121,14 @@ class HostTest(lkctl.CliTestCase):
         self.ok("host", "add", host, "--password-file", self.pwfile("d"))
         r = self.ok("host", "revoke", host)
         self.assertIn("DROP USER IF EXISTS 'lk_host_%s'@'%%';" % host, r.stdout)
+        # Both changes are in the audit log, with the admin who made them.
+        details = {e["event"]: e for e in self.events("--event", "host_added")
+                   + self.events("--event", "host_revoked")
+                   if e["detail"].startswith("host %s " % host)}
+        self.assertEqual(set(details), {"host_added", "host_revoked"})
+        for e in details.values():
+            self.assertEqual(e["service"], "cli")
+            self.assertRegex(e["detail"], r" by \S+ \(uid \d+")
         self.fails(1, "no host", "host", "revoke", self.name("zz"))
 
     def test_bad_names_are_usage_errors(self):

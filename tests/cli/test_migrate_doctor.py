@@ -185,7 +185,7 @@ class DoctorTest(lkctl.CliTestCase):
         lkharness.write_file(config, text)
         r = self.doctor(config=config)
         self.assertEqual(r.returncode, 1, r.stdout)
-        self.assertIn("FAIL database: database unavailable: ", r.stdout)
+        self.assertIn("FAIL database: cannot reach the database: ", r.stdout)
         self.assertIn("FAIL schema: not checked", r.stdout)
 
     def tcp_config(self, name, tls_lines, host=None):

@@ -138,6 +138,15 @@ class ConfigErrorTest(unittest.TestCase):
         missing = os.path.join(self.tmp, "nope.conf")
         r = latchkeyctl(["--config", missing, "user", "list"])
         self.assert_error(r, f"{missing}: cannot read: No such file or directory")
+        # It says how to point latchkeyctl elsewhere.
+        self.assertIn("--config PATH or LATCHKEY_CONFIG=PATH", r.stderr)
+
+    def test_an_unreadable_existing_config_gets_no_hint(self):
+        directory = os.path.join(self.tmp, "a-directory.conf")
+        os.makedirs(directory, exist_ok=True)
+        r = lkctl.run(["--config", directory, "user", "list"])
+        self.assert_error(r, "not a regular file")
+        self.assertNotIn("LATCHKEY_CONFIG", r.stderr)
 
     def test_config_from_environment(self):
         missing = os.path.join(self.tmp, "from-env.conf")
@@ -175,7 +184,8 @@ class ConfigErrorTest(unittest.TestCase):
             start = time.monotonic()
             r = latchkeyctl(["--config", path] + args, timeout=30)
             elapsed = time.monotonic() - start
-            self.assert_error(r, "latchkeyctl: database unavailable: ")
+            self.assert_error(r, "latchkeyctl: cannot reach the database: ")
+            self.assertNotIn("database unavailable", r.stderr)
             self.assertIn(f"127.0.0.1:{port}", r.stderr)
             self.assertLess(elapsed, 3.0, args)
 

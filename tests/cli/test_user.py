@@ -200,6 +200,12 @@ class UserStateTest(lkctl.CliTestCase):
         self.assertEqual(user["locked_until"], result["locked_until"])
         listed = self.ok_json("user", "list", "--locked")
         self.assertIn("mona", [u["username"] for u in listed["users"]])
+        # The audit line gives the lock's end in ISO 8601 UTC, as shown.
+        [event] = self.events("--user", "mona", "--event", "user_locked")
+        self.assertTrue(event["detail"].startswith(
+            "until " + result["locked_until"] + " by "), event["detail"])
+        self.assertRegex(result["locked_until"],
+                         r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
     def test_activate_deactivate(self):
         self.add_user("nora")

@@ -92,6 +92,12 @@ class UnavailableTest(StackTest):
         r = self.pam(svc, "dora", ["authenticate"], [GOOD])
         self.assertTrue(r.failed_with("PAM_AUTHINFO_UNAVAIL"), r)
         self.assertIn("/nonexistent/latchkey.conf", r.stderr)
+        # A missing file says how to name another one; an unreadable one
+        # that exists does not.
+        self.assertIn("name the config file with config=PATH", r.stderr)
+        self.assertNotIn("config=PATH", self.pam(
+            self.stack("lk-readable2", config=readable), "dora",
+            ["acct_mgmt"]).stderr)
 
 
 class FallbackStackTest(StackTest):

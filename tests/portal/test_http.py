@@ -3,6 +3,7 @@ headers, trusted proxies, static files, /healthz and /metrics."""
 
 import re
 import socket
+import time
 import unittest
 
 import portalharness
@@ -260,6 +261,90 @@ class UntrustedProxyTest(portalharness.PortalTestCase):
         ip = self.portal.query(
             "SELECT ip FROM sessions ORDER BY created_at DESC LIMIT 1").strip()
         self.assertEqual(ip, "127.0.0.1")
+
+    def test_favicon_is_served(self):
+        b = self.portal.browser()
+        r = b.get("/favicon.ico")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("content-type"), "image/x-icon")
+        self.assertEqual(r.body[:4], b"\x00\x00\x01\x00")  # an ICO file
+        self.assertIn("max-age", r.header("cache-control"))
+        self.assertIn('<link rel="icon" href="/favicon.ico"',
+                      b.get("/login").text)
+
+    def test_focus_ring_contrast_is_at_least_3_to_1(self):
+        css = self.portal.browser().get("/static/style.css").text
+        colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6});", css))
+        m = re.search(r":focus-visible\s*\{[^}]*outline:\s*\d+px solid "
+                      r"(?:var\(--([a-z-]+)\)|(#[0-9a-f]{6}))", css)
+        self.assertTrue(m, "no :focus-visible outline")
+        ring = colours[m.group(1)] if m.group(1) else m.group(2)
+
+        def luminance(hex_colour):
+            channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+            lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in channels]
+            return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+        def ratio(a, b):
+            hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+            return (hi + 0.05) / (lo + 0.05)
+
+        # The ring is drawn outside the control, on a card or the page.
+        for background in ("card", "bg"):
+            self.assertGreaterEqual(ratio(ring, colours[background]), 3.0,
+                                    f"{ring} on --{background}")
+
+    def test_header_menu_has_security_when_signed_in(self):
+        name, password = self.new_user()
+        b = self.portal.browser()
+        self.assertEqual(b.login(name, password).status, 303)
+        page = b.get("/profile").text
+        nav = page[page.index('<nav aria-label="Main">'):page.index("</nav>")]
+        self.assertIn('<a href="/security">Security</a>', nav)
+        self.assertIn('<a href="/profile">Profile</a>', nav)
+        anon = self.portal.browser().get("/login").text
+        self.assertNotIn('href="/security"', anon)
+
+    def access_lines(self, request_id_count):
+        """The access lines, once `request_id_count` of them are written."""
+        deadline = time.monotonic() + 5
+        while True:
+            lines = [l for l in self.portal.log().splitlines()
+                     if " latchkey-portal: access " in l]
+            if len(lines) >= request_id_count or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
+    def test_one_access_line_per_request_without_query_or_body(self):
+        time.sleep(0.3)  # the lines of earlier tests' requests are written
+        before = len(self.access_lines(0))
+        b = self.portal.browser()
+        reset = b.get("/reset?token=QuerySecret123").status
+        self.assertEqual(reset, 404)  # no such link
+        self.assertEqual(b.get("/no-such-page/PathSecret456").status, 404)
+        r = b.post_form("/forgot", {"csrf": b.csrf_for("/forgot"),
+                                    "email": "BodySecret789@example.org"})
+        self.assertEqual(r.status, 303)
+        lines = self.access_lines(before + 4)[before:]
+        self.assertEqual(len(lines), 4, lines)  # csrf_for did a GET /forgot
+        text = "\n".join(self.portal.log().splitlines())
+        for secret in ("QuerySecret123", "PathSecret456", "BodySecret789"):
+            self.assertNotIn(secret, text)
+        line = re.compile(r"^<(\d)>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
+                          r"latchkey-portal: access (\S+) (\S+) (\d{3}) "
+                          r"(\d+\.\d)ms id=([0-9a-f]{12})$")
+        parsed = [line.match(l) for l in lines]
+        self.assertTrue(all(parsed), lines)
+        got = [(m.group(1), m.group(2), m.group(3), m.group(4))
+               for m in parsed]
+        self.assertEqual(got, [
+            ("5", "GET", "/reset", "404"),        # 4xx: notice
+            ("5", "GET", "-", "404"),             # no route: no path
+            ("6", "GET", "/forgot", "200"),       # 2xx, 3xx: info
+            ("6", "POST", "/forgot", "303"),
+        ])
+        self.assertEqual(len({m.group(6) for m in parsed}), 4)  # ids differ
 
 
 if __name__ == "__main__":

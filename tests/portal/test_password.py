@@ -37,6 +37,10 @@ class PasswordPageTest(ApiAsserts, portalharness.SmtpPortalTestCase):
         self.assertEqual(r.status, 200)
         for field in ("current_password", "password", "confirm"):
             self.assertIn(f'name="{field}"', r.text)
+        self.assertIn('<label for="password">New password</label>', r.text)
+        self.assertIn('id="password-rules">Use 12 to 256 characters. Not your '
+                      'username or email address, and not a common password.',
+                      r.text)
         self.assertSecurityHeaders(r)
         anon = self.portal.browser().get("/password")
         self.assertEqual(anon.status, 303)

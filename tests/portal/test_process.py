@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import time
 import unittest
 
@@ -34,6 +35,22 @@ class ProcessTest(unittest.TestCase):
             self.assertIn("stopped", portal.log())
         finally:
             portal.close()
+
+    def test_a_missing_config_says_how_to_name_another(self):
+        binary = os.environ["LATCHKEY_PORTAL"]
+        missing = "/nonexistent/latchkey-test/latchkey.conf"
+        env = dict(os.environ, LATCHKEY_CONFIG=missing)
+        r = subprocess.run([binary], env=env, capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("latchkey-portal: " + missing +
+                      ": cannot read: No such file or directory", r.stderr)
+        self.assertIn("--config PATH or LATCHKEY_CONFIG=PATH", r.stderr)
+        # --config wins over the environment.
+        other = missing + ".other"
+        r = subprocess.run([binary, "--config", other], env=env,
+                           capture_output=True, text=True, timeout=30)
+        self.assertIn(other + ": cannot read", r.stderr)
 
     def test_sigint_stops_cleanly(self):
         portal = portalharness.Portal()

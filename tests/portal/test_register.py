@@ -12,6 +12,9 @@ import portalharness
 STRONG = "correct horse battery staple 42"
 _ids = itertools.count(1)
 
+RULES = ("Use 12 to 256 characters. Not your username or email address, "
+         "and not a common password.")
+
 
 def unique(prefix="r"):
     return f"{prefix}{os.getpid() % 10000}x{next(_ids)}"
@@ -53,6 +56,12 @@ class RegisterTest(portalharness.SmtpPortalTestCase):
                      "csrf"):
             self.assertIn(f'name="{name}"', r.text)
         self.assertIn('autocomplete="new-password"', r.text)
+        # The rules, from the config, beside the field before anything is
+        # typed, and tied to it for screen readers.
+        self.assertIn('<p class="hint" id="password-rules">%s</p>' % RULES,
+                      r.text)
+        self.assertIn('aria-describedby="password-rules"', r.text)
+        self.assertIn('<label for="password">Password</label>', r.text)
 
     def test_login_page_links_to_the_account_pages(self):
         r = self.portal.browser().get("/login")

@@ -6,6 +6,7 @@ mail, TOTP kept), used, expired and invalid links, CSRF and methods."""
 
 import itertools
 import os
+import time
 import unittest
 
 import lkharness
@@ -74,8 +75,24 @@ class ResetTest(portalharness.SmtpPortalTestCase):
         self.assertEqual(answers[0][:2], (303, "/forgot?notice=reset_sent"))
         page = self.browser().get("/forgot?notice=reset_sent")
         self.assertIn("If an account uses that address", page.text)
+        # Only the message: not the form again.
+        self.assertIn("Check your mail", page.text)
+        self.assertNotIn("<form method=\"post\" action=\"/forgot\"",
+                         page.text)
+        self.assertNotIn('name="email"', page.text)
+        self.assertIn('name="email"', self.browser().get("/forgot").text)
         self.reset_link(email)
         self.assertNoMail(unknown)
+        # The link sent is in the audit log, after the answer.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            detail = self.portal.query(
+                "SELECT detail FROM auth_events WHERE event = "
+                f"'reset_requested' AND username_tried = '{name}'").strip()
+            if detail:
+                break
+            time.sleep(0.1)
+        self.assertEqual(detail, "link sent")
 
     def test_forgot_api_same_answer(self):
         _, _, email = self.user()
@@ -151,6 +168,8 @@ class ResetTest(portalharness.SmtpPortalTestCase):
         b = self.browser()
         page = b.get(link)
         self.assertEqual(page.status, 200)
+        self.assertIn('id="password-rules">Use 12 to 256 characters.',
+                      page.text)
         self.assertIn('name="password"', page.text)
         self.assertSecurityHeaders(page)
 

@@ -329,6 +329,61 @@ class SecurityTest(ApiAsserts, portalharness.SmtpPortalTestCase):
         self.assertTrue(r.header("location").startswith("/login"))
         self.assertEqual(here.get("/profile").status, 303)
 
+    def test_sign_out_all_other_sessions(self):
+        name, password = self.new_user()
+        here = self.signed_in(name, password, FIREFOX)
+        page = here.get("/security")
+        # Alone: no button.
+        self.assertNotIn("Sign out all other sessions", page.text)
+        there = self.signed_in(name, password, "curl/8.0.1")
+        also = self.signed_in(name, password, "curl/8.0.1")
+        other_name, other_password = self.new_user()
+        stranger = self.signed_in(other_name, other_password)
+        page = here.get("/security")
+        self.assertIn("Sign out all other sessions", page.text)
+        # Times read relative, with the UTC time in the title.
+        self.assertRegex(page.text,
+                         r'last seen <time datetime="\d{4}-\d\d-\d\dT'
+                         r'\d\d:\d\d:\d\dZ" title="\d{4}-\d\d-\d\d '
+                         r'\d\d:\d\d UTC">just now</time>')
+        # Needs the CSRF token.
+        r = here.post_form("/security/sessions/others", {})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(there.get("/profile").status, 200)
+
+        r = here.post_form("/security/sessions/others", {"csrf": page.csrf()})
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(r.header("location"),
+                         "/security?notice=other_sessions_ended")
+        for b in (there, also):
+            self.assertEqual(b.get("/profile").status, 303)
+        self.assertEqual(here.get("/profile").status, 200)
+        self.assertEqual(stranger.get("/profile").status, 200)
+        page = here.get("/security?notice=other_sessions_ended")
+        self.assertIn("Every other session of your account has ended",
+                      page.text)
+        self.assertEqual(page.text.count("/revoke\""), 1)
+        rows = self.portal.query(
+            "SELECT detail FROM auth_events WHERE event = "
+            f"'other_sessions_ended' AND username_tried = '{name}'")
+        self.assertEqual(rows.strip(), "2 ended by the user")
+
+    def test_api_end_other_sessions(self):
+        name, password = self.new_user()
+        b = self.portal.browser({"User-Agent": FIREFOX})
+        csrf = api_login(b, name, password)
+        c = self.portal.browser()
+        api_login(c, name, password)
+        self.assertApiError(
+            api_send(b, "POST", "/api/v1/sessions/end-others"), 403, "csrf")
+        r = api_send(b, "POST", "/api/v1/sessions/end-others", csrf=csrf)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), {"ended": 1})
+        self.assertApiError(c.get("/api/v1/me"), 401, "unauthenticated")
+        self.assertEqual(b.get("/api/v1/me").status, 200)
+        r = api_send(b, "POST", "/api/v1/sessions/end-others", csrf=csrf)
+        self.assertEqual(r.json(), {"ended": 0})
+
     # --- CSRF, methods, sessions ---
 
     def test_every_post_needs_the_csrf_token(self):

@@ -28,7 +28,8 @@ Result<PasswordReset::ForgotCheck> PasswordReset::CheckForgot(
   return out;
 }
 
-Status PasswordReset::SendResetLink(std::string_view address) {
+Status PasswordReset::SendResetLink(std::string_view address,
+                                    const AuthContext& ctx) {
   LK_ASSIGN_OR_RETURN(std::optional<User> user,
                       s_.users().FindByEmail(address));
   if (!user || !user->is_active) return Status::Ok();
@@ -36,7 +37,11 @@ Status PasswordReset::SendResetLink(std::string_view address) {
   LK_ASSIGN_OR_RETURN(bool allowed,
                       limiter.Hit("reset:user:" + std::to_string(user->id),
                                   kResetMailsPerUser));
-  if (!allowed) return Status::Ok();
+  if (!allowed) {
+    return s_.audit().Record(AuditEvent::kResetRequested, user->id,
+                             user->username, ctx, AuditOutcome::kFail,
+                             "not sent: over the limit");
+  }
   // The link and its mail commit together (and cost one log flush).
   LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(s_.db()));
   LK_ASSIGN_OR_RETURN(
@@ -48,6 +53,9 @@ Status PasswordReset::SendResetLink(std::string_view address) {
           .Enqueue(user->email,
                    mail_texts::PasswordReset(s_.config(), *user, token.view()))
           .status());
+  LK_RETURN_IF_ERROR(s_.audit().Record(AuditEvent::kResetRequested, user->id,
+                                       user->username, ctx, AuditOutcome::kOk,
+                                       "link sent"));
   return tx.Commit();
 }
 

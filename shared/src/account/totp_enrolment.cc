@@ -93,6 +93,9 @@ Result<TotpConfirmation> TotpEnrolment::Confirm(int64_t user_id,
       s_.totp().Verify(*key, trimmed, now, std::nullopt);
   if (verdict.check != TotpCheck::kAccepted) {
     out.errors.Add("code", "That code is not correct.");
+    LK_RETURN_IF_ERROR(s_.audit().Record(
+        AuditEvent::kTotpEnrolFailed, user.id, user.username, ctx,
+        AuditOutcome::kFail, "wrong code confirming a new key"));
     return out;
   }
   LK_RETURN_IF_ERROR(s_.totp_step().Enable(user.id, *key, verdict.step));

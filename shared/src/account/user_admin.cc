@@ -8,6 +8,7 @@
 #include <span>
 #include <utility>
 
+#include "latchkey/base/clock.h"
 #include "latchkey/base/encoding.h"
 #include "latchkey/crypto/totp.h"
 #include "latchkey/services/services.h"
@@ -22,15 +23,6 @@ constexpr int kPasswordTries = 5;
 Status WithField(const Status& s, std::string_view field) {
   if (s.ok() || s.code() != StatusCode::kInvalidArgument) return s;
   return s.WithContext(field);
-}
-
-std::string IsoTime(int64_t unix_seconds) {
-  const time_t t = static_cast<time_t>(unix_seconds);
-  struct tm tm {};
-  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(unix_seconds);
-  std::array<char, 32> buf{};
-  const size_t n = strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf.data(), n);
 }
 
 // Uniform over kPasswordAlphabet: bytes at or above the largest multiple of

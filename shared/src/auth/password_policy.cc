@@ -34,7 +34,8 @@ Secret CString(std::string_view s) {
   return out;
 }
 
-// libpwquality's messages are phrases; make each one sentence.
+// libpwquality's own text, for errors of the library itself (these go to
+// the operator's log, not to a person choosing a password).
 std::string PwqMessage(int code, void* aux) {
   char buf[PWQ_MAX_ERROR_MESSAGE_LEN];
   // pwquality_strerror also frees `aux`.
@@ -99,12 +100,71 @@ Status CheckWithPwquality(std::string_view password, std::string_view username,
                          username.empty() ? nullptr : user.c_str(), &aux);
   }
   if (rc >= 0) return Status::Ok();  // a score 0..100
+  // pwquality_strerror frees `aux` either way.
   std::string message = PwqMessage(rc, aux);
   if (IsLibraryFailure(rc)) return Internal("libpwquality: " + message);
-  return InvalidArgument(std::move(message));
+  return InvalidArgument(PwqualityRefusal(rc));
 }
 
 }  // namespace
+
+std::string PasswordRules(const SecurityConfig& config) {
+  std::string out = "Use " + std::to_string(config.min_password_length) +
+                    " to " + std::to_string(config.max_password_length) +
+                    " characters. Not your username or email address";
+  out += config.pwquality ? ", and not a common password." : ".";
+  return out;
+}
+
+std::string PwqualityRefusal(int code) {
+  switch (code) {
+    case PWQ_ERROR_TOO_SIMILAR:
+      return "The new password is too similar to the old one.";
+    case PWQ_ERROR_SAME_PASSWORD:
+      return "The new password must differ from the old one.";
+    case PWQ_ERROR_CASE_CHANGES_ONLY:
+      return "The new password must differ from the old one by more than "
+             "changes of case.";
+    case PWQ_ERROR_ROTATED:
+      return "The new password must not be the old one rotated.";
+    case PWQ_ERROR_MIN_DIGITS:
+      return "The password needs more digits.";
+    case PWQ_ERROR_MIN_UPPERS:
+      return "The password needs more upper-case letters.";
+    case PWQ_ERROR_MIN_LOWERS:
+      return "The password needs more lower-case letters.";
+    case PWQ_ERROR_MIN_OTHERS:
+      return "The password needs more characters that are neither letters "
+             "nor digits.";
+    case PWQ_ERROR_MIN_CLASSES:
+      return "The password needs more kinds of characters: lower-case and "
+             "upper-case letters, digits, others.";
+    case PWQ_ERROR_MIN_LENGTH:
+      return "The password is shorter than this system allows.";
+    case PWQ_ERROR_EMPTY_PASSWORD:
+      return "Enter a password.";
+    case PWQ_ERROR_PALINDROME:
+      return "The password must not read the same backwards.";
+    case PWQ_ERROR_MAX_CONSECUTIVE:
+      return "The password repeats one character too many times in a row.";
+    case PWQ_ERROR_MAX_CLASS_REPEAT:
+      return "The password has too many characters of one kind in a row.";
+    case PWQ_ERROR_MAX_SEQUENCE:
+      return "The password contains too long a sequence, such as 12345 or "
+             "abcde.";
+    case PWQ_ERROR_CRACKLIB_CHECK:
+      return "The password is too common or based on a dictionary word.";
+    case PWQ_ERROR_USER_CHECK:
+      return "The password must not contain the username.";
+    case PWQ_ERROR_GECOS_CHECK:
+      return "The password must not contain your name.";
+    case PWQ_ERROR_BAD_WORDS:
+      return "The password contains a word that is not allowed.";
+    default:
+      return "The password is not acceptable.";
+  }
+}
+
 PasswordPolicy::PasswordPolicy(const SecurityConfig& config)
     : config_(config) {}
 

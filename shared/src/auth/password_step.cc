@@ -1,5 +1,6 @@
 #include "latchkey/auth/password_step.h"
 
+#include "latchkey/base/clock.h"
 #include "latchkey/base/encoding.h"
 
 namespace latchkey {
@@ -80,7 +81,7 @@ Result<std::optional<int64_t>> PasswordStep::Refuse(const LockSubject& subject,
   if (settled.lock_started) {
     LK_RETURN_IF_ERROR(audit_.Record(
         AuditEvent::kAccountLocked, user_id, tried, ctx, AuditOutcome::kFail,
-        "locked until " + std::to_string(until.value_or(0))));
+        "locked until " + IsoTime(until.value_or(0))));
     if (user != nullptr && notifier_ != nullptr) {
       LK_RETURN_IF_ERROR(
           notifier_->AccountLocked(*user, until.value_or(0), ctx));
@@ -109,7 +110,7 @@ Result<AccountFailure> PasswordStep::Fail(
     const int64_t until = failure.locked_until.value_or(0);
     LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kAccountLocked, user_id, tried,
                                      ctx, AuditOutcome::kFail,
-                                     "locked until " + std::to_string(until)));
+                                     "locked until " + IsoTime(until)));
     if (user != nullptr && notifier_ != nullptr) {
       LK_RETURN_IF_ERROR(notifier_->AccountLocked(*user, until, ctx));
     }

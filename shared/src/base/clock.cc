@@ -1,5 +1,8 @@
 #include "latchkey/base/clock.h"
 
+#include <time.h>
+
+#include <array>
 #include <chrono>
 
 namespace latchkey {
@@ -19,6 +22,15 @@ int64_t SystemClock::NowUnixMicros() const {
 const SystemClock& SystemClock::Shared() {
   static const SystemClock clock;
   return clock;
+}
+
+std::string IsoTime(int64_t unix_seconds) {
+  const time_t t = static_cast<time_t>(unix_seconds);
+  struct tm tm {};
+  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(unix_seconds);
+  std::array<char, 40> buf{};
+  const size_t n = strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf.data(), n);
 }
 
 }  // namespace latchkey

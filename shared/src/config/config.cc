@@ -80,4 +80,9 @@ Result<Config> LoadConfig(const std::string& path) {
   return config;
 }
 
+bool ConfigFileMissing(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) != 0 && errno == ENOENT;
+}
+
 }  // namespace latchkey

@@ -15,7 +15,7 @@ struct EventName {
   std::string_view name;
 };
 
-constexpr std::array<EventName, 31> kEventNames = {{
+constexpr std::array<EventName, 36> kEventNames = {{
     {AuditEvent::kLoginSuccess, "login_success"},
     {AuditEvent::kLoginFailure, "login_failure"},
     {AuditEvent::kUnknownUser, "unknown_user"},
@@ -47,6 +47,11 @@ constexpr std::array<EventName, 31> kEventNames = {{
     {AuditEvent::kSessionOpen, "session_open"},
     {AuditEvent::kSessionClose, "session_close"},
     {AuditEvent::kRehash, "rehash"},
+    {AuditEvent::kResetRequested, "reset_requested"},
+    {AuditEvent::kTotpEnrolFailed, "totp_enrol_failed"},
+    {AuditEvent::kHostAdded, "host_added"},
+    {AuditEvent::kHostRevoked, "host_revoked"},
+    {AuditEvent::kOtherSessionsEnded, "other_sessions_ended"},
 }};
 
 // Code points that reorder or break lines in viewers (Trojan Source,

@@ -33,7 +33,7 @@ class PasswordResetTest : public testing::ServicesTest {
     LK_ASSIGN_OR_RETURN(PasswordReset::ForgotCheck check,
                         reset.CheckForgot(email, ctx_));
     if (!check.errors.empty()) return check.errors;
-    LK_RETURN_IF_ERROR(reset.SendResetLink(check.address));
+    LK_RETURN_IF_ERROR(reset.SendResetLink(check.address, ctx_));
     return FieldErrors();
   }
   std::string LastResetToken(const std::string& to = "alice@example.org") {
@@ -83,6 +83,28 @@ TEST_F(PasswordResetTest, SameAnswerForKnownAndUnknownAddresses) {
   auto bad = Forgot("not an address");
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->Get("email"), "Enter a valid email address.");
+  // The one link sent is in the audit log; the unknown, inactive and bad
+  // addresses are not (nothing happened to an account).
+  EXPECT_EQ(Events("reset_requested"), 1);
+}
+
+TEST_F(PasswordResetTest, ALinkOverThePerUserLimitIsAuditedAsNotSent) {
+  PasswordReset reset(s());
+  for (uint32_t i = 0; i < kResetMailsPerUser.max; ++i) {
+    ASSERT_TRUE(reset.SendResetLink("alice@example.org", ctx_).ok());
+  }
+  ASSERT_TRUE(reset.SendResetLink("alice@example.org", ctx_).ok());
+  EXPECT_EQ(Outbox().size(), kResetMailsPerUser.max);
+  AuditFilter f;
+  f.event = AuditEvent::kResetRequested;
+  Result<std::vector<AuditEntry>> rows = s().audit().Query(f);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), kResetMailsPerUser.max + 1);
+  EXPECT_EQ(rows->front().detail, "link sent");
+  EXPECT_EQ(rows->front().outcome, "ok");
+  EXPECT_EQ(rows->front().username_tried, "alice");
+  EXPECT_EQ(rows->back().detail, "not sent: over the limit");
+  EXPECT_EQ(rows->back().outcome, "fail");
 }
 
 TEST_F(PasswordResetTest, ThrottledPerAddressAndPerIp) {

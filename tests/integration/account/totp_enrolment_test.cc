@@ -74,9 +74,11 @@ TEST_F(TotpEnrolmentTest, ConfirmWithTheRightCodeEnables) {
   ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();
   EXPECT_EQ(wrong->errors.Get("code"), "That code is not correct.");
   EXPECT_TRUE(wrong->recovery_codes.empty());
+  EXPECT_EQ(Events("totp_enrol_failed"), 1);
   auto empty = Confirm(setup, " ");
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->errors.Get("code"), "Enter the 6-digit code from your app.");
+  EXPECT_EQ(Events("totp_enrol_failed"), 1);  // an empty code is no try
   EXPECT_FALSE(Load(id_).has_totp());
 
   clock_.Advance(seconds(60));  // an app a little behind is fine (window 1)

@@ -240,6 +240,14 @@ TEST_F(AuthenticatorTest, LocksAfterMaxFailuresUntilUnlocked) {
   ExpectEvents({"login_failure", "login_failure", "login_failure",
                 "login_failure", "login_failure", "account_locked",
                 "refused_locked"});
+  // The lock's end reads as ISO 8601 UTC in `audit tail`, not epoch seconds.
+  AuditFilter locks;
+  locks.event = AuditEvent::kAccountLocked;
+  Result<std::vector<AuditEntry>> lock_rows = services_->audit().Query(locks);
+  ASSERT_TRUE(lock_rows.ok() && lock_rows->size() == 1);
+  EXPECT_EQ((*lock_rows)[0].detail,
+            "locked until " + IsoTime(clock_.NowUnix() + 60));
+  EXPECT_EQ(IsoTime(1796422200), "2026-12-04T22:10:00Z");
 
   ASSERT_TRUE(services_->lockout_store().Unlock(id).ok());
   EXPECT_EQ(Login("alice", kPassword).status, AuthStatus::kOk);

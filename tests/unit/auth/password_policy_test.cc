@@ -1,7 +1,9 @@
 #include "latchkey/auth/password_policy.h"
 
 #include <gtest/gtest.h>
+#include <pwquality.h>
 
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -132,8 +134,52 @@ TEST_F(PasswordPolicyTest, InvalidUtf8AndNulRefused) {
 }
 
 TEST_F(PasswordPolicyTest, DictionaryWordRefused) {
-  const std::string m = Refused("password123456");
-  EXPECT_NE(m.find("dictionary"), std::string::npos) << m;
+  // Our sentence, not libpwquality's "The password fails the dictionary
+  // check - it is based on a dictionary word".
+  EXPECT_EQ(Refused("password123456"),
+            "The password is too common or based on a dictionary word.");
+}
+
+TEST(PwqualityRefusalTest, EveryRefusalCodeHasOurOwnSentence) {
+  // Every code libpwquality gives for a password (not for itself).
+  const int codes[] = {
+      PWQ_ERROR_TOO_SIMILAR,      PWQ_ERROR_MIN_DIGITS,
+      PWQ_ERROR_MIN_UPPERS,       PWQ_ERROR_MIN_LOWERS,
+      PWQ_ERROR_MIN_OTHERS,       PWQ_ERROR_MIN_LENGTH,
+      PWQ_ERROR_PALINDROME,       PWQ_ERROR_CASE_CHANGES_ONLY,
+      PWQ_ERROR_ROTATED,          PWQ_ERROR_MIN_CLASSES,
+      PWQ_ERROR_MAX_CONSECUTIVE,  PWQ_ERROR_EMPTY_PASSWORD,
+      PWQ_ERROR_SAME_PASSWORD,    PWQ_ERROR_CRACKLIB_CHECK,
+      PWQ_ERROR_USER_CHECK,       PWQ_ERROR_GECOS_CHECK,
+      PWQ_ERROR_MAX_CLASS_REPEAT, PWQ_ERROR_BAD_WORDS,
+      PWQ_ERROR_MAX_SEQUENCE,
+  };
+  std::set<std::string> seen;
+  for (const int code : codes) {
+    const std::string m = PwqualityRefusal(code);
+    EXPECT_NE(m, "The password is not acceptable.") << code;
+    EXPECT_EQ(m.back(), '.') << code;
+    // Not libpwquality's own text for the same code.
+    char buf[PWQ_MAX_ERROR_MESSAGE_LEN];
+    const char* theirs = pwquality_strerror(buf, sizeof buf, code, nullptr);
+    EXPECT_NE(m.rfind(theirs, 0), 0u) << code << ": " << m;
+    EXPECT_TRUE(seen.insert(m).second) << "two codes share: " << m;
+  }
+  EXPECT_EQ(PwqualityRefusal(PWQ_ERROR_MIN_UPPERS),
+            "The password needs more upper-case letters.");
+  EXPECT_EQ(PwqualityRefusal(-999), "The password is not acceptable.");
+}
+
+TEST(PasswordRulesTest, FromTheConfig) {
+  SecurityConfig config;
+  config.min_password_length = 14;
+  config.max_password_length = 200;
+  EXPECT_EQ(PasswordRules(config),
+            "Use 14 to 200 characters. Not your username or email address, "
+            "and not a common password.");
+  config.pwquality = false;
+  EXPECT_EQ(PasswordRules(config),
+            "Use 14 to 200 characters. Not your username or email address.");
 }
 
 TEST_F(PasswordPolicyTest, ContainsUsername) {

@@ -153,7 +153,11 @@ TEST(AuditEventTest, NamesAreStableAndRoundTrip) {
   EXPECT_EQ(AuditEventName(AuditEvent::kTotpReplayed), "totp_replayed");
   EXPECT_EQ(AuditEventName(AuditEvent::kRecoveryCodesRegenerated),
             "recovery_codes_regenerated");
-  for (int i = 0; i <= static_cast<int>(AuditEvent::kRehash); ++i) {
+  EXPECT_EQ(AuditEventName(AuditEvent::kResetRequested), "reset_requested");
+  EXPECT_EQ(AuditEventName(AuditEvent::kTotpEnrolFailed), "totp_enrol_failed");
+  EXPECT_EQ(AuditEventName(AuditEvent::kHostAdded), "host_added");
+  EXPECT_EQ(AuditEventName(AuditEvent::kHostRevoked), "host_revoked");
+  for (int i = 0; i <= static_cast<int>(AuditEvent::kOtherSessionsEnded); ++i) {
     const auto e = static_cast<AuditEvent>(i);
     const std::string_view name = AuditEventName(e);
     EXPECT_NE(name, "unknown_event") << i;

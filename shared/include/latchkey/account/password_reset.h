@@ -57,8 +57,10 @@ class PasswordReset {
   // belongs to an active account under kResetMailsPerUser, issues a reset
   // link (base_url/reset?token=..., valid 1 h) and queues its mail in one
   // transaction; otherwise does nothing.
+  // A known active account gets a `reset_requested` audit row (ctx's
+  // service and address), "link sent" or "not sent: over the limit".
   // Errors: db errors.
-  Status SendResetLink(std::string_view address);
+  Status SendResetLink(std::string_view address, const AuthContext& ctx);
 
   // What the reset page should show for `token` before the form is sent.
   Result<LinkState> CheckLink(std::string_view token);

@@ -4,6 +4,7 @@
 #define LATCHKEY_BASE_CLOCK_H_
 
 #include <cstdint>
+#include <string>
 
 namespace latchkey {
 
@@ -24,6 +25,11 @@ class SystemClock final : public Clock {
   int64_t NowUnixMicros() const override;
   static const SystemClock& Shared();
 };
+
+// `unix_seconds` as ISO 8601 UTC, e.g. "2026-12-04T22:10:00Z": the one
+// way every log line, audit detail and CLI table writes a point in time.
+// The decimal seconds if the time cannot be broken down.
+std::string IsoTime(int64_t unix_seconds);
 
 }  // namespace latchkey
 

@@ -182,6 +182,11 @@ Result<Config> ParseConfig(std::string_view text, std::string_view filename);
 // errno text.
 Result<Config> LoadConfig(const std::string& path);
 
+// Whether nothing is at `path` (stat says ENOENT), so that a door whose
+// LoadConfig failed can add how to name another file: --config PATH or
+// $LATCHKEY_CONFIG for the programs, config=PATH for the PAM module.
+bool ConfigFileMissing(const std::string& path);
+
 // Parses a duration such as "500ms", "2s", "30m", "12h", "7d" or a bare
 // number of seconds. Errors: InvalidArgument naming the text.
 Result<Millis> ParseDuration(std::string_view text);

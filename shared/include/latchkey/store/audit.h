@@ -56,6 +56,14 @@ enum class AuditEvent {
   kSessionOpen,               // session_open
   kSessionClose,              // session_close
   kRehash,                    // rehash (stored hash upgraded at login)
+  kResetRequested,            // reset_requested (a reset link was asked
+                              // for a known address: sent, or over its limit)
+  kTotpEnrolFailed,           // totp_enrol_failed (a wrong code confirming
+                              // a new TOTP key)
+  kHostAdded,                 // host_added (latchkeyctl host add)
+  kHostRevoked,               // host_revoked (latchkeyctl host revoke)
+  kOtherSessionsEnded,        // other_sessions_ended ("sign out all other
+                              // sessions" in the portal or the API)
 };
 
 // The stable snake_case name above (what `event` holds and syslog shows).
