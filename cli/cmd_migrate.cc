@@ -1,4 +1,4 @@
-// latchkeyctl migrate [--status]
+// latchkeyctl migrate [--status | --grants]
 #include <cstdio>
 #include <set>
 
@@ -49,7 +49,12 @@ int Run(Context& ctx, const ParsedArgs& args) {
   Result<Services*> services = ctx.services();
   if (!services.ok()) return ctx.Fail(services.status());
   db::Connection& conn = (*services)->db();
-  if (args.has("--status")) return ShowStatus(ctx, conn);
+  if (args.has("--status")) {
+    if (args.has("--grants")) {
+      return ctx.Usage("--status and --grants do not go together");
+    }
+    return ShowStatus(ctx, conn);
+  }
 
   Result<std::vector<MigrationState>> before = GetMigrationStates(conn);
   if (!before.ok()) return ctx.Fail(before.status());
@@ -68,29 +73,42 @@ int Run(Context& ctx, const ParsedArgs& args) {
       names.push_back(FileName(m));
     }
   }
+  // The roles come after the schema: grants.sql names its tables.
+  const bool grants = args.has("--grants");
+  if (grants) {
+    if (Status s = ApplyGrants(conn); !s.ok()) return ctx.Fail(s);
+  }
   const int latest = LatestSchemaVersion();
   if (ctx.json()) {
-    PrintJson(ctx.out(), {{"applied", names}, {"version", latest}});
+    PrintJson(ctx.out(),
+              {{"applied", names}, {"version", latest}, {"grants", grants}});
     return kExitOk;
   }
   for (const std::string& n : names) ctx.out() << "applied " << n << '\n';
   if (names.empty()) {
     ctx.out() << "the schema is current (version " << latest << ")\n";
   }
+  if (grants) {
+    ctx.out() << "applied grants.sql (roles latchkey_pam, latchkey_portal)\n";
+  }
   return kExitOk;
 }
 
-constexpr OptionSpec kOptions[] = {{"--status", false, ""}};
+constexpr OptionSpec kOptions[] = {{"--status", false, ""},
+                                   {"--grants", false, ""}};
 
 }  // namespace
 
 const Command kMigrateCommand = {
     .name = "migrate",
-    .usage = "migrate [--status]",
+    .usage = "migrate [--status | --grants]",
     .summary = "apply pending schema migrations, or list them",
     .help =
         "  --status   list every migration with the time it was applied, "
-        "or 'pending'\n",
+        "or 'pending'\n"
+        "  --grants   then apply grants.sql: the least-privilege roles "
+        "latchkey_pam\n"
+        "             and latchkey_portal (needs GRANT rights)\n",
     .options = kOptions,
     .run = Run,
 };

@@ -31,6 +31,13 @@ Response ReauthApiError(Context& ctx, const ReauthGate& gate) {
   return r;
 }
 
+std::optional<Response> ApiReauthRefusal(Context& ctx, const Secret& password) {
+  Result<ReauthGate> gate = CheckReauth(ctx, password, ReauthMode::kPassword);
+  if (!gate.ok()) return ctx.Fail(gate.status(), "re-authenticating");
+  if (!gate->open) return ReauthApiError(ctx, *gate);
+  return std::nullopt;
+}
+
 Result<ReauthGate> CheckReauth(Context& ctx, const Secret& password,
                                ReauthMode mode) {
   Reauthentication reauth(ctx.services(), ctx.sessions());

@@ -4,6 +4,7 @@
 #ifndef LATCHKEY_PORTAL_REAUTH_GATE_H_
 #define LATCHKEY_PORTAL_REAUTH_GATE_H_
 
+#include <optional>
 #include <string_view>
 
 #include "latchkey/account/reauth.h"
@@ -40,6 +41,11 @@ Result<ReauthGate> CheckReauth(Context& ctx, const Secret& password,
 // and fields.password for reauth_required / wrong_password; Retry-After
 // when throttled.
 Response ReauthApiError(Context& ctx, const ReauthGate& gate);
+
+// For an API call: the error response when the gate (CheckReauth with
+// this password, always checked) stays closed, or the db error's; nullopt
+// when the caller may go ahead.
+std::optional<Response> ApiReauthRefusal(Context& ctx, const Secret& password);
 
 // Whether the session of `ctx` is within its re-auth window now.
 bool ReauthWindowOpenNow(Context& ctx);

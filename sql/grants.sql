@@ -13,7 +13,7 @@
 -- GRANT rights, in the latchkey database (GRANT ... ON <table> without a
 -- schema name means the current database):
 --
---   mariadb latchkey < sql/grants.sql      (or: latchkeyctl's ApplyGrants)
+--   mariadb latchkey < sql/grants.sql      (or: latchkeyctl migrate --grants)
 --
 -- then creates the login users: one per host for the PAM role, which
 -- `latchkeyctl host add NAME` prints (or runs, given a database admin

@@ -11,10 +11,7 @@ Response ApiReauth(Context& ctx) {
   nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const Secret password = SecretMember(body, "password", errors);
-  if (password.empty() && !errors.Has("password")) {
-    errors.Add("password", "required");
-  }
+  const Secret password = RequiredSecret(body, "password", errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
   Result<ReauthGate> gate = CheckReauth(ctx, password, ReauthMode::kPassword);
   if (!gate.ok()) return ctx.Fail(gate.status(), "re-authenticating");

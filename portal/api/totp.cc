@@ -74,17 +74,14 @@ Response ApiTotpDisable(Context& ctx) {
   nlohmann::json body = ctx.req().Json();
   if (!body.is_object()) return BadJson(ctx);
   FieldErrors errors;
-  const Secret password = SecretMember(body, "password", errors);
-  if (password.empty() && !errors.Has("password")) {
-    errors.Add("password", "required");
-  }
+  const Secret password = RequiredSecret(body, "password", errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
   if (!ctx.user()->has_totp()) {
     return ctx.ApiError(409, "totp_disabled", "Two-step sign-in is not on.");
   }
-  Result<ReauthGate> gate = CheckReauth(ctx, password, ReauthMode::kPassword);
-  if (!gate.ok()) return ctx.Fail(gate.status(), "re-authenticating");
-  if (!gate->open) return ReauthApiError(ctx, *gate);
+  if (std::optional<Response> refused = ApiReauthRefusal(ctx, password)) {
+    return std::move(*refused);
+  }
   TotpEnrolment enrolment(ctx.services());
   const Status off = enrolment.Disable(ctx.user()->id, ctx.auth_context());
   if (off.code() == StatusCode::kFailedPrecondition) {

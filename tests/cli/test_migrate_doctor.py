@@ -55,6 +55,26 @@ class MigrateTest(unittest.TestCase):
         r = self.box.ctl("migrate", "--status")
         self.assertRegex(r.stdout, r"(?m)^001 +init +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
+    def test_grants_give_the_door_roles_this_database(self):
+        r = self.box.ctl("migrate", "--grants")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("applied grants.sql (roles latchkey_pam, "
+                      "latchkey_portal)", r.stdout)
+        grants = self.box.query("SHOW GRANTS FOR latchkey_pam")
+        self.assertIn(f"`{self.box.db_name}`.`auth_events`", grants)
+        portal = self.box.query("SHOW GRANTS FOR latchkey_portal")
+        self.assertIn(f"`{self.box.db_name}`.`sessions`", portal)
+        # Again: the roles are updated, not an error.
+        r = self.box.ctl("--json", "migrate", "--grants")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["grants"], True)
+        self.assertEqual(json.loads(r.stdout)["applied"], [])
+
+    def test_status_and_grants_do_not_go_together(self):
+        r = self.box.ctl("migrate", "--status", "--grants")
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("--status and --grants do not go together", r.stderr)
+
     def test_json_migrate(self):
         r = self.box.ctl("--json", "migrate")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -1,8 +1,5 @@
 #include "latchkey/account/password_change.h"
 
-#include "latchkey/mail/mail.h"
-#include "latchkey/mail/mail_texts.h"
-
 namespace latchkey {
 
 PasswordChange::PasswordChange(Services& services) : s_(services) {}
@@ -49,12 +46,8 @@ Result<OwnPasswordResult> PasswordChange::Change(
     default:
       return changed;
   }
-  MailOutbox outbox(s_.db(), s_.clock());
-  LK_RETURN_IF_ERROR(outbox
-                         .Enqueue(user->email, mail_texts::PasswordChanged(
-                                                   s_.config(), *user,
-                                                   s_.clock().NowUnix(), ctx))
-                         .status());
+  // The one "password changed" notice, as a change through PAM queues it.
+  LK_RETURN_IF_ERROR(s_.security_notifier().PasswordChanged(*user, ctx));
   return out;
 }
 

@@ -126,13 +126,10 @@ Result<ResetResult> PasswordReset::Reset(std::string_view token,
   LK_RETURN_IF_ERROR(changed);
   if (!user->email_verified()) {
     LK_RETURN_IF_ERROR(s_.users().MarkEmailVerified(user->id));
+    user->email_verified_at = s_.clock().NowUnix();  // the link reached it
   }
-  MailOutbox outbox(s_.db(), s_.clock());
-  LK_RETURN_IF_ERROR(outbox
-                         .Enqueue(user->email, mail_texts::PasswordChanged(
-                                                   s_.config(), *user,
-                                                   s_.clock().NowUnix(), ctx))
-                         .status());
+  // The one "password changed" notice, as a change through PAM queues it.
+  LK_RETURN_IF_ERROR(s_.security_notifier().PasswordChanged(*user, ctx));
   return out;
 }
 

@@ -43,8 +43,9 @@ class PasswordChange {
   // current password) gives the "password" error. On success every portal
   // session of the user ends except the one whose id_sha256 is
   // `keep_session_sha256` (empty: all end), open reset links are voided,
-  // password_changed is audited and a "password changed" mail is queued to
-  // the account's address. Errors: NotFound "no user with id N"; db/KDF
+  // password_changed is audited and a "password changed" mail is queued
+  // (SecurityNotifier::PasswordChanged, as PAM's passwd does: only to a
+  // verified address). Errors: NotFound "no user with id N"; db/KDF
   // errors.
   Result<OwnPasswordResult> Change(int64_t user_id, const OwnPasswordForm& form,
                                    std::string_view keep_session_sha256,
