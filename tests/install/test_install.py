@@ -2,13 +2,16 @@
 DESTDIR with --prefix /usr, and with --strip. Every file lands under the
 prefix (or DESTDIR) at its FHS place, the systemd units name the installed
 latchkeyctl, nothing is written to the live PAM module directory, and
---strip leaves no debug info or symbol table.
+--strip leaves no debug info or symbol table. A configure of its own
+checks -DLATCHKEY_PAM_MODULE_DIR (absolute, empty, and the old cached
+default that named the live directory).
 
 Needs latchkeyctl, latchkey-portal and pam_latchkey built. Environment:
 LATCHKEY_SOURCE_DIR, LATCHKEY_BINARY_DIR, LATCHKEY_INSTALL_LIBDIR
 (CMAKE_INSTALL_LIBDIR) and LATCHKEY_PAM_MODULE_DIR (the cache values)."""
 
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -30,10 +33,9 @@ def source_files(sub, suffix=""):
                   if f.endswith(suffix) and os.path.isfile(os.path.join(d, f)))
 
 
-def expected_files(module_dir):
-    """Paths relative to the prefix (module_dir may be absolute)."""
+def expected_files():
+    """Paths relative to the prefix, but for the PAM module (module_path)."""
     files = set(BINARIES)
-    files.add(os.path.join(module_dir, "pam_latchkey.so").lstrip("/"))
     files.add("share/latchkey/latchkey.conf.example")
     files |= {"share/latchkey/pam.d/" + f for f in source_files("conf/pam.d")}
     files |= {"share/latchkey/sql/" + f for f in source_files("sql", ".sql")}
@@ -41,6 +43,12 @@ def expected_files(module_dir):
     files.add("share/doc/latchkey/README.md")
     files |= {"lib/systemd/system/" + u for u in UNITS}
     return files
+
+
+def module_path(prefix):
+    """Where pam_latchkey.so lands, relative to DESTDIR (or /)."""
+    d = PAM_DIR if os.path.isabs(PAM_DIR) else os.path.join(prefix, PAM_DIR)
+    return os.path.join(d, "pam_latchkey.so").lstrip("/")
 
 
 def tree(root):
@@ -137,8 +145,8 @@ class InstallTest(unittest.TestCase):
             manifest = self.install(prefix)
             for path in manifest:
                 self.assertTrue(path.startswith(prefix + "/"), path)
-            self.assertEqual(tree(tmp), {"p/" + f for f in
-                                         expected_files(PAM_DIR)})
+            self.assertEqual(tree(tmp), {"p/" + f for f in expected_files()}
+                             | {"p/" + PAM_DIR + "/pam_latchkey.so"})
             self.assertEqual(manifest, {os.path.join(prefix, f)
                                         for f in tree(prefix)})
             self.check_units(prefix, prefix)
@@ -148,19 +156,16 @@ class InstallTest(unittest.TestCase):
             manifest = self.install("/usr", destdir=destdir)
             for path in manifest:
                 self.assertTrue(path.startswith(destdir + "/"), path)
-            module_dir = PAM_DIR if os.path.isabs(PAM_DIR) else "usr/" + PAM_DIR
-            want = {("usr/" + f if not f.startswith(module_dir.lstrip("/"))
-                     else f) for f in expected_files(module_dir)}
-            self.assertEqual(tree(destdir), want)
+            self.assertEqual(tree(destdir),
+                             {"usr/" + f for f in expected_files()}
+                             | {module_path("/usr")})
             self.check_units(os.path.join(destdir, "usr"), "/usr")
 
     def test_strip(self):
         with tempfile.TemporaryDirectory(prefix="lk-install-") as destdir:
             self.install("/usr", destdir=destdir, strip=True)
-            module_dir = PAM_DIR if os.path.isabs(PAM_DIR) else "usr/" + PAM_DIR
             elves = [os.path.join(destdir, "usr", b) for b in BINARIES]
-            elves.append(os.path.join(destdir, module_dir.lstrip("/"),
-                                      "pam_latchkey.so"))
+            elves.append(os.path.join(destdir, module_path("/usr")))
             for path in elves:
                 secs = sections(path)
                 self.assertNotIn(".debug_info", secs, path)
@@ -172,6 +177,60 @@ class InstallTest(unittest.TestCase):
                                  check=True, capture_output=True,
                                  text=True).stdout
             self.assertIn("pam_sm_authenticate", dyn)
+
+
+class PamModuleDirTest(unittest.TestCase):
+    """Configures (never builds) a scratch build directory."""
+
+    def configure(self, build, *args):
+        return subprocess.run(
+            ["cmake", "-S", SOURCE, "-B", build, "-DLATCHKEY_TESTS=OFF",
+             "-DLATCHKEY_BENCH=OFF", *args], capture_output=True, text=True)
+
+    def module_destination(self, build):
+        with open(os.path.join(build, "pam_module/cmake_install.cmake")) as f:
+            script = f.read()
+        dests = re.findall(r'file\(INSTALL DESTINATION "([^"]*)" TYPE MODULE',
+                           script)
+        self.assertEqual(len(dests), 1, script)
+        return dests[0]
+
+    def test_module_dir(self):
+        with tempfile.TemporaryDirectory(prefix="lk-configure-") as tmp:
+            build = os.path.join(tmp, "build")
+            # A build directory configured before the module moved under the
+            # prefix: its cache holds the live directory as the default.
+            old = os.path.join(tmp, "old-cache.cmake")
+            with open(old, "w") as f:
+                f.write('set(LATCHKEY_PAM_MODULE_DIR '
+                        '/lib/x86_64-linux-gnu/security CACHE PATH '
+                        '"Where pam_latchkey.so is installed")\n')
+            r = self.configure(build, "-C", old)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("dropping the old default", r.stdout)
+            with open(os.path.join(build, "CMakeCache.txt")) as f:
+                libdir = re.search(r"^CMAKE_INSTALL_LIBDIR:PATH=(.*)$",
+                                   f.read(), re.M).group(1)
+            self.assertEqual(self.module_destination(build),
+                             "${CMAKE_INSTALL_PREFIX}/" + libdir + "/security")
+
+            # A packager's system directory: absolute, used as is.
+            r = self.configure(build, "-DLATCHKEY_PAM_MODULE_DIR="
+                               "/lib/x86_64-linux-gnu/security")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotIn("dropping the old default", r.stdout)
+            self.assertEqual(self.module_destination(build),
+                             "/lib/x86_64-linux-gnu/security")
+
+            # Relative: under the prefix, not under the working directory.
+            r = self.configure(build, "-DLATCHKEY_PAM_MODULE_DIR=lib/pam")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(self.module_destination(build),
+                             "${CMAKE_INSTALL_PREFIX}/lib/pam")
+
+            r = self.configure(build, "-DLATCHKEY_PAM_MODULE_DIR=")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("LATCHKEY_PAM_MODULE_DIR is empty", r.stderr)
 
 
 if __name__ == "__main__":
