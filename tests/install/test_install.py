@@ -83,7 +83,7 @@ def sections(path):
 class InstallTest(unittest.TestCase):
 
     def install(self, prefix, destdir=None, strip=False):
-        """Runs cmake --install; returns the files it reported (absolute)."""
+        """Runs cmake --install; returns the files it wrote (absolute)."""
         env = dict(os.environ)
         env.pop("DESTDIR", None)
         if destdir:
@@ -104,10 +104,11 @@ class InstallTest(unittest.TestCase):
             for tag in ("-- Installing: ", "-- Up-to-date: "):
                 if line.startswith(tag):
                     reported.add(line[len(tag):])
+        # The manifest lists the paths without DESTDIR.
         with open(os.path.join(BUILD, "install_manifest.txt")) as f:
             manifest = {line.rstrip("\n") for line in f if line.strip()}
-        self.assertEqual(reported, manifest)
-        return manifest
+        self.assertEqual(reported, {(destdir or "") + m for m in manifest})
+        return reported
 
     def check_units(self, root, prefix):
         """The units under root name latchkeyctl and the docs at prefix."""
@@ -153,8 +154,8 @@ class InstallTest(unittest.TestCase):
 
     def test_destdir(self):
         with tempfile.TemporaryDirectory(prefix="lk-install-") as destdir:
-            manifest = self.install("/usr", destdir=destdir)
-            for path in manifest:
+            written = self.install("/usr", destdir=destdir)
+            for path in written:
                 self.assertTrue(path.startswith(destdir + "/"), path)
             self.assertEqual(tree(destdir),
                              {"usr/" + f for f in expected_files()}
