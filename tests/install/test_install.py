@@ -233,6 +233,12 @@ class PamModuleDirTest(unittest.TestCase):
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("LATCHKEY_PAM_MODULE_DIR is empty", r.stderr)
 
+            # Not given at all: the default, under the prefix.
+            r = self.configure(build, "-ULATCHKEY_PAM_MODULE_DIR")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(self.module_destination(build),
+                             "${CMAKE_INSTALL_PREFIX}/" + libdir + "/security")
+
 
 if __name__ == "__main__":
     unittest.main()
