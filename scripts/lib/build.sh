@@ -14,10 +14,14 @@ lk_build_dir() {
   printf '%s\n' "$dir"
 }
 
-# lk_build LOG: configure + build into lk_build_dir, output appended to LOG.
+# lk_build LOG [TARGET...]: configure + build into lk_build_dir, output
+# appended to LOG. With TARGETs, builds only those (and what they need), not
+# the tests and benchmarks; the configuration is the same either way, so a
+# later full build (scripts/test) reuses what was built.
 lk_build() {
   local log="$1"
-  local build_dir extra=()
+  shift
+  local build_dir extra=() targets=()
   build_dir="$(lk_build_dir)"
   if [[ -n "${LATCHKEY_CMAKE_ARGS:-}" ]]; then
     read -r -a extra <<<"$LATCHKEY_CMAKE_ARGS"
@@ -26,7 +30,12 @@ lk_build() {
   lk_run_logged "$log" "cmake configure" \
     cmake -S "$LK_REPO_ROOT" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DLATCHKEY_WERROR=ON "${extra[@]}" || return
-  lk_say "Building with $(nproc) jobs"
+  if (($# > 0)); then
+    targets=(--target "$@")
+    lk_say "Building $* with $(nproc) jobs"
+  else
+    lk_say "Building with $(nproc) jobs"
+  fi
   lk_run_logged "$log" "build" \
-    cmake --build "$build_dir" -j"$(nproc)" || return
+    cmake --build "$build_dir" -j"$(nproc)" "${targets[@]}" || return
 }
