@@ -4,6 +4,7 @@ import datetime
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
@@ -55,17 +56,39 @@ class MigrateTest(unittest.TestCase):
         r = self.box.ctl("migrate", "--status")
         self.assertRegex(r.stdout, r"(?m)^001 +init +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
+    def admin_config(self):
+        """The box's config with the sandbox's database admin, who has the
+        GRANT and CREATE USER rights that grants.sql needs."""
+        with open(self.box.config) as f:
+            text = f.read()
+        text = lkharness.set_key(text, "database", "user",
+                                 self.box.env["LK_DB_ADMIN_USER"])
+        text = lkharness.set_key(text, "database", "password_file",
+                                 self.box.env["LK_DB_ADMIN_PASSWORD_FILE"])
+        path = os.path.join(self.box.tmp, "admin.conf")
+        lkharness.write_file(path, text)
+        return path
+
+    def admin_query(self, statement):
+        r = subprocess.run(
+            ["bash", os.environ["LATCHKEY_SANDBOX_SCRIPT"], "sql",
+             os.environ["LATCHKEY_SANDBOX"], "-N", "-B", "-e", statement],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
     def test_grants_give_the_door_roles_this_database(self):
-        r = self.box.ctl("migrate", "--grants")
+        admin = self.admin_config()
+        r = latchkeyctl(["--config", admin, "migrate", "--grants"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("applied grants.sql (roles latchkey_pam, "
                       "latchkey_portal)", r.stdout)
-        grants = self.box.query("SHOW GRANTS FOR latchkey_pam")
+        grants = self.admin_query("SHOW GRANTS FOR latchkey_pam")
         self.assertIn(f"`{self.box.db_name}`.`auth_events`", grants)
-        portal = self.box.query("SHOW GRANTS FOR latchkey_portal")
+        portal = self.admin_query("SHOW GRANTS FOR latchkey_portal")
         self.assertIn(f"`{self.box.db_name}`.`sessions`", portal)
         # Again: the roles are updated, not an error.
-        r = self.box.ctl("--json", "migrate", "--grants")
+        r = latchkeyctl(["--config", admin, "--json", "migrate", "--grants"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout)["grants"], True)
         self.assertEqual(json.loads(r.stdout)["applied"], [])

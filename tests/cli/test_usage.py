@@ -101,7 +101,7 @@ class UsageTest(unittest.TestCase):
         # Commands that take no operand (the table's defaults) refuse one.
         for command in (["migrate"], ["doctor"], ["nss-sync"], ["user", "list"],
                         ["audit", "tail"], ["host", "list"]):
-            self.assert_error(lkctl.run(command + ["extra"]), 2,
+            self.assert_error(latchkeyctl(command + ["extra"]), 2,
                               "unexpected argument 'extra'")
 
     def test_bad_option_values(self):
@@ -144,7 +144,7 @@ class ConfigErrorTest(unittest.TestCase):
     def test_an_unreadable_existing_config_gets_no_hint(self):
         directory = os.path.join(self.tmp, "a-directory.conf")
         os.makedirs(directory, exist_ok=True)
-        r = lkctl.run(["--config", directory, "user", "list"])
+        r = latchkeyctl(["--config", directory, "user", "list"])
         self.assert_error(r, "not a regular file")
         self.assertNotIn("LATCHKEY_CONFIG", r.stderr)
 
