@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -206,7 +207,9 @@ int Run(int argc, char** argv) {
           std::to_string(options.kdf_slots) + " hashes at once)");
 
   constexpr int kMaintainEverySeconds = 600;
-  timespec tick{kMaintainEverySeconds, 0};
+  // The loop wakes every second to write the buffered access lines.
+  const timespec tick{1, 0};
+  auto last_maintained = std::chrono::steady_clock::now();
   while (true) {
     const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) {
@@ -214,7 +217,12 @@ int Run(int argc, char** argv) {
               (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
       break;
     }
-    if (sig < 0 && errno == EAGAIN) Maintain(**app);
+    FlushAccessLog();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_maintained >= std::chrono::seconds(kMaintainEverySeconds)) {
+      Maintain(**app);
+      last_maintained = now;
+    }
   }
   (*running)->Stop();
   running->reset();
@@ -223,7 +231,7 @@ int Run(int argc, char** argv) {
   (*mail)->Stop();
   app->reset();
   mail->reset();
-  LogLine("stopped");
+  LogLine("stopped");  // after the last access lines, which it flushes
   return 0;
 }
 

@@ -367,7 +367,7 @@ MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url,
       fresh->server = server;
       fresh->conn = conn;
       fresh->start = std::chrono::steady_clock::now();
-      fresh->req.id = NewIncidentId();
+      fresh->req.id = NewRequestId();
       st = fresh.get();
       *req_cls = fresh.release();  // freed in OnCompleted
       std::optional<Response> early = Begin(*st, url, method);
@@ -412,9 +412,9 @@ void OnCompleted(void* /*cls*/, MHD_Connection* /*conn*/, void** req_cls,
       const std::string_view route = st->match.kind == RouteMatch::kFound
                                          ? st->match.route->pattern
                                          : std::string_view("-");
-      LogLine(AccessPriority(st->status),
-              AccessLine(MethodName(st->req.method), route, st->status, seconds,
-                         st->req.id));
+      LogAccess(AccessPriority(st->status),
+                AccessLine(MethodName(st->req.method), route, st->status,
+                           seconds, st->req.id));
     }
   } catch (...) {
   }
