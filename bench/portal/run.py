@@ -321,7 +321,12 @@ secret_key_file = {portal_key}
 
     def login_script(self):
         """A wrk Lua script that posts the sign-in form (valid pre-session
-        CSRF token + its lk_pre cookie)."""
+        CSRF token + its lk_pre cookie) from many client addresses: each
+        request names one of 256 in X-Forwarded-For (the portal trusts
+        127.0.0.1 as a proxy), as the sign-ins of many people would come.
+        From one address the KDF queue's per-client share (kdf_pool.h)
+        answers most of them 503 at once, and the figure would measure that
+        503 storm instead of the logins the cores can hash."""
         client = Http(self.port)
         _, page = client.request("GET", "/login")
         body = urllib.parse.urlencode({"csrf": csrf_of(page), "login": USER,
@@ -332,6 +337,12 @@ secret_key_file = {portal_key}
 wrk.body = "{body}"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "lk_pre={client.cookies['lk_pre']}"
+local n = 0
+request = function()
+  n = n + 1
+  wrk.headers["X-Forwarded-For"] = "10.20." .. (n % 16) .. "." .. (n % 256)
+  return wrk.format()
+end
 """)
         return path
 
