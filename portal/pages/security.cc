@@ -3,10 +3,10 @@
 // revoke button each and one that ends all the others (kNeedsSession).
 // Times read "5 minutes ago", the UTC time in their title. The forms post
 // to totp.cc, recovery_codes.cc and sessions.cc.
-#include "latchkey/account/reauth.h"
 #include "latchkey/mail/mail_texts.h"
 #include "portal/device_label.h"
 #include "portal/pages/security_page.h"
+#include "portal/reauth_gate.h"
 #include "portal/relative_time.h"
 
 namespace latchkey::portal {
@@ -23,8 +23,7 @@ Response RenderSecurity(Context& ctx, const SecurityForm& form, int status) {
     view["codes_left"] = *left;
     view["codes_low"] = *left < 3;
   }
-  view["need_password"] =
-      !ReauthWindowOpen(current, ctx.services().clock().NowUnix());
+  view["need_password"] = !ReauthWindowOpenNow(ctx);
 
   Result<std::vector<SessionInfo>> sessions =
       ctx.sessions().ListForUser(user.id, current.handle);
