@@ -45,6 +45,9 @@ constexpr Notice kNotices[] = {
     {"password_reset",
      "Your new password is set and every session of your account has ended. "
      "Sign in with the new password."},
+    {"admin_reauth_ok",
+     "Confirmed. For the next 10 minutes you can make changes here without "
+     "confirming again."},
 };
 
 }  // namespace
@@ -123,8 +126,10 @@ Status Context::LoadSession() {
   if (!cookie || cookie->empty()) return Status::Ok();
   // Pages that only read may use the cache; anything that changes state
   // decides on what the database says now.
-  SessionCache* cache =
-      IsStateChanging(request_.method) ? nullptr : &app_.session_cache();
+  // Admin routes read the role (and TOTP) fresh on every request.
+  const bool fresh =
+      IsStateChanging(request_.method) || (route_.flags & kAdminOnly) != 0;
+  SessionCache* cache = fresh ? nullptr : &app_.session_cache();
   SessionStore& store = sessions();
   const uint64_t writes_before = services().db().write_count();
   Result<std::optional<SignedIn>> found = store.LookupWithUser(*cookie, cache);

@@ -1,8 +1,10 @@
 #include "portal/dispatch.h"
 
 #include <exception>
+#include <optional>
 
 #include "latchkey/store/audit.h"
+#include "portal/admin/gate.h"
 #include "portal/context.h"
 #include "portal/log.h"
 
@@ -38,8 +40,11 @@ Response Run(App& app, const Request& request, const Route& route,
       ctx.ApplyCookies(r);
       return r;
     }
-    if ((route.flags & kAdminOnly) != 0 && !ctx.user()->HasRole("admin")) {
-      return ctx.Error(403, "forbidden", "This page is for administrators.");
+    if ((route.flags & kAdminOnly) != 0) {
+      if (std::optional<Response> refused = AdminAccessRefusal(ctx)) {
+        ctx.ApplyCookies(*refused);
+        return std::move(*refused);
+      }
     }
   }
   if (IsStateChanging(request.method) && !ctx.CsrfValid(needs_session)) {
@@ -50,6 +55,12 @@ Response Run(App& app, const Request& request, const Route& route,
                        "try again.");
     ctx.ApplyCookies(r);
     return r;
+  }
+  if ((route.flags & kAdminOnly) != 0 && IsStateChanging(request.method)) {
+    if (std::optional<Response> refused = AdminWriteRefusal(ctx)) {
+      ctx.ApplyCookies(*refused);
+      return std::move(*refused);
+    }
   }
   Response response = route.handler(ctx);
   ctx.ApplyCookies(response);

@@ -30,14 +30,17 @@
 #include "portal/log.h"
 #include "portal/mail_worker.h"
 #include "portal/privileges.h"
+#include "portal/route.h"
 #include "portal/server.h"
 
 namespace latchkey::portal {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: latchkey-portal [--config PATH]\n"
+    "usage: latchkey-portal [--config PATH] | --routes\n"
     "Serves the latchkey self-service portal as configured in [portal].\n"
+    "--routes prints the route table (one JSON object a line: pattern,\n"
+    "methods, flags) and exits.\n"
     "The config file: --config PATH, else $LATCHKEY_CONFIG, else "
     "/etc/latchkey/latchkey.conf.\n";
 
@@ -101,6 +104,24 @@ void Maintain(App& app) {
   }
 }
 
+// The route table, for tests that must cover every route of a kind (the
+// admin authorization matrix) and for admins who want to see it.
+void PrintRoutes() {
+  for (const Route& r : AllRoutes()) {
+    nlohmann::json methods = nlohmann::json::array();
+    for (Method m : {Method::kGet, Method::kPost, Method::kPut, Method::kPatch,
+                     Method::kDelete}) {
+      if ((r.methods & static_cast<Methods>(m)) != 0) {
+        methods.push_back(MethodName(m));
+      }
+    }
+    const nlohmann::json line = {{"pattern", r.pattern},
+                                 {"methods", methods},
+                                 {"flags", RouteFlagNames(r.flags)}};
+    std::printf("%s\n", line.dump().c_str());
+  }
+}
+
 int Run(int argc, char** argv) {
   std::string config_path;
   for (int i = 1; i < argc; ++i) {
@@ -114,6 +135,9 @@ int Run(int argc, char** argv) {
       return 0;
     } else if (arg == "--version") {
       std::printf("latchkey-portal %s\n", LATCHKEY_VERSION);
+      return 0;
+    } else if (arg == "--routes") {
+      PrintRoutes();
       return 0;
     } else {
       std::fputs(kUsage, stderr);

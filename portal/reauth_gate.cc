@@ -55,6 +55,7 @@ Result<ReauthGate> CheckReauth(Context& ctx, const Secret& password,
     case ReauthStatus::kRequired:
       return Closed(403, "reauth_required", "Enter your password to continue.");
     case ReauthStatus::kWrongPassword:
+    case ReauthStatus::kWrongCode:  // GateAdmin only; not reached here
       return Closed(403, "wrong_password", "The password is not correct.");
     case ReauthStatus::kLocked:
       return Closed(403, "locked",

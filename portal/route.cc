@@ -1,6 +1,7 @@
 #include "portal/route.h"
 
 #include <array>
+#include <utility>
 
 namespace latchkey::portal {
 namespace {
@@ -84,6 +85,21 @@ RouteMatch MatchRoute(std::span<const Route> routes, Method method,
   return match;
 }
 
+std::string RouteFlagNames(uint32_t flags) {
+  static constexpr std::pair<uint32_t, std::string_view> kNames[] = {
+      {kNeedsSession, "kNeedsSession"}, {kAdminOnly, "kAdminOnly"},
+      {kKdfBound, "kKdfBound"},         {kApi, "kApi"},
+      {kAdminReauth, "kAdminReauth"},
+  };
+  std::string out;
+  for (const auto& [bit, name] : kNames) {
+    if ((flags & bit) == 0) continue;
+    if (!out.empty()) out += " | ";
+    out += name;
+  }
+  return out.empty() ? std::string("kNone") : out;
+}
+
 std::string CheckRoutes(std::span<const Route> routes) {
   for (size_t i = 0; i < routes.size(); ++i) {
     const Route& r = routes[i];
@@ -107,6 +123,22 @@ std::string CheckRoutes(std::span<const Route> routes) {
     const bool api = r.pattern.rfind("/api/", 0) == 0;
     if (api != ((r.flags & kApi) != 0)) {
       return "route '" + name + "': kApi must be set exactly on /api/ routes";
+    }
+    // The admin area is everything under these two prefixes, and nothing
+    // else: a new admin route cannot miss the gate (or the matrix test,
+    // which reads this table through latchkey-portal --routes).
+    const bool admin = r.pattern == "/admin" ||
+                       r.pattern.rfind("/admin/", 0) == 0 ||
+                       r.pattern == "/api/v1/admin" ||
+                       r.pattern.rfind("/api/v1/admin/", 0) == 0;
+    if (admin != ((r.flags & kAdminOnly) != 0)) {
+      return "route '" + name +
+             "': kAdminOnly must be set exactly on /admin and /api/v1/admin "
+             "routes";
+    }
+    if ((r.flags & kAdminReauth) != 0 &&
+        ((r.flags & kAdminOnly) == 0 || r.methods != kPost)) {
+      return "route '" + name + "': kAdminReauth is for an admin POST";
     }
     for (size_t j = 0; j < i; ++j) {
       if (routes[j].pattern == r.pattern && (routes[j].methods & r.methods)) {

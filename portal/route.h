@@ -37,8 +37,11 @@ enum RouteFlag : uint32_t {
   // A valid session is required: pages redirect to /login, the API answers
   // 401. The CSRF token must then be the session's.
   kNeedsSession = 1u << 0,
-  // The session's user must hold the admin role (403 otherwise). Implies
-  // kNeedsSession.
+  // The admin area (admin/gate.h): the session's user must hold the admin
+  // role, read from the database on this request (never the session
+  // cache), and have TOTP enrolled (403 otherwise); a state-changing method
+  // also needs the admin re-authentication window open (403
+  // reauth_required). Implies kNeedsSession.
   kAdminOnly = 1u << 1,
   // The handler runs a password hash: it runs on the KDF pool, not on an
   // HTTP thread (503 + Retry-After when the queue is full or slow).
@@ -46,7 +49,14 @@ enum RouteFlag : uint32_t {
   // Errors are JSON ({"error", "message", "fields"}) and the audit service
   // is "api". Set for everything under /api/.
   kApi = 1u << 3,
+  // The admin re-authentication itself (password and code): an admin
+  // route whose POST opens the window rather than needing it.
+  kAdminReauth = 1u << 4,
 };
+
+// The flag names of `flags`, " | "-joined ("kApi | kAdminOnly"), for
+// latchkey-portal --routes.
+std::string RouteFlagNames(uint32_t flags);
 
 // Bodies larger than this get 413 unless the route says otherwise.
 inline constexpr uint64_t kDefaultMaxBody = 64 * 1024;

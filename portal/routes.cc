@@ -71,6 +71,10 @@ Response ApiActivate(Context& ctx);           // activate.cc
 Response ApiActivateResend(Context& ctx);     // activate.cc
 Response ApiForgot(Context& ctx);             // forgot.cc
 Response ApiReset(Context& ctx);              // reset.cc
+// Admin area (admin/*.cc; the gate is admin/gate.h)
+Response AdminReauthPage(Context& ctx);    // reauth.cc
+Response AdminReauthSubmit(Context& ctx);  // reauth.cc
+Response ApiAdminReauth(Context& ctx);     // reauth.cc
 
 namespace {
 
@@ -143,6 +147,11 @@ constexpr Route kRoutes[] = {
   {"/api/v1/activate/resend", kPost, ApiActivateResend, kApi},
   {"/api/v1/forgot",     kPost,   ApiForgot,       kApi},
   {"/api/v1/reset",      kPost,   ApiReset,        kApi | kKdfBound},
+
+  // Admin area: kAdminOnly on exactly these (CheckRoutes).
+  {"/admin/reauth",      kGet,    AdminReauthPage,   kAdminOnly},
+  {"/admin/reauth",      kPost,   AdminReauthSubmit, kAdminOnly | kKdfBound | kAdminReauth},
+  {"/api/v1/admin/reauth", kPost, ApiAdminReauth,    kApi | kAdminOnly | kKdfBound | kAdminReauth},
 };
 // clang-format on
 // clang-format on

@@ -12,6 +12,7 @@ SignedIn CopySignedIn(const SignedIn& in) {
   out.session.last_seen_at = s.last_seen_at;
   out.session.expires_at = s.expires_at;
   out.session.reauth_at = s.reauth_at;
+  out.session.admin_reauth_at = s.admin_reauth_at;
   out.session.ip = s.ip;
   out.session.user_agent = s.user_agent;
   out.session.csrf_secret = s.csrf_secret.Clone();

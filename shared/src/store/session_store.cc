@@ -125,15 +125,15 @@ Result<std::optional<SignedIn>> SessionStore::LookupWithUser(
     }
     generation = cache->generation();
   }
-  // Session columns 0..7, then the user's from kSessionColumns on. Built
+  // Session columns 0..8, then the user's from kSessionColumns on. Built
   // once: it is the query of every signed-in request.
   static const std::string kQuery =
       "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, "
-      "s.reauth_at, s.ip, s.user_agent, s.csrf_secret, " +
+      "s.reauth_at, s.ip, s.user_agent, s.csrf_secret, s.admin_reauth_at, " +
       std::string(UserSelectColumns()) +
       "FROM sessions s JOIN users u ON u.id = s.user_id "
       "WHERE s.id_sha256 = ?";
-  constexpr size_t kSessionColumns = 8;
+  constexpr size_t kSessionColumns = 9;
   LK_ASSIGN_OR_RETURN(std::optional<db::Row> row, db_.QueryOne(kQuery, {key}));
   if (!row) {
     if (cache != nullptr) cache->Erase(key);
@@ -173,6 +173,7 @@ Result<std::optional<SignedIn>> SessionStore::LookupWithUser(
   s.ip = row->str(5);
   s.user_agent = row->str(6);
   s.csrf_secret = Secret(row->str(7));
+  s.admin_reauth_at = row->unix_time(8);
   out.user = UserFromRow(*row, kSessionColumns);
   if (cache != nullptr) cache->Put(key, out, generation);
   return std::optional<SignedIn>(std::move(out));
@@ -243,6 +244,19 @@ Status SessionStore::MarkReauthenticated(Session& session) {
                   {db::Timestamp{now}, std::string_view(session.id_sha256)})
           .status());
   session.reauth_at = SecondsOf(now);
+  return Status::Ok();
+}
+
+Status SessionStore::MarkAdminReauthenticated(Session& session) {
+  const int64_t now = clock_.NowUnixMicros();
+  LK_RETURN_IF_ERROR(
+      db_.Execute("UPDATE sessions SET reauth_at = ?, admin_reauth_at = ? "
+                  "WHERE id_sha256 = ?",
+                  {db::Timestamp{now}, db::Timestamp{now},
+                   std::string_view(session.id_sha256)})
+          .status());
+  session.reauth_at = SecondsOf(now);
+  session.admin_reauth_at = SecondsOf(now);
   return Status::Ok();
 }
 

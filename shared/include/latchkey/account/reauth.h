@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "latchkey/base/result.h"
 #include "latchkey/base/secret.h"
@@ -30,6 +31,9 @@ inline constexpr Seconds kReauthWindow{600};
 // `now` (Unix seconds). A reauth_at in the future (a clock step back) does
 // not count.
 bool ReauthWindowOpen(const Session& session, int64_t now);
+// The same for the admin area's window: password AND TOTP code re-entered
+// (GateAdmin) within kReauthWindow before `now`.
+bool AdminReauthWindowOpen(const Session& session, int64_t now);
 
 enum class ReauthMode {
   kWindow,    // open within the session's window; otherwise the password
@@ -41,6 +45,8 @@ enum class ReauthStatus {
   kOk,             // go ahead; the window is open until window_ends_at
   kRequired,       // no password given and the window is closed
   kWrongPassword,  // also an empty one where it was checked
+  kWrongCode,      // GateAdmin: the password was right, the code was not
+                   // (or was used before); doors say "password or code"
   kLocked,         // the account is locked: the password was not checked
   kThrottled,      // too many failures from this address
 };
@@ -74,9 +80,31 @@ class Reauthentication {
   Result<ReauthOutcome> Gate(const Session& session, const Secret& password,
                              ReauthMode mode, const AuthContext& ctx);
 
+  // The gate in front of every state-changing admin action: password AND
+  // TOTP code. With the admin window open (AdminReauthWindowOpen): kOk
+  // without any check. An empty password or code: kRequired (nothing
+  // counted). Otherwise the password goes through the password step as in
+  // Gate (kThrottled, kLocked, kWrongPassword; the code is then neither
+  // checked nor used up). A right password leaves the attempt reserved for
+  // the code, as a login does: the code is one attempt of its own (a
+  // locked account: kLocked); a right, unused code resets the failure
+  // count and opens both windows (MarkAdminReauthenticated); a wrong one
+  // counts as a failed login (totp_wrong "wrong verification code at
+  // re-authentication") and a replayed one is given back (totp_replayed):
+  // both kWrongCode. An account without TOTP: kWrongCode, counted. Errors:
+  // NotFound "no user with id N"; db errors.
+  Result<ReauthOutcome> GateAdmin(const Session& session,
+                                  const Secret& password, std::string_view code,
+                                  const AuthContext& ctx);
+
  private:
-  Result<ReauthOutcome> CheckPassword(int64_t user_id, const Secret& password,
-                                      const AuthContext& ctx);
+  // `settle`: a right password resets the account's failure count (false:
+  // the attempt stays reserved for a code that follows).
+  Result<ReauthOutcome> CheckPassword(const User& user, const Secret& password,
+                                      const AuthContext& ctx, bool settle);
+  Result<ReauthOutcome> CheckCode(const User& user, std::string_view code,
+                                  const AuthContext& ctx);
+  Result<User> FindUser(int64_t user_id);
 
   Services& s_;
   SessionStore& sessions_;

@@ -27,6 +27,13 @@ struct AdminActor {
   AuthContext ctx;   // service ("cli", "portal", "api"), rhost, tty, pid
   std::string name;  // e.g. "root (uid 0)" or "alice"; audited in the
                      // detail as "by <name>" (cut to fit the column)
+  // The acting admin's own account (the portal and the API); nullopt for
+  // root at the CLI. Guard rails keep an admin from locking out, demoting
+  // or deleting this account.
+  std::optional<int64_t> account_id;
+  // The CLI's --force: skips the guard rails (self and last admin). The
+  // override is audited.
+  bool force = false;
 };
 
 // admin_locked_until for an admin lock that lasts until an admin unlocks:

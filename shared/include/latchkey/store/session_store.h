@@ -41,7 +41,9 @@ struct Session {
   int64_t created_at = 0;
   int64_t last_seen_at = 0;
   int64_t expires_at = 0;  // the earlier deadline as of the last refresh
-  std::optional<int64_t> reauth_at;  // password last re-entered
+  std::optional<int64_t> reauth_at;        // password last re-entered
+  std::optional<int64_t> admin_reauth_at;  // password and TOTP code last
+                                           // re-entered (the admin area)
   std::string ip;
   std::string user_agent;
   Secret csrf_secret;  // 32 bytes
@@ -118,6 +120,9 @@ class SessionStore {
   // Records that the password was re-entered now in this session (sets
   // reauth_at; the window itself is account/reauth.h's rule).
   Status MarkReauthenticated(Session& session);
+  // Records that the password and a TOTP code were re-entered now (sets
+  // admin_reauth_at and reauth_at).
+  Status MarkAdminReauthenticated(Session& session);
 
   // Deletes timed-out sessions of all users (at most `limit` rows per call).
   Result<uint64_t> PurgeExpired(uint64_t limit = 1000);
