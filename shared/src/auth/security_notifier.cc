@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "latchkey/mail/mail_texts.h"
@@ -80,6 +81,35 @@ std::string GetParam(std::string_view params, std::string_view key) {
   return "";
 }
 
+// AdminNoticeAction as it travels in params, and its words in the mail.
+constexpr std::pair<std::string_view, std::string_view> kAdminActions[] = {
+    {"reset_link", "issued a one-time password reset link"},
+    {"reset_mail", "sent a password reset mail"},
+    {"totp_reset", "removed two-step sign-in (TOTP)"},
+    {"roles", "changed the roles"},
+};
+
+std::string_view AdminActionCode(AdminNoticeAction action) {
+  switch (action) {
+    case AdminNoticeAction::kResetLink:
+      return kAdminActions[0].first;
+    case AdminNoticeAction::kResetMail:
+      return kAdminActions[1].first;
+    case AdminNoticeAction::kTotpReset:
+      return kAdminActions[2].first;
+    case AdminNoticeAction::kRolesChanged:
+      return kAdminActions[3].first;
+  }
+  return kAdminActions[3].first;
+}
+
+std::optional<std::string_view> AdminActionText(std::string_view code) {
+  for (const auto& [c, text] : kAdminActions) {
+    if (c == code) return text;
+  }
+  return std::nullopt;
+}
+
 std::string Params(const AuthContext& ctx) {
   std::string out;
   AddParam(out, "service", ctx.service, kParamServiceMax);
@@ -115,6 +145,14 @@ std::optional<MailText> Render(const Config& config, std::string_view kind,
   }
   if (kind == "new_login") {
     return mail_texts::NewLogin(config, user, queued_at, ctx);
+  }
+  if (kind == "admin_notice") {
+    const std::optional<std::string_view> action =
+        AdminActionText(GetParam(params, "action"));
+    const std::string target = GetParam(params, "target");
+    if (!action || target.empty()) return std::nullopt;
+    return mail_texts::AdminNotice(config, user, target, *action,
+                                   GetParam(params, "by"), queued_at, ctx);
   }
   return std::nullopt;
 }
@@ -216,6 +254,28 @@ bool SecurityNotifier::MailsNewLogin(const User& user) const {
 Status SecurityNotifier::NewLogin(const User& user, const AuthContext& ctx) {
   if (!MailsNewLogin(user)) return Status::Ok();
   return Queue("new_login", user, "", ctx);
+}
+
+Status SecurityNotifier::AdminTargeted(const User& target,
+                                       AdminNoticeAction action,
+                                       std::string_view by,
+                                       const AuthContext& ctx) {
+  LK_ASSIGN_OR_RETURN(
+      std::vector<db::Row> admins,
+      db_.Query("SELECT u.id FROM users u JOIN user_roles ur ON ur.user_id = "
+                "u.id JOIN roles r ON r.id = ur.role_id WHERE r.name = "
+                "'admin' AND u.is_active = 1 AND u.email_verified_at IS NOT "
+                "NULL ORDER BY u.id"));
+  std::string params;
+  AddParam(params, "action", AdminActionCode(action), 32);
+  AddParam(params, "target", target.username, kAuditUsernameMax);
+  AddParam(params, "by", by, kAuditUsernameMax);
+  for (const db::Row& row : admins) {
+    User admin;
+    admin.id = row.i64(0);
+    LK_RETURN_IF_ERROR(Queue("admin_notice", admin, params, ctx));
+  }
+  return Status::Ok();
 }
 
 Status SecurityNotifier::Queue(std::string_view kind, const User& user,

@@ -109,6 +109,20 @@ MailText PasswordChanged(const Config& c, const User& user, int64_t when,
               Signature(c)};
 }
 
+MailText AdminNotice(const Config& c, const User& admin,
+                     std::string_view target, std::string_view action,
+                     std::string_view by, int64_t when,
+                     const AuthContext& ctx) {
+  return {Subject(c, "An administrator account was changed"),
+          Hello(admin) + "On " + FormatUtc(when) + From(ctx) + ", " +
+              std::string(by) + " " + std::string(action) +
+              " of the administrator account \"" + std::string(target) +
+              "\".\n\nEvery administrator gets this mail. If nobody meant "
+              "to do this, check the audit log in the admin area now: an "
+              "administrator account may be in the wrong hands.\n" +
+              Signature(c)};
+}
+
 MailText EmailChangeConfirm(const Config& c, const User& user,
                             std::string_view new_email,
                             std::string_view token) {

@@ -51,6 +51,15 @@
 
 namespace latchkey {
 
+// What an admin did to an administrator account, for
+// SecurityNotifier::AdminTargeted.
+enum class AdminNoticeAction {
+  kResetLink,     // "issued a one-time password reset link"
+  kResetMail,     // "sent a password reset mail"
+  kTotpReset,     // "removed two-step sign-in (TOTP)"
+  kRolesChanged,  // "changed the roles"
+};
+
 // What RenderQueuedMails did.
 struct RenderReport {
   size_t rendered = 0;  // address and text written; DeliverDue sends them
@@ -89,6 +98,14 @@ class SecurityNotifier {
   // "New sign-in to your account", now, from `ctx`, if login notification
   // is on. Off: returns Ok at once, without touching the database.
   Status NewLogin(const User& user, const AuthContext& ctx);
+  // An admin action aimed at an administrator account (`target` holds the
+  // admin role): one mail to every active admin with a verified address,
+  // the target included, saying that `by` did `action` (AdminNoticeAction)
+  // now, from `ctx`. Admins hear of a reset link, a TOTP reset or a role
+  // change on a fellow admin's account, so one stolen admin session cannot
+  // quietly take over another. (kind admin_notice)
+  Status AdminTargeted(const User& target, AdminNoticeAction action,
+                       std::string_view by, const AuthContext& ctx);
   // Whether NewLogin would queue a mail for `user` (notification on, and a
   // verified address).
   bool MailsNewLogin(const User& user) const;

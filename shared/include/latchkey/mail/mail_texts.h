@@ -46,6 +46,12 @@ MailText AccountLocked(const Config& config, const User& user,
 MailText NewLogin(const Config& config, const User& user, int64_t when,
                   const AuthContext& ctx);
 // A TOTP code that was already used was entered again (possible theft).
+// To every admin (`admin`) when an admin action aimed at an administrator
+// account (`target`): `action` is one of AdminNoticeAction's texts, `by`
+// the acting admin, at `when`, from `ctx`.
+MailText AdminNotice(const Config& config, const User& admin,
+                     std::string_view target, std::string_view action,
+                     std::string_view by, int64_t when, const AuthContext& ctx);
 MailText TotpReplay(const Config& config, const User& user, int64_t when,
                     const AuthContext& ctx);
 
