@@ -38,16 +38,20 @@ class ReauthTest : public testing::ServicesTest {
     }
     return out;
   }
-  // The session as stored now (reauth_at included).
+  // The session as stored now (reauth_at and admin_reauth_at included).
   Session Reread(const Session& session) {
     auto row = s().db().QueryOne(
-        "SELECT CAST(UNIX_TIMESTAMP(reauth_at) AS SIGNED) FROM sessions "
+        "SELECT CAST(UNIX_TIMESTAMP(reauth_at) AS SIGNED), "
+        "CAST(UNIX_TIMESTAMP(admin_reauth_at) AS SIGNED) FROM sessions "
         "WHERE id_sha256 = ?",
         {std::string_view(session.id_sha256)});
     Session out;
     out.id_sha256 = session.id_sha256;
     out.user_id = session.user_id;
     if (row.ok() && *row && !(*row)->is_null(0)) out.reauth_at = (*row)->i64(0);
+    if (row.ok() && *row && !(*row)->is_null(1)) {
+      out.admin_reauth_at = (*row)->i64(1);
+    }
     return out;
   }
   ReauthOutcome Gate(const Session& session, std::string_view password,
@@ -165,6 +169,105 @@ TEST_F(ReauthTest, UnknownUser) {
           .status()
           .code(),
       StatusCode::kNotFound);
+}
+
+// The admin area's gate: password AND code, its own window.
+class AdminReauthTest : public ReauthTest {
+ protected:
+  void SetUp() override {
+    ReauthTest::SetUp();
+    if (HasFatalFailure()) return;
+    auto key = s().totp().GenerateKey(random_);
+    ASSERT_TRUE(key.ok());
+    key_ = std::move(*key);
+    ASSERT_TRUE(s().totp_step().Enable(id_, key_).ok());
+  }
+  std::string Code(int64_t offset_steps = 0) {
+    auto c = s().totp().CodeAt(key_, clock_.NowUnix() + 30 * offset_steps);
+    EXPECT_TRUE(c.ok());
+    return c.ok() ? *c : "";
+  }
+  ReauthOutcome Admin(std::string_view password, std::string_view code) {
+    Reauthentication reauth(s(), *sessions_);
+    auto r = reauth.GateAdmin(Reread(session_), Secret(password), code, ctx_);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ReauthOutcome{};
+  }
+  std::optional<int64_t> AdminReauthAt() {
+    auto row = s().db().QueryOne(
+        "SELECT CAST(UNIX_TIMESTAMP(admin_reauth_at) AS SIGNED) FROM sessions "
+        "WHERE id_sha256 = ?",
+        {std::string_view(session_.id_sha256)});
+    if (!row.ok() || !*row || (*row)->is_null(0)) return std::nullopt;
+    return (*row)->i64(0);
+  }
+  Secret key_;
+};
+
+TEST_F(AdminReauthTest, PasswordAndCodeOpenTheAdminWindow) {
+  EXPECT_EQ(Admin("", "").status, ReauthStatus::kRequired);
+  EXPECT_EQ(Admin(kTestPassword, "").status, ReauthStatus::kRequired);
+  EXPECT_FALSE(AdminReauthAt().has_value());
+  const ReauthOutcome ok = Admin(kTestPassword, Code());
+  ASSERT_EQ(ok.status, ReauthStatus::kOk);
+  EXPECT_EQ(ok.window_ends_at, clock_.NowUnix() + kReauthWindow.count());
+  ASSERT_TRUE(AdminReauthAt().has_value());
+  Session now;
+  now.admin_reauth_at = AdminReauthAt();
+  EXPECT_TRUE(AdminReauthWindowOpen(now, clock_.NowUnix()));
+  // Within the window nothing is checked; after it, both are needed again.
+  EXPECT_EQ(Admin("", "").status, ReauthStatus::kOk);
+  clock_.Advance(kReauthWindow);
+  EXPECT_FALSE(AdminReauthWindowOpen(now, clock_.NowUnix()));
+  EXPECT_EQ(Admin("", "").status, ReauthStatus::kRequired);
+}
+
+TEST_F(AdminReauthTest, ThePasswordAloneDoesNotOpenIt) {
+  // The /security re-authentication (password only) opens its own window,
+  // not the admin one.
+  ASSERT_EQ(Check(kTestPassword).status, ReauthStatus::kOk);
+  EXPECT_FALSE(AdminReauthAt().has_value());
+  EXPECT_EQ(Admin("", "").status, ReauthStatus::kRequired);
+}
+
+TEST_F(AdminReauthTest, AWrongCodeCountsAsAFailedLoginAndLocks) {
+  // max_failures is 3: wrong codes after a right password lock the account
+  // like wrong passwords do, so the code cannot be guessed here.
+  EXPECT_EQ(Admin(kTestPassword, "000000").status, ReauthStatus::kWrongCode);
+  EXPECT_EQ(Load(id_).failed_logins, 1u);
+  EXPECT_EQ(Events("totp_wrong"), 1);
+  EXPECT_EQ(Admin(kTestPassword, "000001").status, ReauthStatus::kWrongCode);
+  const ReauthOutcome third = Admin(kTestPassword, "000002");
+  EXPECT_EQ(third.status, ReauthStatus::kWrongCode);
+  EXPECT_TRUE(third.lock_started);
+  EXPECT_EQ(Admin(kTestPassword, Code()).status, ReauthStatus::kLocked);
+  EXPECT_FALSE(AdminReauthAt().has_value());
+}
+
+TEST_F(AdminReauthTest, AWrongPasswordLeavesTheCodeUnused) {
+  const std::string code = Code();
+  EXPECT_EQ(Admin("wrong password", code).status, ReauthStatus::kWrongPassword);
+  EXPECT_EQ(Events("totp_wrong"), 0);
+  // The code was not used up by the wrong password: it still opens.
+  EXPECT_EQ(Admin(kTestPassword, code).status, ReauthStatus::kOk);
+  EXPECT_EQ(Load(id_).failed_logins, 0u);
+}
+
+TEST_F(AdminReauthTest, AUsedCodeIsRefusedAndNotCounted) {
+  const std::string code = Code();
+  ASSERT_EQ(Admin(kTestPassword, code).status, ReauthStatus::kOk);
+  // Close the window without moving the clock: the same step again.
+  ASSERT_TRUE(
+      s().db().Execute("UPDATE sessions SET admin_reauth_at = NULL").ok());
+  EXPECT_EQ(Admin(kTestPassword, code).status, ReauthStatus::kWrongCode);
+  EXPECT_EQ(Events("totp_replayed"), 1);
+  EXPECT_EQ(Load(id_).failed_logins, 0u);
+}
+
+TEST_F(AdminReauthTest, AnAccountWithoutTotpCannotOpenIt) {
+  ASSERT_TRUE(s().totp_step().Disable(id_).ok());
+  EXPECT_EQ(Admin(kTestPassword, "123456").status, ReauthStatus::kWrongCode);
+  EXPECT_FALSE(AdminReauthAt().has_value());
 }
 
 }  // namespace
