@@ -37,8 +37,8 @@ class Admin:
         self.last_step = 0
         if totp:
             self.secret, self.recovery_codes = portal.enable_totp(self.name)
-        self.id = int(portal.query(
-            f"SELECT id FROM users WHERE username = '{self.name}'")[0][0])
+        self.id = int(rows(portal, "SELECT id FROM users WHERE username = "
+                           f"'{self.name}'")[0][0])
 
     def code(self):
         """A TOTP code of a step this admin has not used yet (a code is
@@ -68,10 +68,13 @@ class Admin:
         return b
 
     def reauth(self, b, next_path="/admin"):
-        """Opens the admin window of b's session through the form."""
+        """Opens the admin window of b's session through the form (while it
+        is open, the form answers without using a code)."""
+        window_open = "Changes allowed until" in b.get("/admin/reauth").text
         r = b.post_form("/admin/reauth", {
             "csrf": page_csrf(b, "/admin/reauth"), "password": self.password,
-            "code": self.code(), "next": next_path})
+            "code": "000000" if window_open else self.code(),
+            "next": next_path})
         assert r.status == 303, r
         return r
 
@@ -110,9 +113,15 @@ class Admin:
     def close_window(self):
         """Moves every session's admin window 11 minutes into the past (the
         window is 10), as if the admin had re-authenticated long ago."""
-        self.portal.sql(
+        self.portal.query(
             "UPDATE sessions SET admin_reauth_at = UTC_TIMESTAMP(6) - "
             f"INTERVAL 11 MINUTE WHERE user_id = {self.id}")
+
+
+def rows(portal, statement):
+    """The rows of a query in the portal's database, each a list of
+    strings (NULL reads "NULL")."""
+    return [line.split("\t") for line in portal.query(statement).splitlines()]
 
 
 def form_csrf(b, path):

@@ -81,5 +81,34 @@ TEST(CheckRoutes, CatchesMistakes) {
   EXPECT_NE(CheckRoutes(braces), "");
 }
 
+TEST(CheckRoutes, TheAdminAreaIsKAdminOnlyExactly) {
+  // An admin route without the flag would skip the gate.
+  const Route unflagged[] = {{"/admin/users", kGet, A, kNeedsSession}};
+  EXPECT_NE(CheckRoutes(unflagged), "");
+  const Route api_unflagged[] = {{"/api/v1/admin/users", kGet, A, kApi}};
+  EXPECT_NE(CheckRoutes(api_unflagged), "");
+  const Route root_unflagged[] = {{"/admin", kGet, A, kNone}};
+  EXPECT_NE(CheckRoutes(root_unflagged), "");
+  // The flag outside the area would put a door there that the matrix test
+  // (which lists /admin routes) does not see.
+  const Route stray[] = {{"/profile", kGet, A, kAdminOnly}};
+  EXPECT_NE(CheckRoutes(stray), "");
+  // kAdminReauth only on an admin POST.
+  const Route reauth_get[] = {{"/admin/x", kGet, A, kAdminOnly | kAdminReauth}};
+  EXPECT_NE(CheckRoutes(reauth_get), "");
+  const Route fine[] = {{"/admin", kGet, A, kAdminOnly},
+                        {"/admin/x", kPost, A, kAdminOnly | kAdminReauth},
+                        {"/api/v1/admin/x", kGet, A, kApi | kAdminOnly},
+                        {"/administrator", kGet, B, kNone}};
+  EXPECT_EQ(CheckRoutes(fine), "") << CheckRoutes(fine);
+}
+
+TEST(RouteFlagNames, NamesEachFlag) {
+  EXPECT_EQ(RouteFlagNames(kNone), "kNone");
+  EXPECT_EQ(RouteFlagNames(kApi | kAdminOnly), "kAdminOnly | kApi");
+  EXPECT_EQ(RouteFlagNames(kAdminOnly | kKdfBound | kAdminReauth),
+            "kAdminOnly | kKdfBound | kAdminReauth");
+}
+
 }  // namespace
 }  // namespace latchkey::portal
