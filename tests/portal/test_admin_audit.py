@@ -63,7 +63,7 @@ class AdminAuditTest(PortalTestCase):
     def test_page_renders_filter_form_and_rows(self):
         r = self.b.get("/admin/audit")
         self.assertEqual(r.status, 200, r)
-        html = r.text()
+        html = r.text
         self.assertIn('href="/admin/audit" aria-current="page"', html)
         self.assertIn('<form method="get" action="/admin/audit"', html)
         for name in ("user", "event", "service", "outcome", "address",
@@ -90,14 +90,14 @@ class AdminAuditTest(PortalTestCase):
         r = self.b.get("/admin/audit?" + urllib.parse.urlencode(
             {"user": f"{t}bob", "service": "sudo"}))
         self.assertEqual(r.status, 200, r)
-        self.assertIn(f'value="{t}bob"', r.text())
-        self.assertIn('<option value="sudo" selected>', r.text())
+        self.assertIn(f'value="{t}bob"', r.text)
+        self.assertIn('<option value="sudo" selected>', r.text)
         self.assertIn("unknown_user", self.b.get(
-            f"/admin/audit?user={t}bob").text())
-        self.assertNotIn("unknown_user", r.text())
+            f"/admin/audit?user={t}bob").text)
+        self.assertNotIn("unknown_user", r.text)
         self.assertIn(
             f'href="/admin/audit/export?format=csv&amp;user={t}bob&amp;'
-            'service=sudo"', r.text())
+            'service=sudo"', r.text)
 
     def test_an_admins_own_actions_are_found_by_account(self):
         # The admin's sign-in rows carry the account's id.
@@ -119,7 +119,7 @@ class AdminAuditTest(PortalTestCase):
             self.assertIn(field, body["fields"], body)
             r = self.b.get(f"/admin/audit?{query}")
             self.assertEqual(r.status, 422, (field, r))
-            self.assertIn(f'id="{field}-error"', r.text())
+            self.assertIn(f'id="{field}-error"', r.text)
         r = self.api.get("/api/v1/admin/audit/export?format=xml")
         self.assertEqual(r.status, 422, r)
         self.assertIn("format", r.json()["fields"])
@@ -151,17 +151,17 @@ class AdminAuditTest(PortalTestCase):
         self.assertEqual(pages, 5)
         self.assertEqual(seen, expected)
         # The page's "Older" link carries the filter and the cursor.
-        html = self.b.get(f"/admin/audit?user={user}&limit=10").text()
+        html = self.b.get(f"/admin/audit?user={user}&limit=10").text
         older = re.search(r'href="(/admin/audit\?[^"]*cursor=[^"]*)"', html)
         self.assertIsNotNone(older, html)
         link = older.group(1).replace("&amp;", "&")
         self.assertIn(f"user={user}", link)
-        html2 = self.b.get(link).text()
+        html2 = self.b.get(link).text
         ids_on_page2 = re.findall(r"<td>login_failure</td>", html2)
         self.assertEqual(len(ids_on_page2), 10)
         html3 = self.b.get(
             re.search(r'href="(/admin/audit\?[^"]*cursor=[^"]*)"', html2)
-            .group(1).replace("&amp;", "&")).text()
+            .group(1).replace("&amp;", "&")).text
         self.assertEqual(len(re.findall(r"<td>login_failure</td>", html3)), 3)
         self.assertNotIn('rel="next"', html3)
 

@@ -45,7 +45,7 @@ class AdminRolesTest(PortalTestCase, ApiAsserts):
     def test_list_shows_counts_and_no_delete_for_builtins(self):
         r = self.b.get("/admin/roles")
         self.assertEqual(r.status, 200, r)
-        html = r.text()
+        html = r.text
         self.assertIn('href="/admin/roles" aria-current="page"', html)
         self.assertRegex(html, r"<code>admin</code></td>\s*<td>[^<]*</td>\s*"
                                r"<td>\d+</td>")
@@ -53,7 +53,7 @@ class AdminRolesTest(PortalTestCase, ApiAsserts):
         self.assertNotIn('action="/admin/roles/user/delete"', html)
         name = unique_name("list")
         self.assertEqual(self.create(name, "shown in the list").status, 303)
-        html = self.b.get("/admin/roles").text()
+        html = self.b.get("/admin/roles").text
         self.assertIn(f'action="/admin/roles/{name}/delete"', html)
         self.assertIn("shown in the list", html)
 
@@ -63,7 +63,7 @@ class AdminRolesTest(PortalTestCase, ApiAsserts):
         self.assertEqual(r.status, 303, r)
         self.assertEqual(r.header("location"), "/admin/roles?notice=role_created")
         self.assertIn("The role has been created.",
-                      self.b.get(r.header("location")).text())
+                      self.b.get(r.header("location")).text)
         self.assertEqual(self.role_row(name), ("runs the hosts", "0"))
         self.assertIn(f"role {name} by {self.admin.name}",
                       self.audit_details("role_created"))
@@ -77,18 +77,18 @@ class AdminRolesTest(PortalTestCase, ApiAsserts):
         for bad in ("Ops", "9lives", "has space", "x" * 65, ""):
             r = self.create(bad)
             self.assertEqual(r.status, 422, (bad, r))
-            self.assertIn('id="name-error"', r.text())
-            self.assertIn('aria-invalid="true"', r.text())
+            self.assertIn('id="name-error"', r.text)
+            self.assertIn('aria-invalid="true"', r.text)
         r = self.create(unique_name("desc"), "d" * 256)
         self.assertEqual(r.status, 422, r)
-        self.assertIn('id="description-error"', r.text())
-        self.assertIn("at most 255 characters", r.text())
+        self.assertIn('id="description-error"', r.text)
+        self.assertIn("at most 255 characters", r.text)
         name = unique_name("dup")
         self.assertEqual(self.create(name).status, 303)
         r = self.create(name)
         self.assertEqual(r.status, 409, r)
-        self.assertIn("exists already", r.text())
-        self.assertIn('id="name-error"', r.text())
+        self.assertIn("exists already", r.text)
+        self.assertIn('id="name-error"', r.text)
         self.assertEqual(len(self.audit_details("role_created")), before + 1)
 
     def test_delete_confirms_with_member_count_then_members_lose_it(self):
@@ -104,8 +104,8 @@ class AdminRolesTest(PortalTestCase, ApiAsserts):
         r = self.b.post_form(path, {"csrf": self.csrf(),
                                     "return_to": "/admin/roles"})
         self.assertEqual(r.status, 200, r)
-        self.assertIn("2 accounts hold this role and lose it.", r.text())
-        self.assertIn('name="confirm" value="yes"', r.text())
+        self.assertIn("2 accounts hold this role and lose it.", r.text)
+        self.assertIn('name="confirm" value="yes"', r.text)
         self.assertIsNotNone(self.role_row(name))  # nothing deleted yet
         r = self.b.post_form(path, {"csrf": self.csrf(), "confirm": "yes",
                                     "return_to": "/admin/roles"})
@@ -125,7 +125,7 @@ class AdminRolesTest(PortalTestCase, ApiAsserts):
             r = self.b.post_form(f"/admin/roles/{builtin}/delete", {
                 "csrf": self.csrf(), "confirm": "yes"})
             self.assertEqual(r.status, 409, r)
-            self.assertIn("cannot be deleted", r.text())
+            self.assertIn("cannot be deleted", r.text)
             self.assertIsNotNone(self.role_row(builtin))
         r = self.b.post_form("/admin/roles/nosuchrole/delete", {
             "csrf": self.csrf(), "confirm": "yes"})
@@ -144,7 +144,7 @@ class AdminRolesTest(PortalTestCase, ApiAsserts):
         r = b.post_form("/admin/roles", {"csrf": token, "name": name,
                                          "return_to": "/admin/roles"})
         self.assertEqual(r.status, 403, r)
-        self.assertIn('action="/admin/reauth"', r.text())
+        self.assertIn('action="/admin/reauth"', r.text)
         self.assertIsNone(self.role_row(name))
 
     def test_a_user_gets_403(self):
