@@ -93,7 +93,9 @@ TEST_F(AuditQueryTest, EachFilterNarrows) {
   f.address = "10%*";  // '%' is literal: no rhost starts with "10%"
   EXPECT_EQ(Count(f), 0u);
   f.address = "1*";
-  EXPECT_EQ(Count(f), 1u);
+  EXPECT_EQ(Count(f), 2u);  // 10_0%x and 198.51.100.1
+  f.address = "1_*";        // '_' is literal too, not "any character"
+  EXPECT_EQ(Count(f), 0u);
   f = {};
   f.since = start + 60;
   EXPECT_EQ(Count(f), 4u);
