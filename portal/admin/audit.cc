@@ -90,7 +90,7 @@ tmpl::List Choices(const std::vector<std::string_view>& values,
     tmpl::Dict c;
     c["value"] = v;
     c["selected"] = v == chosen;
-    out.push_back(std::move(c));
+    out.emplace_back(std::move(c));
   }
   return out;
 }
@@ -128,7 +128,7 @@ Response RenderAudit(Context& ctx, AuditFilterText& text,
       row["outcome"] = e.outcome;
       row["failed"] = e.outcome != "ok";
       row["detail"] = e.detail;
-      rows.push_back(std::move(row));
+      rows.emplace_back(std::move(row));
     }
     view["has_rows"] = !page->rows.empty();
     view["rows"] = std::move(rows);

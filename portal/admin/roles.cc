@@ -56,7 +56,7 @@ Response RenderRoles(Context& ctx, const FieldErrors& errors,
     row["description"] = r.description;
     row["members"] = r.members;
     row["builtin"] = IsBuiltinRole(r.name);
-    rows.push_back(std::move(row));
+    rows.emplace_back(std::move(row));
   }
   view["roles"] = std::move(rows);
   view["name"] = name;
