@@ -1,10 +1,14 @@
 // latchkeyctl audit tail [-n N] [--user U] [--event E] [--since DURATION]
+// latchkeyctl audit export --format csv|json [filters]
+// Both read through the core's one audit query (store/audit_query.h).
 #include <chrono>
 #include <string>
 
 #include "command.h"
 #include "latchkey/config/config.h"
 #include "latchkey/store/audit.h"
+#include "latchkey/store/audit_export.h"
+#include "latchkey/store/audit_query.h"
 #include "output.h"
 
 namespace latchkey::cli {
@@ -81,6 +85,64 @@ int RunTail(Context& ctx, const ParsedArgs& args) {
   return kExitOk;
 }
 
+// The option that sets each field of AuditFilterText, for messages.
+std::string_view OptionOf(std::string_view field) {
+  if (field == "from") return "--since";
+  if (field == "to") return "--until";
+  if (field == "user") return "--user";
+  if (field == "event") return "--event";
+  if (field == "service") return "--service";
+  if (field == "outcome") return "--outcome";
+  return "--address";
+}
+
+int RunExport(Context& ctx, const ParsedArgs& args) {
+  const std::string format_name = args.value("--format").value_or("");
+  std::optional<AuditExportFormat> format =
+      AuditExportFormatFromName(format_name);
+  if (!format) {
+    return ctx.Usage("--format: expected csv or json, got '" + format_name +
+                     "'");
+  }
+  AuditFilterText text;
+  text.user = args.value("--user").value_or("");
+  text.event = args.value("--event").value_or("");
+  text.service = args.value("--service").value_or("");
+  text.outcome = args.value("--outcome").value_or("");
+  text.address = args.value("--address").value_or("");
+  text.from = args.value("--since").value_or("");
+  text.to = args.value("--until").value_or("");
+  // Bad input is a usage error (exit 2) before the config is even read.
+  FieldErrors errors;
+  const AuditFilter filter =
+      ParseAuditFilter(text, SystemClock::Shared().NowUnix(), errors);
+  if (!errors.empty()) {
+    const auto& [field, message] = *errors.fields.begin();
+    return ctx.Usage(std::string(OptionOf(field)) + ": " + message);
+  }
+  Result<Services*> services = ctx.services();
+  if (!services.ok()) return ctx.Fail(services.status());
+  // A batch at a time to stdout: memory stays flat however many rows.
+  AuditExport exporter((*services)->db(), filter, *format);
+  std::string piece;
+  while (true) {
+    piece.clear();
+    Result<bool> more = exporter.Next(piece);
+    if (!more.ok()) return ctx.Fail(more.status());
+    if (!*more) break;
+    ctx.out() << piece;
+    ctx.out().flush();
+    if (!ctx.out()) return ctx.Fail("could not write the export");
+  }
+  return kExitOk;
+}
+
+constexpr OptionSpec kExportOptions[] = {
+    {"--format", true, ""},  {"--user", true, ""},    {"--event", true, ""},
+    {"--service", true, ""}, {"--outcome", true, ""}, {"--address", true, ""},
+    {"--since", true, ""},   {"--until", true, ""},
+};
+
 constexpr OptionSpec kTailOptions[] = {
     {"--lines", true, "-n"},
     {"--user", true, ""},
@@ -107,6 +169,32 @@ const Command kAuditTailCommand = {
         "  --since DURATION   only the last DURATION, e.g. 15m, 2h, 7d\n",
     .options = kTailOptions,
     .run = RunTail,
+};
+
+const Command kAuditExportCommand = {
+    .name = "audit export",
+    .usage =
+        "audit export --format csv|json [--user U] [--event E] [--service S] "
+        "[--outcome ok|fail] [--address A] [--since T] [--until T]",
+    .summary = "write the matching audit events to stdout, newest first",
+    .help =
+        "Streams every matching event, a batch at a time. CSV: RFC 4180 with "
+        "a header line;\na cell that a spreadsheet would run as a formula "
+        "(starting with = + - @, tab or CR)\ngets a ' in front. JSON: one "
+        "array, one object per line.\n\n"
+        "  --format csv|json  the output format (required)\n"
+        "  --user USER        a username as typed, the account of that "
+        "name, or an account id\n"
+        "  --event EVENT      e.g. login_failure, role_created\n"
+        "  --service S        sshd, sudo, login, portal, api or cli\n"
+        "  --outcome ok|fail\n"
+        "  --address A        the remote address; a prefix when it ends in "
+        "* (203.0.113.*)\n"
+        "  --since T          from T (UTC: 2026-12-05, 2026-12-05T14:30[:SS]; "
+        "or 2h, 7d ago)\n"
+        "  --until T          before T (the same forms)\n",
+    .options = kExportOptions,
+    .run = RunExport,
 };
 
 }  // namespace latchkey::cli

@@ -120,6 +120,11 @@ extern const Command kAuditTailCommand;
 extern const Command kHostAddCommand;
 extern const Command kHostListCommand;
 extern const Command kHostRevokeCommand;
+// Admin area, roles and audit log part
+extern const Command kRoleListCommand;
+extern const Command kRoleAddCommand;
+extern const Command kRoleDeleteCommand;
+extern const Command kAuditExportCommand;
 
 }  // namespace latchkey::cli
 

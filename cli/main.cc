@@ -19,17 +19,35 @@ namespace latchkey::cli {
 namespace {
 
 const Command* const kCommands[] = {
-    &kMigrateCommand,       &kDoctorCommand,          &kGenKeyCommand,
-    &kNssSyncCommand,       &kUserAddCommand,         &kUserShowCommand,
-    &kUserListCommand,      &kUserLockCommand,        &kUserUnlockCommand,
-    &kUserActivateCommand,  &kUserDeactivateCommand,  &kUserDeleteCommand,
-    &kUserSetRoleCommand,   &kUserSetPasswordCommand, &kUserTotpEnableCommand,
-    &kUserTotpResetCommand, &kAuditTailCommand,       &kHostAddCommand,
-    &kHostListCommand,      &kHostRevokeCommand,
+    &kMigrateCommand,
+    &kDoctorCommand,
+    &kGenKeyCommand,
+    &kNssSyncCommand,
+    &kUserAddCommand,
+    &kUserShowCommand,
+    &kUserListCommand,
+    &kUserLockCommand,
+    &kUserUnlockCommand,
+    &kUserActivateCommand,
+    &kUserDeactivateCommand,
+    &kUserDeleteCommand,
+    &kUserSetRoleCommand,
+    &kUserSetPasswordCommand,
+    &kUserTotpEnableCommand,
+    &kUserTotpResetCommand,
+    &kAuditTailCommand,
+    &kHostAddCommand,
+    &kHostListCommand,
+    &kHostRevokeCommand,
+    // Admin area, roles and audit log part
+    &kRoleListCommand,
+    &kRoleAddCommand,
+    &kRoleDeleteCommand,
+    &kAuditExportCommand,
 };
 
 // Words that start a two-word command ("user add").
-constexpr std::string_view kGroups[] = {"user", "audit", "host"};
+constexpr std::string_view kGroups[] = {"user", "audit", "host", "role"};
 
 constexpr OptionSpec kGlobalOptions[] = {
     {"--config", true, ""},

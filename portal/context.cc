@@ -48,6 +48,10 @@ constexpr Notice kNotices[] = {
     {"admin_reauth_ok",
      "Confirmed. For the next 10 minutes you can make changes here without "
      "confirming again."},
+    // Admin area, roles and audit log part
+    {"role_created", "The role has been created."},
+    {"role_deleted",
+     "The role has been deleted. The accounts that held it no longer do."},
 };
 
 }  // namespace

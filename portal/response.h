@@ -3,6 +3,7 @@
 #ifndef LATCHKEY_PORTAL_RESPONSE_H_
 #define LATCHKEY_PORTAL_RESPONSE_H_
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -11,6 +12,24 @@
 
 namespace latchkey::portal {
 
+// A body made while it is sent (a large export): the server asks for the
+// next piece whenever the socket has room, so only one piece is in memory
+// at a time. Next runs on a server thread, never on two at once; it may
+// block on the database. The server destroys the stream when the response
+// is done, sent in full or not (the client went away), so its destructor
+// frees what it holds (a leased Services, say). Next must not throw; the
+// server still catches anything and ends the response.
+class BodyStream {
+ public:
+  enum class Step { kMore, kDone, kFailed };
+  virtual ~BodyStream() = default;
+  // Appends the next piece to `out` (it may append nothing and return
+  // kMore). kDone: nothing more to send (anything appended is still
+  // sent). kFailed: the body cannot be completed; the connection is closed
+  // so the client sees a cut answer, not a complete-looking one.
+  virtual Step Next(std::string& out) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "text/html; charset=utf-8";
@@ -18,6 +37,9 @@ struct Response {
   // Bytes that live as long as the process (embedded assets): sent without
   // a copy instead of `body` when non-empty.
   std::string_view static_body;
+  // A streamed body (sent chunked, without Content-Length) instead of
+  // `body` when set.
+  std::shared_ptr<BodyStream> stream;
   std::vector<std::pair<std::string, std::string>> headers;
   // Cache-Control: no-store (pages and API answers: they carry personal
   // data or CSRF tokens). Static assets set it false and their own

@@ -75,6 +75,17 @@ Response ApiReset(Context& ctx);              // reset.cc
 Response AdminReauthPage(Context& ctx);    // reauth.cc
 Response AdminReauthSubmit(Context& ctx);  // reauth.cc
 Response ApiAdminReauth(Context& ctx);     // reauth.cc
+// Admin area, roles and audit log part
+Response AdminRolesPage(Context& ctx);       // roles.cc
+Response AdminRolesCreate(Context& ctx);     // roles.cc
+Response AdminRoleDelete(Context& ctx);      // roles.cc
+Response ApiAdminRoles(Context& ctx);        // roles.cc
+Response ApiAdminRoleCreate(Context& ctx);   // roles.cc
+Response ApiAdminRoleDelete(Context& ctx);   // roles.cc
+Response AdminAuditPage(Context& ctx);       // audit.cc
+Response AdminAuditExport(Context& ctx);     // audit.cc
+Response ApiAdminAudit(Context& ctx);        // audit.cc
+Response ApiAdminAuditExport(Context& ctx);  // audit.cc
 
 namespace {
 
@@ -152,6 +163,17 @@ constexpr Route kRoutes[] = {
   {"/admin/reauth",      kGet,    AdminReauthPage,   kAdminOnly},
   {"/admin/reauth",      kPost,   AdminReauthSubmit, kAdminOnly | kKdfBound | kAdminReauth},
   {"/api/v1/admin/reauth", kPost, ApiAdminReauth,    kApi | kAdminOnly | kKdfBound | kAdminReauth},
+  // Admin area, roles and audit log part.
+  {"/admin/roles",       kGet,    AdminRolesPage,    kAdminOnly},
+  {"/admin/roles",       kPost,   AdminRolesCreate,  kAdminOnly},
+  {"/admin/roles/{name}/delete", kPost, AdminRoleDelete, kAdminOnly},
+  {"/api/v1/admin/roles", kGet,   ApiAdminRoles,     kApi | kAdminOnly},
+  {"/api/v1/admin/roles", kPost,  ApiAdminRoleCreate, kApi | kAdminOnly},
+  {"/api/v1/admin/roles/{name}", kDelete, ApiAdminRoleDelete, kApi | kAdminOnly},
+  {"/admin/audit",       kGet,    AdminAuditPage,    kAdminOnly},
+  {"/admin/audit/export", kGet,   AdminAuditExport,  kAdminOnly},
+  {"/api/v1/admin/audit", kGet,   ApiAdminAudit,     kApi | kAdminOnly},
+  {"/api/v1/admin/audit/export", kGet, ApiAdminAuditExport, kApi | kAdminOnly},
 };
 // clang-format on
 // clang-format on

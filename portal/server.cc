@@ -11,7 +11,9 @@
 #include <charconv>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <memory>
 #include <optional>
 
 #include "latchkey/auth/lockout_store.h"
@@ -145,6 +147,54 @@ void AddHeader(MHD_Response* r, const char* name, const std::string& value) {
 // "sign-in unavailable"): every 503 tells the client to come back.
 constexpr char kDefaultRetryAfter[] = "5";
 
+// A streamed body (Response::stream) as libmicrohttpd reads it: the piece
+// made last and how much of it was sent. Freed by StreamFree.
+struct StreamState {
+  std::shared_ptr<BodyStream> stream;
+  std::string piece;
+  size_t sent = 0;
+  bool done = false;
+};
+
+constexpr size_t kStreamBlock = 32 * 1024;
+
+// MHD_ContentReaderCallback. Never returns 0: with the internal polling
+// threads that would mean "ask again at once", a busy loop.
+ssize_t StreamRead(void* cls, uint64_t /*pos*/, char* buf,
+                   size_t max) noexcept {
+  auto* st = static_cast<StreamState*>(cls);
+  try {
+    while (st->sent == st->piece.size()) {
+      if (st->done) return MHD_CONTENT_READER_END_OF_STREAM;
+      st->piece.clear();
+      st->sent = 0;
+      switch (st->stream->Next(st->piece)) {
+        case BodyStream::Step::kMore:
+          break;
+        case BodyStream::Step::kDone:
+          st->done = true;
+          break;
+        case BodyStream::Step::kFailed:
+          return MHD_CONTENT_READER_END_WITH_ERROR;
+      }
+    }
+    const size_t n = std::min(max, st->piece.size() - st->sent);
+    std::memcpy(buf, st->piece.data() + st->sent, n);
+    st->sent += n;
+    return static_cast<ssize_t>(n);
+  } catch (...) {
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+  }
+}
+
+// MHD_ContentReaderFreeCallback: the response is done with the stream.
+void StreamFree(void* cls) noexcept {
+  try {
+    delete static_cast<StreamState*>(cls);
+  } catch (...) {
+  }
+}
+
 bool HasHeader(const Response& response, std::string_view name) {
   for (const auto& [k, v] : response.headers) {
     if (EqualsNoCase(k, name)) return true;
@@ -158,7 +208,15 @@ MHD_Result Send(RequestState& st, Response response) {
     response.Header("Retry-After", kDefaultRetryAfter);
   }
   MHD_Response* r = nullptr;
-  if (!response.static_body.empty()) {
+  if (response.stream) {
+    auto stream = std::make_unique<StreamState>();
+    stream->stream = std::move(response.stream);
+    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, kStreamBlock,
+                                          StreamRead, stream.get(), StreamFree);
+    // On success the response owns it (StreamFree); on failure MHD never
+    // calls StreamFree, and the unique_ptr frees it here.
+    if (r != nullptr) stream.release();
+  } else if (!response.static_body.empty()) {
     r = MHD_create_response_from_buffer(
         response.static_body.size(),
         const_cast<char*>(response.static_body.data()), MHD_RESPMEM_PERSISTENT);

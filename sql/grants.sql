@@ -108,6 +108,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON name_lockouts TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON mail_outbox TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limits TO latchkey_portal;
 GRANT SELECT, INSERT, DELETE ON login_challenges TO latchkey_portal;
-GRANT SELECT ON roles TO latchkey_portal;
+-- INSERT and DELETE on roles: the admin area creates and deletes roles.
+GRANT SELECT, INSERT, DELETE ON roles TO latchkey_portal;
 GRANT SELECT, INSERT ON auth_events TO latchkey_portal;
 GRANT SELECT ON schema_migrations TO latchkey_portal;

@@ -4,6 +4,7 @@
 #ifndef LATCHKEY_PORTAL_ADMIN_VIEW_H_
 #define LATCHKEY_PORTAL_ADMIN_VIEW_H_
 
+#include <string>
 #include <string_view>
 
 #include "portal/context.h"
@@ -16,6 +17,10 @@ namespace latchkey::portal {
 // and query, AdminReturnPath-checked).
 tmpl::Dict AdminView(Context& ctx, std::string_view title,
                      std::string_view section);
+
+// `raw` for a URL's query string: everything but unreserved characters
+// (RFC 3986) %-encoded.
+std::string QueryEscape(std::string_view raw);
 
 }  // namespace latchkey::portal
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "latchkey/store/audit_query.h"
+
 namespace latchkey {
 
 void SyslogSink::Write(LogLevel level, std::string_view line) {
@@ -88,50 +90,10 @@ void AuditLog::LogOnly(const AuditRecord& r, const AuthContext& ctx) {
 }
 
 Result<std::vector<AuditEntry>> AuditLog::Query(const AuditFilter& filter) {
-  std::string sql =
-      "SELECT id, ts, user_id, username_tried, event, service, rhost, tty, "
-      "outcome, detail FROM auth_events WHERE 1=1";
-  std::vector<db::Value> params;
-  const std::string user = EscapeLogField(filter.user, kAuditUsernameMax);
-  if (!filter.user.empty()) {
-    sql +=
-        " AND (username_tried = ? OR user_id = (SELECT id FROM users WHERE "
-        "username = ?))";
-    params.push_back(std::string_view(user));
-    params.push_back(std::string_view(filter.user));
-  }
-  std::string event_name;
-  if (filter.event) {
-    event_name = std::string(AuditEventName(*filter.event));
-    sql += " AND event = ?";
-    params.push_back(std::string_view(event_name));
-  }
-  if (filter.since) {
-    sql += " AND ts >= ?";
-    params.push_back(db::Timestamp::FromUnix(*filter.since));
-  }
-  sql += " ORDER BY id DESC LIMIT ?";
-  params.push_back(
-      static_cast<int64_t>(std::clamp<uint32_t>(filter.limit, 1, 10000)));
-  LK_ASSIGN_OR_RETURN(std::vector<db::Row> rows, db_.Query(sql, params));
-  std::vector<AuditEntry> out;
-  out.reserve(rows.size());
-  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
-    const db::Row& row = *it;
-    AuditEntry e;
-    e.id = row.i64(0);
-    e.ts_micros = row.unix_micros(1).value_or(0);
-    e.user_id = row.opt_i64(2);
-    e.username_tried = row.str(3);
-    e.event = row.str(4);
-    e.service = row.str(5);
-    e.rhost = row.str(6);
-    e.tty = row.str(7);
-    e.outcome = row.str(8);
-    e.detail = row.str(9);
-    out.push_back(std::move(e));
-  }
-  return out;
+  LK_ASSIGN_OR_RETURN(std::vector<AuditEntry> rows,
+                      QueryAuditEvents(db_, filter));
+  std::reverse(rows.begin(), rows.end());
+  return rows;
 }
 
 }  // namespace latchkey

@@ -15,7 +15,7 @@ struct EventName {
   std::string_view name;
 };
 
-constexpr std::array<EventName, 36> kEventNames = {{
+constexpr std::array<EventName, 37> kEventNames = {{
     {AuditEvent::kLoginSuccess, "login_success"},
     {AuditEvent::kLoginFailure, "login_failure"},
     {AuditEvent::kUnknownUser, "unknown_user"},
@@ -52,6 +52,8 @@ constexpr std::array<EventName, 36> kEventNames = {{
     {AuditEvent::kHostAdded, "host_added"},
     {AuditEvent::kHostRevoked, "host_revoked"},
     {AuditEvent::kOtherSessionsEnded, "other_sessions_ended"},
+    // Admin area, roles and audit log part:
+    {AuditEvent::kRoleDeleted, "role_deleted"},
 }};
 
 // Code points that reorder or break lines in viewers (Trojan Source,
@@ -81,6 +83,13 @@ std::string_view AuditEventName(AuditEvent event) {
     if (e.event == event) return e.name;
   }
   return "unknown_event";
+}
+
+std::vector<std::string_view> AuditEventNames() {
+  std::vector<std::string_view> names;
+  names.reserve(kEventNames.size());
+  for (const EventName& e : kEventNames) names.push_back(e.name);
+  return names;
 }
 
 std::optional<AuditEvent> AuditEventFromName(std::string_view name) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <deque>
 
+#include "latchkey/store/role_store.h"
+
 namespace latchkey {
 namespace {
 
@@ -440,17 +442,7 @@ Result<std::vector<Role>> UserStore::ListRoles() {
 
 Status UserStore::CreateRole(std::string_view name,
                              std::string_view description) {
-  LK_RETURN_IF_ERROR(ValidateRoleName(name));
-  if (description.size() > 255) {
-    return InvalidArgument("the role description is too long");
-  }
-  auto n = db_.Execute("INSERT INTO roles (name, description) VALUES (?, ?)",
-                       {name, description});
-  if (!n.ok() && n.status().code() == StatusCode::kAlreadyExists) {
-    return AlreadyExists("a role named '" + std::string(name) +
-                         "' exists already");
-  }
-  return n.status();
+  return RoleStore(db_).Create(name, description);
 }
 
 Result<bool> UserStore::AddRole(int64_t user_id, std::string_view role) {

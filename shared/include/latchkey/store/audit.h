@@ -64,12 +64,16 @@ enum class AuditEvent {
   kHostRevoked,               // host_revoked (latchkeyctl host revoke)
   kOtherSessionsEnded,        // other_sessions_ended ("sign out all other
                               // sessions" in the portal or the API)
+  // Admin area, roles and audit log part:
+  kRoleDeleted,  // role_deleted (its members lost it; detail says how many)
 };
 
 // The stable snake_case name above (what `event` holds and syslog shows).
 std::string_view AuditEventName(AuditEvent event);
 // The inverse; nullopt for an unknown name.
 std::optional<AuditEvent> AuditEventFromName(std::string_view name);
+// Every event's name, in the enum's order (for a filter's choices).
+std::vector<std::string_view> AuditEventNames();
 
 enum class AuditOutcome { kOk, kFail };
 std::string_view AuditOutcomeName(AuditOutcome outcome);  // "ok" / "fail"
@@ -149,11 +153,28 @@ class CapturingLogSink final : public LogSink {
 
 // --- The log ---
 
+// A position in the log, newest first: rows strictly older than it come
+// after it. (ts, id) and not id alone, because the order is by time.
+struct AuditCursor {
+  int64_t ts_micros = 0;
+  int64_t id = 0;
+};
+
+// Which rows QueryAuditEvents (audit_query.h) returns; every field narrows.
 struct AuditFilter {
-  std::string user;  // username_tried or the user's current username
+  // The rows of an account or of a name typed at a prompt: username_tried
+  // equal to it, or user_id of the account so named (an all-digit value,
+  // which no username is, is an account id).
+  std::string user;
   std::optional<AuditEvent> event;
-  std::optional<int64_t> since;  // Unix seconds, inclusive
-  uint32_t limit = 50;           // capped at 10000
+  std::string service;  // exact ("sshd", "portal", ...); "" = any
+  std::optional<AuditOutcome> outcome;
+  // rhost: exact, or a prefix when it ends in '*' ("203.0.113.*").
+  std::string address;
+  std::optional<int64_t> since;       // Unix seconds, inclusive
+  std::optional<int64_t> until;       // Unix seconds, exclusive
+  std::optional<AuditCursor> before;  // keyset paging: older than this
+  uint32_t limit = 50;                // capped at 10000
 };
 
 struct AuditEntry {
@@ -187,7 +208,8 @@ class AuditLog {
   // something long (the KDF of a login): see db::Connection::PrepareAhead.
   void PrepareAhead();
 
-  // The newest `limit` matching rows, oldest first (for `audit tail`).
+  // The newest `limit` matching rows, oldest first (for `audit tail`):
+  // QueryAuditEvents (audit_query.h) in the opposite order.
   Result<std::vector<AuditEntry>> Query(const AuditFilter& filter);
 
  private:

@@ -239,7 +239,8 @@ class UserStore {
 
   // Roles. Unknown role: NotFound "no role named 'x'".
   Result<std::vector<Role>> ListRoles();
-  // Errors: InvalidArgument (ValidateRoleName), AlreadyExists.
+  // RoleStore::Create (role_store.h). Errors: InvalidArgument
+  // (ValidateRoleName, ValidateRoleDescription), AlreadyExists.
   Status CreateRole(std::string_view name, std::string_view description);
   // Idempotent: adding a held role or removing a missing one is OK.
   // Returns whether anything changed.
