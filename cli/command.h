@@ -120,6 +120,7 @@ extern const Command kAuditTailCommand;
 extern const Command kHostAddCommand;
 extern const Command kHostListCommand;
 extern const Command kHostRevokeCommand;
+extern const Command kStatsCommand;  // cmd_stats.cc (issue 11, overview)
 
 }  // namespace latchkey::cli
 

@@ -25,7 +25,7 @@ const Command* const kCommands[] = {
     &kUserActivateCommand,  &kUserDeactivateCommand,  &kUserDeleteCommand,
     &kUserSetRoleCommand,   &kUserSetPasswordCommand, &kUserTotpEnableCommand,
     &kUserTotpResetCommand, &kAuditTailCommand,       &kHostAddCommand,
-    &kHostListCommand,      &kHostRevokeCommand,
+    &kHostListCommand,      &kHostRevokeCommand,      &kStatsCommand,
 };
 
 // Words that start a two-word command ("user add").

@@ -75,6 +75,9 @@ Response ApiReset(Context& ctx);              // reset.cc
 Response AdminReauthPage(Context& ctx);    // reauth.cc
 Response AdminReauthSubmit(Context& ctx);  // reauth.cc
 Response ApiAdminReauth(Context& ctx);     // reauth.cc
+// Admin overview (issue 11, part "overview")
+Response AdminOverviewPage(Context& ctx);  // overview.cc
+Response ApiAdminStats(Context& ctx);      // overview.cc
 
 namespace {
 
@@ -152,6 +155,9 @@ constexpr Route kRoutes[] = {
   {"/admin/reauth",      kGet,    AdminReauthPage,   kAdminOnly},
   {"/admin/reauth",      kPost,   AdminReauthSubmit, kAdminOnly | kKdfBound | kAdminReauth},
   {"/api/v1/admin/reauth", kPost, ApiAdminReauth,    kApi | kAdminOnly | kKdfBound | kAdminReauth},
+  // Admin overview (part "overview"): the charts, top lists, locks, outbox.
+  {"/admin",             kGet,    AdminOverviewPage, kAdminOnly},
+  {"/api/v1/admin/stats", kGet,   ApiAdminStats,     kApi | kAdminOnly},
 };
 // clang-format on
 // clang-format on
