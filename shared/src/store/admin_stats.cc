@@ -10,6 +10,8 @@ namespace {
 
 constexpr int64_t kHour = 3600;
 constexpr int64_t kDay = 86400;
+// Hours rolled up per transaction.
+constexpr int64_t kRollupChunk = 6 * kHour;
 
 // Series of stats_hours: "failed:<service>" per kStatsServices entry, then
 // the two sign-up series.
@@ -213,10 +215,13 @@ Windows WindowsAt(int64_t now) {
   return w;
 }
 
-// Rolls up what is due and returns where the rollup ends: every hour
-// before it is in stats_hours, every hour from it on is counted live.
-Result<int64_t> RollUp(db::Connection& db, const Windows& w) {
-  const int64_t target = FloorTo(w.now - kStatsRollupGrace, kHour);
+// Rolls up at most kRollupChunk hours from where the rollup ends, in one
+// transaction that holds the stats_rollup row (so concurrent callers never
+// count an hour twice, and each statement stays well within the
+// connection's read timeout even on a first fill of 30 days). Returns
+// where the rollup ends now.
+Result<int64_t> RollUpChunk(db::Connection& db, const Windows& w,
+                            int64_t target) {
   LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db));
   LK_RETURN_IF_ERROR(
       db.Execute("INSERT IGNORE INTO stats_rollup (id, done_until) VALUES "
@@ -233,19 +238,31 @@ Result<int64_t> RollUp(db::Connection& db, const Windows& w) {
     LK_RETURN_IF_ERROR(tx.Commit());
     return from;
   }
+  const int64_t to = std::min(target, from + kRollupChunk);
   // Names are only ever read for the last kStatsHours hours.
   const int64_t names_from = std::max(from, w.hours_from);
-  LK_RETURN_IF_ERROR(RollUpHours(db, from, names_from, target));
+  LK_RETURN_IF_ERROR(RollUpHours(db, from, names_from, to));
   LK_RETURN_IF_ERROR(db.Execute("DELETE FROM stats_hour_names WHERE "
                                 "hour_start < ?",
                                 {db::Timestamp::FromUnix(w.hours_from - kDay)})
                          .status());
   LK_RETURN_IF_ERROR(
       db.Execute("UPDATE stats_rollup SET done_until = ? WHERE id = 1",
-                 {db::Timestamp::FromUnix(target)})
+                 {db::Timestamp::FromUnix(to)})
           .status());
   LK_RETURN_IF_ERROR(tx.Commit());
-  return target;
+  return to;
+}
+
+// Rolls up every completed hour not yet rolled up and returns where the
+// rollup ends: every hour before it is in stats_hours, every hour from it
+// on is counted live.
+Result<int64_t> RollUp(db::Connection& db, const Windows& w) {
+  const int64_t target = FloorTo(w.now - kStatsRollupGrace, kHour);
+  for (;;) {
+    LK_ASSIGN_OR_RETURN(int64_t at, RollUpChunk(db, w, target));
+    if (at >= target) return at;
+  }
 }
 
 void AddToCharts(AdminStats& s, const Windows& w, int64_t hour,

@@ -123,9 +123,10 @@ struct AdminStats {
   OutboxHealth outbox;
 };
 
-// Rolls up the completed hours not yet rolled up (in one transaction that
-// holds the stats_rollup row, so concurrent callers do not count an hour
-// twice), then reads everything at clock.NowUnix(). Errors: the db layer's
+// Rolls up the completed hours not yet rolled up (six hours per
+// transaction, each holding the stats_rollup row, so concurrent callers
+// never count an hour twice and no statement nears the read timeout),
+// then reads everything at clock.NowUnix(). Errors: the db layer's
 // (PermissionDenied if the role lacks the grants of sql/grants.sql).
 // Not thread-safe (one Connection).
 Result<AdminStats> ComputeAdminStats(db::Connection& db, const Clock& clock);
