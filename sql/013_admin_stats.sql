@@ -36,3 +36,11 @@ CREATE TABLE stats_rollup (
   done_until DATETIME NULL
 ) ENGINE=InnoDB;
 INSERT INTO stats_rollup (id, done_until) VALUES (1, NULL);
+
+-- The accounts locked now (locked_until or admin_locked_until > now) are
+-- a range read of each key, not a scan of every user. 011_user_search
+-- (the users list's filters) makes the same two keys under the same
+-- names; IF NOT EXISTS keeps this a no-op after it.
+ALTER TABLE users
+  ADD KEY IF NOT EXISTS users_locked (locked_until),
+  ADD KEY IF NOT EXISTS users_admin_locked (admin_locked_until);
