@@ -125,6 +125,7 @@ extern const Command kRoleListCommand;
 extern const Command kRoleAddCommand;
 extern const Command kRoleDeleteCommand;
 extern const Command kAuditExportCommand;
+extern const Command kStatsCommand;  // cmd_stats.cc (issue 11, overview)
 
 }  // namespace latchkey::cli
 

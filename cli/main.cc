@@ -44,6 +44,7 @@ const Command* const kCommands[] = {
     &kRoleAddCommand,
     &kRoleDeleteCommand,
     &kAuditExportCommand,
+    &kStatsCommand,
 };
 
 // Words that start a two-word command ("user add").

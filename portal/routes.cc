@@ -86,6 +86,9 @@ Response AdminAuditPage(Context& ctx);       // audit.cc
 Response AdminAuditExport(Context& ctx);     // audit.cc
 Response ApiAdminAudit(Context& ctx);        // audit.cc
 Response ApiAdminAuditExport(Context& ctx);  // audit.cc
+// Admin overview (issue 11, part "overview")
+Response AdminOverviewPage(Context& ctx);  // overview.cc
+Response ApiAdminStats(Context& ctx);      // overview.cc
 
 namespace {
 
@@ -174,6 +177,9 @@ constexpr Route kRoutes[] = {
   {"/admin/audit/export", kGet,   AdminAuditExport,  kAdminOnly},
   {"/api/v1/admin/audit", kGet,   ApiAdminAudit,     kApi | kAdminOnly},
   {"/api/v1/admin/audit/export", kGet, ApiAdminAuditExport, kApi | kAdminOnly},
+  // Admin overview (part "overview"): the charts, top lists, locks, outbox.
+  {"/admin",             kGet,    AdminOverviewPage, kAdminOnly},
+  {"/api/v1/admin/stats", kGet,   ApiAdminStats,     kApi | kAdminOnly},
 };
 // clang-format on
 // clang-format on

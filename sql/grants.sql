@@ -112,3 +112,7 @@ GRANT SELECT, INSERT, DELETE ON login_challenges TO latchkey_portal;
 GRANT SELECT, INSERT, DELETE ON roles TO latchkey_portal;
 GRANT SELECT, INSERT ON auth_events TO latchkey_portal;
 GRANT SELECT ON schema_migrations TO latchkey_portal;
+-- The admin overview's rollup (013): the portal fills it as it reads it.
+GRANT SELECT, INSERT, UPDATE, DELETE ON stats_hours TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON stats_hour_names TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE ON stats_rollup TO latchkey_portal;

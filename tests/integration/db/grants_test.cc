@@ -12,6 +12,7 @@
 #include "latchkey/db/migrations.h"
 #include "latchkey/mail/mail_texts.h"
 #include "latchkey/nss/nss_sync.h"
+#include "latchkey/store/admin_stats.h"
 #include "support/fakes.h"
 #include "support/sandbox.h"
 #include "support/services_test.h"
@@ -298,6 +299,26 @@ TEST_F(GrantsTest, PortalRoleManagesAccountsButNotTheAuditLogOrSchema) {
                "INSERT roles");
   ExpectDenied(c->ExecuteScript("DROP TABLE sessions"), "DROP TABLE");
   ExpectDenied(c->ExecuteScript("TRUNCATE TABLE auth_events"), "TRUNCATE");
+}
+
+// The admin overview (issue 11) fills its rollup as the portal's role.
+TEST_F(GrantsTest, PortalRoleComputesTheAdminOverview) {
+  RoleUser portal(*admin_, "latchkey_portal");
+  ASSERT_TRUE(portal.status().ok()) << portal.status().ToString();
+  auto c = portal.Connect(db().config());
+  FakeClock clock;
+  ASSERT_TRUE(c->Execute("INSERT INTO auth_events (ts, event, service, "
+                         "outcome) VALUES (?, ?, ?, ?)",
+                         {Timestamp::FromUnix(clock.NowUnix() - 7200),
+                          std::string_view("login_failure"),
+                          std::string_view("sshd"), std::string_view("fail")})
+                  .ok());
+  Result<AdminStats> stats = ComputeAdminStats(*c, clock);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->daily.back().total(), 1);
+  auto rolled = c->QueryOne("SELECT COUNT(*) FROM stats_hours");
+  ASSERT_TRUE(rolled.ok() && rolled->has_value());
+  EXPECT_EQ((*rolled)->i64(0), 1);
 }
 
 // A login, a lock (and its mail) and a password change through the core,
