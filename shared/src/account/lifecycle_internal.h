@@ -8,11 +8,33 @@
 #include <string_view>
 
 #include "latchkey/account/link_state.h"
+#include "latchkey/base/field_errors.h"
 #include "latchkey/base/result.h"
+#include "latchkey/base/secret.h"
 #include "latchkey/store/rate_limit.h"
 #include "latchkey/store/token_store.h"
 
+namespace latchkey {
+class Services;
+struct User;
+}  // namespace latchkey
+
 namespace latchkey::internal {
+
+// Issues a reset token for `user` (valid kResetTokenTtl) and queues the
+// "reset your password" mail with its link, in the caller's transaction:
+// the one home of that mail, for /forgot and for an admin's reset mail.
+// Errors: db errors.
+Status QueueResetMail(Services& s, const User& user);
+
+// The new-password form of a link page (reset, invitation): "password"
+// empty or refused by the policy (with the account's username and email),
+// "confirm" not the same. Empty when all is well.
+FieldErrors CheckNewPassword(Services& s, const User& user,
+                             const Secret& password, const Secret& confirm);
+
+// What a page should say about a token in `state` (kValid: kOk).
+LinkState LinkStateOf(TokenState state);
 
 // A one-use link's token, used for `purpose`: `used` holds it, or, for a
 // token that is unknown, already used or expired (not an error here),

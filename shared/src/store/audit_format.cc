@@ -15,7 +15,7 @@ struct EventName {
   std::string_view name;
 };
 
-constexpr std::array<EventName, 36> kEventNames = {{
+constexpr std::array<EventName, 40> kEventNames = {{
     {AuditEvent::kLoginSuccess, "login_success"},
     {AuditEvent::kLoginFailure, "login_failure"},
     {AuditEvent::kUnknownUser, "unknown_user"},
@@ -52,6 +52,10 @@ constexpr std::array<EventName, 36> kEventNames = {{
     {AuditEvent::kHostAdded, "host_added"},
     {AuditEvent::kHostRevoked, "host_revoked"},
     {AuditEvent::kOtherSessionsEnded, "other_sessions_ended"},
+    {AuditEvent::kResetMailSent, "reset_mail_sent"},
+    {AuditEvent::kResetLinkIssued, "reset_link_issued"},
+    {AuditEvent::kUserInvited, "user_invited"},
+    {AuditEvent::kInvitationAccepted, "invitation_accepted"},
 }};
 
 // Code points that reorder or break lines in viewers (Trojan Source,

@@ -64,6 +64,12 @@ enum class AuditEvent {
   kHostRevoked,               // host_revoked (latchkeyctl host revoke)
   kOtherSessionsEnded,        // other_sessions_ended ("sign out all other
                               // sessions" in the portal or the API)
+  // Invitations and reset links (issue 11, part "invite"):
+  kResetMailSent,       // reset_mail_sent (an admin had a reset mail sent)
+  kResetLinkIssued,     // reset_link_issued (an admin was shown a one-time
+                        // reset link; the detail has its validity)
+  kUserInvited,         // user_invited (an admin invited a new account)
+  kInvitationAccepted,  // invitation_accepted (the invitee set a password)
 };
 
 // The stable snake_case name above (what `event` holds and syslog shows).
