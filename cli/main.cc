@@ -18,6 +18,8 @@
 namespace latchkey::cli {
 namespace {
 
+// One line per part of the admin area, to ease merging.
+// clang-format off
 const Command* const kCommands[] = {
     &kMigrateCommand,       &kDoctorCommand,          &kGenKeyCommand,
     &kNssSyncCommand,       &kUserAddCommand,         &kUserShowCommand,
@@ -26,7 +28,10 @@ const Command* const kCommands[] = {
     &kUserSetRoleCommand,   &kUserSetPasswordCommand, &kUserTotpEnableCommand,
     &kUserTotpResetCommand, &kAuditTailCommand,       &kHostAddCommand,
     &kHostListCommand,      &kHostRevokeCommand,
+    // Invitations and reset links (issue 11, part "invite").
+    &kUserInviteCommand,    &kUserResetLinkCommand,   &kUserResetMailCommand,
 };
+// clang-format on
 
 // Words that start a two-word command ("user add").
 constexpr std::string_view kGroups[] = {"user", "audit", "host"};
