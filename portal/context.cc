@@ -48,6 +48,12 @@ constexpr Notice kNotices[] = {
     {"admin_reauth_ok",
      "Confirmed. For the next 10 minutes you can make changes here without "
      "confirming again."},
+    // Invitations and reset links (issue 11, part "invite"):
+    {"reset_mail_sent",
+     "A password reset mail is on its way to the user. Its link is valid "
+     "for one hour."},
+    {"invitation_accepted",
+     "Your password is set and your account is ready. Sign in with it."},
 };
 
 }  // namespace

@@ -179,22 +179,10 @@ Result<ResetResult> AccountLinks::AcceptInvitation(std::string_view token,
   if (!out.errors.empty()) return out;
 
   LK_ASSIGN_OR_RETURN(
-      internal::LinkUse link,
-      internal::UseLink(s_.tokens(), token, TokenPurpose::kInvite));
-  if (!link.used) {
-    out.link = link.failed;
-    return out;
-  }
-  PasswordChangeOptions options;
-  options.is_reset = true;
-  options.audit_note = "accepting an invitation";
-  Status changed =
-      s_.accounts().ChangePassword(user->id, password, nullptr, ctx, options);
-  if (changed.code() == StatusCode::kInvalidArgument) {
-    out.errors.Add("password", Sentence(changed.message()));
-    return out;
-  }
-  LK_RETURN_IF_ERROR(changed);
+      bool set, internal::SetPasswordByLink(s_, token, TokenPurpose::kInvite,
+                                            user->id, password, ctx,
+                                            "accepting an invitation", out));
+  if (!set) return out;
   LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(s_.db()));
   if (!user->email_verified()) {
     LK_RETURN_IF_ERROR(s_.users().MarkEmailVerified(user->id));

@@ -54,6 +54,30 @@ FieldErrors CheckNewPassword(Services& s, const User& user,
   return errors;
 }
 
+Result<bool> SetPasswordByLink(Services& s, std::string_view token,
+                               TokenPurpose purpose, int64_t user_id,
+                               const Secret& password, const AuthContext& ctx,
+                               std::string_view note, ResetResult& out) {
+  LK_ASSIGN_OR_RETURN(LinkUse link, UseLink(s.tokens(), token, purpose));
+  if (!link.used || link.used->user_id != user_id) {
+    out.link = link.used ? LinkState::kInvalid : link.failed;
+    return false;
+  }
+  PasswordChangeOptions options;
+  options.is_reset = true;
+  options.audit_note = std::string(note);
+  Status changed =
+      s.accounts().ChangePassword(user_id, password, nullptr, ctx, options);
+  if (changed.code() == StatusCode::kInvalidArgument) {
+    // The policy said yes a moment ago; only a racing change of the
+    // username or email could make it say no now.
+    out.errors.Add("password", Sentence(changed.message()));
+    return false;
+  }
+  LK_RETURN_IF_ERROR(changed);
+  return true;
+}
+
 LinkState LinkStateOf(TokenState state) {
   switch (state) {
     case TokenState::kValid:

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "latchkey/account/link_state.h"
+#include "latchkey/account/password_reset.h"
 #include "latchkey/base/field_errors.h"
 #include "latchkey/base/result.h"
 #include "latchkey/base/secret.h"
@@ -32,6 +33,17 @@ Status QueueResetMail(Services& s, const User& user);
 // "confirm" not the same. Empty when all is well.
 FieldErrors CheckNewPassword(Services& s, const User& user,
                              const Secret& password, const Secret& confirm);
+
+// The second half of a link that sets a password (reset, invitation), once
+// the link's state and the form were checked: uses the token (a lost race
+// sets `out.link`), then sets `password` on `user_id` as a reset
+// (AccountService::ChangePassword; `note` appended to its audit detail). A
+// policy refusal that came up in between sets out.errors["password"].
+// Returns whether the password was set. Errors: db/KDF errors.
+Result<bool> SetPasswordByLink(Services& s, std::string_view token,
+                               TokenPurpose purpose, int64_t user_id,
+                               const Secret& password, const AuthContext& ctx,
+                               std::string_view note, ResetResult& out);
 
 // What a page should say about a token in `state` (kValid: kOk).
 LinkState LinkStateOf(TokenState state);

@@ -79,24 +79,9 @@ Result<ResetResult> PasswordReset::Reset(std::string_view token,
   if (!out.errors.empty()) return out;
 
   LK_ASSIGN_OR_RETURN(
-      internal::LinkUse link,
-      internal::UseLink(s_.tokens(), token, TokenPurpose::kReset));
-  if (!link.used) {
-    out.link = link.failed;
-    return out;
-  }
-  const ConsumedToken& used = *link.used;
-  PasswordChangeOptions options;
-  options.is_reset = true;
-  Status changed = s_.accounts().ChangePassword(used.user_id, password, nullptr,
-                                                ctx, options);
-  if (changed.code() == StatusCode::kInvalidArgument) {
-    // The policy said yes a moment ago; only a racing change of the
-    // username or email could make it say no now.
-    out.errors.Add("password", Sentence(changed.message()));
-    return out;
-  }
-  LK_RETURN_IF_ERROR(changed);
+      bool set, internal::SetPasswordByLink(s_, token, TokenPurpose::kReset,
+                                            user->id, password, ctx, "", out));
+  if (!set) return out;
   if (!user->email_verified()) {
     LK_RETURN_IF_ERROR(s_.users().MarkEmailVerified(user->id));
     user->email_verified_at = s_.clock().NowUnix();  // the link reached it
