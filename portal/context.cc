@@ -54,6 +54,9 @@ constexpr Notice kNotices[] = {
      "for one hour."},
     {"invitation_accepted",
      "Your password is set and your account is ready. Sign in with it."},
+    {"invitation_resent",
+     "A new invitation is on its way; the older invitation links no longer "
+     "work."},
 };
 
 }  // namespace

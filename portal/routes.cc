@@ -86,6 +86,8 @@ Response AdminResetMailSubmit(Context& ctx);  // reset_links.cc
 Response AdminResetLinkSubmit(Context& ctx);  // reset_links.cc
 Response ApiAdminResetMail(Context& ctx);     // reset_links.cc
 Response ApiAdminResetLink(Context& ctx);     // reset_links.cc
+Response AdminResendInvitationSubmit(Context& ctx);  // reset_links.cc
+Response ApiAdminResendInvitation(Context& ctx);     // reset_links.cc
 
 namespace {
 
@@ -175,6 +177,8 @@ constexpr Route kRoutes[] = {
   {"/api/v1/admin/invitations",    kPost, ApiAdminInvite,    kApi | kAdminOnly | kKdfBound},
   {"/api/v1/admin/users/{id}/reset-mail", kPost, ApiAdminResetMail, kApi | kAdminOnly},
   {"/api/v1/admin/users/{id}/reset-link", kPost, ApiAdminResetLink, kApi | kAdminOnly},
+  {"/admin/users/{id}/resend-invitation", kPost, AdminResendInvitationSubmit, kAdminOnly},
+  {"/api/v1/admin/users/{id}/resend-invitation", kPost, ApiAdminResendInvitation, kApi | kAdminOnly},
 };
 // clang-format on
 // clang-format on

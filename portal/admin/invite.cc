@@ -95,6 +95,7 @@ std::vector<std::string> FormRoles(const Request& req) {
 
 Response ShowInviteForm(Context& ctx, const FieldErrors& errors, int status) {
   tmpl::Dict view = AdminView(ctx, "Invite a user", "users");
+  view["for_other"] = true;
   std::vector<std::string> chosen = {"user"};
   if (ctx.req().method == Method::kPost) {
     view["full_name"] = ctx.req().Field("full_name");

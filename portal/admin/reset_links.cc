@@ -11,6 +11,11 @@
 //   POST /api/v1/admin/users/{id}/reset-mail  202 {"status": "queued"}
 //   POST /api/v1/admin/users/{id}/reset-link {"valid": "1h"?}
 //        201 {"url", "expires_at"}; 422 invalid (fields.valid)
+//   POST /admin/users/{id}/resend-invitation  303 to /admin/users/{id}
+//                                       ?notice=invitation_resent
+//   POST /api/v1/admin/users/{id}/resend-invitation  202 {"status":
+//                                       "invited"}; 409 not_pending when
+//                                       accepted already or never invited
 // Unknown id: 404; a deactivated account: 409 inactive.
 #include <optional>
 #include <string>
@@ -55,10 +60,11 @@ std::string UserPath(const User& user) {
 // The answer when the core said no: 409 for an inactive account (the
 // admin's to fix), else the incident page/JSON; nullopt when `s` is Ok.
 std::optional<Response> Refusal(Context& ctx, const Status& s,
-                                std::string_view what) {
+                                std::string_view what,
+                                std::string_view conflict = "inactive") {
   if (s.ok()) return std::nullopt;
   if (s.code() == StatusCode::kFailedPrecondition) {
-    return ctx.Error(409, "inactive", Sentence(s.message()));
+    return ctx.Error(409, conflict, Sentence(s.message()));
   }
   return ctx.Fail(s, what);
 }
@@ -159,6 +165,30 @@ Response ApiAdminResetLink(Context& ctx) {
   return ctx.Json({{"url", std::string(link->url.view())},
                    {"expires_at", IsoTime(link->expires_at)}},
                   201);
+}
+
+Response AdminResendInvitationSubmit(Context& ctx) {
+  Target t = FindTarget(ctx);
+  if (t.refusal) return std::move(*t.refusal);
+  AccountLinks links(ctx.services());
+  if (auto r = Refusal(ctx, links.ResendInvitation(*t.user, ActorOf(ctx)),
+                       "resending an invitation", "not_pending")) {
+    return std::move(*r);
+  }
+  ctx.app().NudgeMail();
+  return ctx.Redirect(UserPath(*t.user) + "?notice=invitation_resent");
+}
+
+Response ApiAdminResendInvitation(Context& ctx) {
+  Target t = FindTarget(ctx);
+  if (t.refusal) return std::move(*t.refusal);
+  AccountLinks links(ctx.services());
+  if (auto r = Refusal(ctx, links.ResendInvitation(*t.user, ActorOf(ctx)),
+                       "resending an invitation", "not_pending")) {
+    return std::move(*r);
+  }
+  ctx.app().NudgeMail();
+  return ctx.Json({{"status", "invited"}}, 202);
 }
 
 }  // namespace latchkey::portal

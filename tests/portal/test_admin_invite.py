@@ -154,6 +154,41 @@ class AdminInviteTest(portalharness.SmtpPortalTestCase, ApiAsserts):
             f"SELECT is_active FROM users WHERE id = {self.user_id(n)}"
         ).strip(), "0")
 
+    def test_resend_replaces_the_link(self):
+        n = name()
+        email = f"{n}@example.org"
+        self.assertEqual(self.invite(n).status, 303)
+        first = self.mail_link(self.wait_for_mail(email,
+                                                  subject="You are invited"),
+                               "/invite")
+        uid = self.user_id(n)
+        r = self.b.post_form(f"/admin/users/{uid}/resend-invitation", {
+            "csrf": page_csrf(self.b, "/admin/invite")})
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(r.header("location"),
+                         f"/admin/users/{uid}?notice=invitation_resent")
+        second = self.mail_link(self.wait_for_mail(
+            email, subject="You are invited", count=2), "/invite")
+        self.assertNotEqual(first, second)
+        self.assertEqual(self.portal.browser().get(first).status, 409)
+        self.assertEqual(self.audit("user_invited", n)[-1],
+                         ("ok", f"again by {self.admin.name}"))
+        self.assertEqual(self.accept(second).status, 303)
+        r = self.api.post_json(
+            f"/api/v1/admin/users/{uid}/resend-invitation", {},
+            csrf=self.csrf)
+        body = self.assertApiError(r, 409, "not_pending")
+        self.assertIn("already accepted", body["message"])
+        # Never invited: refused as well; unknown id: 404.
+        other, _ = self.new_user()
+        r = self.api.post_json(
+            f"/api/v1/admin/users/{self.user_id(other)}/resend-invitation",
+            {}, csrf=self.csrf)
+        self.assertApiError(r, 409, "not_pending")
+        r = self.api.post_json("/api/v1/admin/users/999999/resend-invitation",
+                               {}, csrf=self.csrf)
+        self.assertApiError(r, 404, "not_found")
+
     def test_invitation_refusals(self):
         self.reopen()
         taken, _ = self.new_user()

@@ -146,6 +146,15 @@ Status AccountLinks::ResendInvitation(const User& user,
         Quoted(user.username) +
         " has already accepted the invitation (send a reset mail instead)");
   }
+  LK_ASSIGN_OR_RETURN(
+      std::vector<db::Row> invited,
+      s_.db().Query("SELECT 1 FROM tokens WHERE user_id = ? AND purpose = ? "
+                    "LIMIT 1",
+                    {user.id, TokenPurposeName(TokenPurpose::kInvite)}));
+  if (invited.empty()) {
+    return FailedPrecondition(Quoted(user.username) +
+                              " was not invited (send a reset mail instead)");
+  }
   LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(s_.db()));
   LK_RETURN_IF_ERROR(MailInvitation(user));
   LK_RETURN_IF_ERROR(s_.audit().Record(

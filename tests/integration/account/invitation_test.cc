@@ -305,6 +305,12 @@ TEST_F(AccountLinksTest, ResendVoidsTheOldLinkAndExpiredLinksSaySo) {
   EXPECT_EQ(late->link, LinkState::kExpired);
   EXPECT_FALSE(Load(*id).is_active);
   EXPECT_EQ(*links.CheckInvitation("not-a-token"), LinkState::kInvalid);
+  // An account that was never invited (self-registered, unverified).
+  const int64_t self = MakeUser("selfreg", /*verified=*/false);
+  Status never = links.ResendInvitation(Load(self), actor_);
+  EXPECT_EQ(never.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(never.message(),
+            "'selfreg' was not invited (send a reset mail instead)");
 }
 
 // [portal] registration: open signs up, closed and invite refuse with their

@@ -87,7 +87,8 @@ class AccountLinks {
   // Mails `user` a new invitation link and voids the older ones (audited
   // as user_invited "again by <admin>"). Errors: FailedPrecondition
   // "'bob' has already accepted the invitation" when the address is
-  // verified (the account is in use: send a reset mail instead).
+  // verified (the account is in use: send a reset mail instead), "'bob'
+  // was not invited" for an account that never had an invitation.
   Status ResendInvitation(const User& user, const AdminActor& actor);
 
   // What the invitation page should show for `token`, without using it.
