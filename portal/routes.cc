@@ -79,13 +79,13 @@ Response AdminReauthPage(Context& ctx);    // reauth.cc
 Response AdminReauthSubmit(Context& ctx);  // reauth.cc
 Response ApiAdminReauth(Context& ctx);     // reauth.cc
 // Admin area: invitations and reset links (issue 11, part "invite")
-Response AdminInvitePage(Context& ctx);       // invite.cc
-Response AdminInviteSubmit(Context& ctx);     // invite.cc
-Response ApiAdminInvite(Context& ctx);        // invite.cc
-Response AdminResetMailSubmit(Context& ctx);  // reset_links.cc
-Response AdminResetLinkSubmit(Context& ctx);  // reset_links.cc
-Response ApiAdminResetMail(Context& ctx);     // reset_links.cc
-Response ApiAdminResetLink(Context& ctx);     // reset_links.cc
+Response AdminInvitePage(Context& ctx);              // invite.cc
+Response AdminInviteSubmit(Context& ctx);            // invite.cc
+Response ApiAdminInvite(Context& ctx);               // invite.cc
+Response AdminResetMailSubmit(Context& ctx);         // reset_links.cc
+Response AdminResetLinkSubmit(Context& ctx);         // reset_links.cc
+Response ApiAdminResetMail(Context& ctx);            // reset_links.cc
+Response ApiAdminResetLink(Context& ctx);            // reset_links.cc
 Response AdminResendInvitationSubmit(Context& ctx);  // reset_links.cc
 Response ApiAdminResendInvitation(Context& ctx);     // reset_links.cc
 

@@ -86,18 +86,36 @@ Response ShowLinkForm(Context& ctx, const User& user, std::string_view valid,
   return ctx.Page("admin_reset_link", view, status);
 }
 
+// A mail to the route's user: AccountLinks::SendResetMail or
+// ResendInvitation. The refusal (404, 409 `conflict`, an incident), or
+// nullopt when the mail is queued (and the worker nudged), with `path` the
+// user's admin page.
+using MailAction = Status (AccountLinks::*)(const User&, const AdminActor&);
+std::optional<Response> MailToTarget(Context& ctx, MailAction action,
+                                     std::string_view what,
+                                     std::string_view conflict,
+                                     std::string& path) {
+  Target t = FindTarget(ctx);
+  if (t.refusal) return std::move(t.refusal);
+  AccountLinks links(ctx.services());
+  if (auto r = Refusal(ctx, (links.*action)(*t.user, ActorOf(ctx)), what,
+                       conflict)) {
+    return r;
+  }
+  ctx.app().NudgeMail();
+  path = UserPath(*t.user);
+  return std::nullopt;
+}
+
 }  // namespace
 
 Response AdminResetMailSubmit(Context& ctx) {
-  Target t = FindTarget(ctx);
-  if (t.refusal) return std::move(*t.refusal);
-  AccountLinks links(ctx.services());
-  if (auto r = Refusal(ctx, links.SendResetMail(*t.user, ActorOf(ctx)),
-                       "sending a reset mail")) {
+  std::string path;
+  if (auto r = MailToTarget(ctx, &AccountLinks::SendResetMail,
+                            "sending a reset mail", "inactive", path)) {
     return std::move(*r);
   }
-  ctx.app().NudgeMail();
-  return ctx.Redirect(UserPath(*t.user) + "?notice=reset_mail_sent");
+  return ctx.Redirect(path + "?notice=reset_mail_sent");
 }
 
 Response AdminResetLinkSubmit(Context& ctx) {
@@ -128,14 +146,11 @@ Response AdminResetLinkSubmit(Context& ctx) {
 }
 
 Response ApiAdminResetMail(Context& ctx) {
-  Target t = FindTarget(ctx);
-  if (t.refusal) return std::move(*t.refusal);
-  AccountLinks links(ctx.services());
-  if (auto r = Refusal(ctx, links.SendResetMail(*t.user, ActorOf(ctx)),
-                       "sending a reset mail")) {
+  std::string path;
+  if (auto r = MailToTarget(ctx, &AccountLinks::SendResetMail,
+                            "sending a reset mail", "inactive", path)) {
     return std::move(*r);
   }
-  ctx.app().NudgeMail();
   return ctx.Json({{"status", "queued"}}, 202);
 }
 
@@ -168,26 +183,20 @@ Response ApiAdminResetLink(Context& ctx) {
 }
 
 Response AdminResendInvitationSubmit(Context& ctx) {
-  Target t = FindTarget(ctx);
-  if (t.refusal) return std::move(*t.refusal);
-  AccountLinks links(ctx.services());
-  if (auto r = Refusal(ctx, links.ResendInvitation(*t.user, ActorOf(ctx)),
-                       "resending an invitation", "not_pending")) {
+  std::string path;
+  if (auto r = MailToTarget(ctx, &AccountLinks::ResendInvitation,
+                            "resending an invitation", "not_pending", path)) {
     return std::move(*r);
   }
-  ctx.app().NudgeMail();
-  return ctx.Redirect(UserPath(*t.user) + "?notice=invitation_resent");
+  return ctx.Redirect(path + "?notice=invitation_resent");
 }
 
 Response ApiAdminResendInvitation(Context& ctx) {
-  Target t = FindTarget(ctx);
-  if (t.refusal) return std::move(*t.refusal);
-  AccountLinks links(ctx.services());
-  if (auto r = Refusal(ctx, links.ResendInvitation(*t.user, ActorOf(ctx)),
-                       "resending an invitation", "not_pending")) {
+  std::string path;
+  if (auto r = MailToTarget(ctx, &AccountLinks::ResendInvitation,
+                            "resending an invitation", "not_pending", path)) {
     return std::move(*r);
   }
-  ctx.app().NudgeMail();
   return ctx.Json({{"status", "invited"}}, 202);
 }
 
