@@ -116,6 +116,10 @@ extern const Command kUserSetRoleCommand;
 extern const Command kUserSetPasswordCommand;
 extern const Command kUserTotpEnableCommand;
 extern const Command kUserTotpResetCommand;
+// Invitations and reset links (issue 11, part "invite"), cmd_user_links.cc.
+extern const Command kUserInviteCommand;
+extern const Command kUserResetLinkCommand;
+extern const Command kUserResetMailCommand;
 extern const Command kAuditTailCommand;
 extern const Command kHostAddCommand;
 extern const Command kHostListCommand;

@@ -18,6 +18,8 @@
 namespace latchkey::cli {
 namespace {
 
+// One line per part of the admin area, to ease merging.
+// clang-format off
 const Command* const kCommands[] = {
     &kMigrateCommand,
     &kDoctorCommand,
@@ -39,13 +41,18 @@ const Command* const kCommands[] = {
     &kHostAddCommand,
     &kHostListCommand,
     &kHostRevokeCommand,
-    // Admin area, roles and audit log part
+    // Admin area: roles and audit log (part "audit"), stats ("overview"),
+    // invitations and reset links ("invite").
     &kRoleListCommand,
     &kRoleAddCommand,
     &kRoleDeleteCommand,
     &kAuditExportCommand,
     &kStatsCommand,
+    &kUserInviteCommand,
+    &kUserResetLinkCommand,
+    &kUserResetMailCommand,
 };
+// clang-format on
 
 // Words that start a two-word command ("user add").
 constexpr std::string_view kGroups[] = {"user", "audit", "host", "role"};

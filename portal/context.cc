@@ -52,6 +52,15 @@ constexpr Notice kNotices[] = {
     {"role_created", "The role has been created."},
     {"role_deleted",
      "The role has been deleted. The accounts that held it no longer do."},
+    // Invitations and reset links (issue 11, part "invite"):
+    {"reset_mail_sent",
+     "A password reset mail is on its way to the user. Its link is valid "
+     "for one hour."},
+    {"invitation_accepted",
+     "Your password is set and your account is ready. Sign in with it."},
+    {"invitation_resent",
+     "A new invitation is on its way; the older invitation links no longer "
+     "work."},
 };
 
 }  // namespace

@@ -45,6 +45,8 @@ Response ForgotPage(Context& ctx);            // forgot.cc
 Response ForgotSubmit(Context& ctx);          // forgot.cc
 Response ResetPage(Context& ctx);             // reset.cc
 Response ResetSubmit(Context& ctx);           // reset.cc
+Response InvitePage(Context& ctx);            // invite.cc
+Response InviteSubmit(Context& ctx);          // invite.cc
 // API (api/*.cc)
 Response ApiCsrf(Context& ctx);               // csrf.cc
 Response ApiLogin(Context& ctx);              // login.cc
@@ -71,6 +73,7 @@ Response ApiActivate(Context& ctx);           // activate.cc
 Response ApiActivateResend(Context& ctx);     // activate.cc
 Response ApiForgot(Context& ctx);             // forgot.cc
 Response ApiReset(Context& ctx);              // reset.cc
+Response ApiInvite(Context& ctx);             // invite.cc
 // Admin area (admin/*.cc; the gate is admin/gate.h)
 Response AdminReauthPage(Context& ctx);    // reauth.cc
 Response AdminReauthSubmit(Context& ctx);  // reauth.cc
@@ -89,6 +92,16 @@ Response ApiAdminAuditExport(Context& ctx);  // audit.cc
 // Admin overview (issue 11, part "overview")
 Response AdminOverviewPage(Context& ctx);  // overview.cc
 Response ApiAdminStats(Context& ctx);      // overview.cc
+// Admin area: invitations and reset links (issue 11, part "invite")
+Response AdminInvitePage(Context& ctx);              // invite.cc
+Response AdminInviteSubmit(Context& ctx);            // invite.cc
+Response ApiAdminInvite(Context& ctx);               // invite.cc
+Response AdminResetMailSubmit(Context& ctx);         // reset_links.cc
+Response AdminResetLinkSubmit(Context& ctx);         // reset_links.cc
+Response ApiAdminResetMail(Context& ctx);            // reset_links.cc
+Response ApiAdminResetLink(Context& ctx);            // reset_links.cc
+Response AdminResendInvitationSubmit(Context& ctx);  // reset_links.cc
+Response ApiAdminResendInvitation(Context& ctx);     // reset_links.cc
 
 namespace {
 
@@ -134,6 +147,9 @@ constexpr Route kRoutes[] = {
   {"/forgot",            kPost,   ForgotSubmit,    kNone},
   {"/reset",             kGet,    ResetPage,       kNone},
   {"/reset",             kPost,   ResetSubmit,     kKdfBound},
+  // Invitations (issue 11, part "invite"): the invitee's public page
+  {"/invite",            kGet,    InvitePage,      kNone},
+  {"/invite",            kPost,   InviteSubmit,    kKdfBound},
 
   {"/api/v1/csrf",       kGet,    ApiCsrf,         kApi},
   {"/api/v1/login",      kPost,   ApiLogin,        kApi | kKdfBound},
@@ -161,6 +177,7 @@ constexpr Route kRoutes[] = {
   {"/api/v1/activate/resend", kPost, ApiActivateResend, kApi},
   {"/api/v1/forgot",     kPost,   ApiForgot,       kApi},
   {"/api/v1/reset",      kPost,   ApiReset,        kApi | kKdfBound},
+  {"/api/v1/invite",     kPost,   ApiInvite,       kApi | kKdfBound},  // invitations (issue 11)
 
   // Admin area: kAdminOnly on exactly these (CheckRoutes).
   {"/admin/reauth",      kGet,    AdminReauthPage,   kAdminOnly},
@@ -180,6 +197,16 @@ constexpr Route kRoutes[] = {
   // Admin overview (part "overview"): the charts, top lists, locks, outbox.
   {"/admin",             kGet,    AdminOverviewPage, kAdminOnly},
   {"/api/v1/admin/stats", kGet,   ApiAdminStats,     kApi | kAdminOnly},
+  // Invitations and reset links (issue 11, part "invite")
+  {"/admin/invite",      kGet,    AdminInvitePage,   kAdminOnly},
+  {"/admin/invite",      kPost,   AdminInviteSubmit, kAdminOnly | kKdfBound},
+  {"/admin/users/{id}/reset-mail", kPost, AdminResetMailSubmit, kAdminOnly},
+  {"/admin/users/{id}/reset-link", kPost, AdminResetLinkSubmit, kAdminOnly},
+  {"/api/v1/admin/invitations",    kPost, ApiAdminInvite,    kApi | kAdminOnly | kKdfBound},
+  {"/api/v1/admin/users/{id}/reset-mail", kPost, ApiAdminResetMail, kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/reset-link", kPost, ApiAdminResetLink, kApi | kAdminOnly},
+  {"/admin/users/{id}/resend-invitation", kPost, AdminResendInvitationSubmit, kAdminOnly},
+  {"/api/v1/admin/users/{id}/resend-invitation", kPost, ApiAdminResendInvitation, kApi | kAdminOnly},
 };
 // clang-format on
 // clang-format on

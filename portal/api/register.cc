@@ -1,7 +1,8 @@
 // POST /api/v1/register {"full_name", "username", "email", "password",
 // "confirm"?} (on the KDF pool). 201 {"status": "registered", "message"}
 // whether or not the email address was already registered (the core mails
-// its owner instead); 422 with "fields"; 403 "registration_closed".
+// its owner instead); 422 with "fields"; 403 "registration_closed", or
+// "invitation_only" when [portal] registration = invite.
 // "confirm" may be left out (an API client has no second input box); when
 // given it must match.
 #include "latchkey/account/registration.h"
@@ -28,7 +29,10 @@ Response ApiRegister(Context& ctx) {
       registration.Register(form, ctx.auth_context());
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kPermissionDenied) {
-      return ctx.ApiError(403, "registration_closed",
+      const bool invite =
+          ctx.config().portal.registration == RegistrationMode::kInvite;
+      return ctx.ApiError(403,
+                          invite ? "invitation_only" : "registration_closed",
                           result.status().message());
     }
     return ctx.Fail(result.status(), "registering an account");

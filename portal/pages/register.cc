@@ -20,8 +20,8 @@ std::string_view ClosedText(const Config& config) {
     case RegistrationMode::kClosed:
       return "Registration is closed. Ask an administrator for an account.";
     case RegistrationMode::kInvite:
-      return "Registration is by invitation only. Ask an administrator for "
-             "an account.";
+      return "Accounts are by invitation only. Ask an administrator for an "
+             "invitation.";
   }
   return "Registration is closed.";
 }

@@ -1,5 +1,9 @@
 #include "account/lifecycle_internal.h"
 
+#include "latchkey/mail/mail.h"
+#include "latchkey/mail/mail_texts.h"
+#include "latchkey/services/services.h"
+
 namespace latchkey::internal {
 namespace {
 
@@ -22,6 +26,71 @@ Result<LinkState> FailedLinkState(TokenStore& tokens, std::string_view token,
 }
 
 }  // namespace
+
+Status QueueResetMail(Services& s, const User& user) {
+  LK_ASSIGN_OR_RETURN(
+      Secret token,
+      s.tokens().Issue(user.id, TokenPurpose::kReset, kResetTokenTtl));
+  MailOutbox outbox(s.db(), s.clock());
+  return outbox
+      .Enqueue(user.email,
+               mail_texts::PasswordReset(s.config(), user, token.view()))
+      .status();
+}
+
+FieldErrors CheckNewPassword(Services& s, const User& user,
+                             const Secret& password, const Secret& confirm) {
+  FieldErrors errors;
+  if (password.empty()) {
+    errors.Add("password", "Choose a new password.");
+  } else if (Status st =
+                 s.policy().Check(password.view(), user.username, user.email);
+             !st.ok()) {
+    errors.Add("password", Sentence(st.message()));
+  }
+  if (!ConstantTimeEquals(password.view(), confirm.view())) {
+    errors.Add("confirm", "The passwords do not match.");
+  }
+  return errors;
+}
+
+Result<bool> SetPasswordByLink(Services& s, std::string_view token,
+                               TokenPurpose purpose, int64_t user_id,
+                               const Secret& password, const AuthContext& ctx,
+                               std::string_view note, ResetResult& out) {
+  LK_ASSIGN_OR_RETURN(LinkUse link, UseLink(s.tokens(), token, purpose));
+  if (!link.used || link.used->user_id != user_id) {
+    out.link = link.used ? LinkState::kInvalid : link.failed;
+    return false;
+  }
+  PasswordChangeOptions options;
+  options.is_reset = true;
+  options.audit_note = std::string(note);
+  Status changed =
+      s.accounts().ChangePassword(user_id, password, nullptr, ctx, options);
+  if (changed.code() == StatusCode::kInvalidArgument) {
+    // The policy said yes a moment ago; only a racing change of the
+    // username or email could make it say no now.
+    out.errors.Add("password", Sentence(changed.message()));
+    return false;
+  }
+  LK_RETURN_IF_ERROR(changed);
+  return true;
+}
+
+LinkState LinkStateOf(TokenState state) {
+  switch (state) {
+    case TokenState::kValid:
+      return LinkState::kOk;
+    case TokenState::kUsed:
+      return LinkState::kUsed;
+    case TokenState::kExpired:
+      return LinkState::kExpired;
+    case TokenState::kUnknown:
+      break;
+  }
+  return LinkState::kInvalid;
+}
 
 Result<LinkUse> UseLink(TokenStore& tokens, std::string_view token,
                         TokenPurpose purpose) {

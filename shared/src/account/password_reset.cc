@@ -4,8 +4,6 @@
 
 #include "account/lifecycle_internal.h"
 #include "latchkey/base/field_errors.h"
-#include "latchkey/mail/mail.h"
-#include "latchkey/mail/mail_texts.h"
 
 namespace latchkey {
 
@@ -44,15 +42,7 @@ Status PasswordReset::SendResetLink(std::string_view address,
   }
   // The link and its mail commit together (and cost one log flush).
   LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(s_.db()));
-  LK_ASSIGN_OR_RETURN(
-      Secret token,
-      s_.tokens().Issue(user->id, TokenPurpose::kReset, kResetTokenTtl));
-  MailOutbox outbox(s_.db(), s_.clock());
-  LK_RETURN_IF_ERROR(
-      outbox
-          .Enqueue(user->email,
-                   mail_texts::PasswordReset(s_.config(), *user, token.view()))
-          .status());
+  LK_RETURN_IF_ERROR(internal::QueueResetMail(s_, *user));
   LK_RETURN_IF_ERROR(s_.audit().Record(AuditEvent::kResetRequested, user->id,
                                        user->username, ctx, AuditOutcome::kOk,
                                        "link sent"));
@@ -62,16 +52,8 @@ Status PasswordReset::SendResetLink(std::string_view address,
 Result<LinkState> PasswordReset::CheckLink(std::string_view token) {
   LK_ASSIGN_OR_RETURN(TokenPeek peek,
                       s_.tokens().Peek(token, TokenPurpose::kReset));
-  switch (peek.state) {
-    case TokenState::kValid:
-      break;
-    case TokenState::kUsed:
-      return LinkState::kUsed;
-    case TokenState::kExpired:
-      return LinkState::kExpired;
-    case TokenState::kUnknown:
-      return LinkState::kInvalid;
-  }
+  if (peek.state != TokenState::kValid)
+    return internal::LinkStateOf(peek.state);
   LK_ASSIGN_OR_RETURN(std::optional<User> user,
                       s_.users().FindById(peek.user_id.value_or(0)));
   if (!user || !user->is_active) return LinkState::kInvalid;
@@ -93,37 +75,13 @@ Result<ResetResult> PasswordReset::Reset(std::string_view token,
     out.link = LinkState::kInvalid;
     return out;
   }
-  if (password.empty()) {
-    out.errors.Add("password", "Choose a new password.");
-  } else if (Status st = s_.policy().Check(password.view(), user->username,
-                                           user->email);
-             !st.ok()) {
-    out.errors.Add("password", Sentence(st.message()));
-  }
-  if (!ConstantTimeEquals(password.view(), confirm.view())) {
-    out.errors.Add("confirm", "The passwords do not match.");
-  }
+  out.errors = internal::CheckNewPassword(s_, *user, password, confirm);
   if (!out.errors.empty()) return out;
 
   LK_ASSIGN_OR_RETURN(
-      internal::LinkUse link,
-      internal::UseLink(s_.tokens(), token, TokenPurpose::kReset));
-  if (!link.used) {
-    out.link = link.failed;
-    return out;
-  }
-  const ConsumedToken& used = *link.used;
-  PasswordChangeOptions options;
-  options.is_reset = true;
-  Status changed = s_.accounts().ChangePassword(used.user_id, password, nullptr,
-                                                ctx, options);
-  if (changed.code() == StatusCode::kInvalidArgument) {
-    // The policy said yes a moment ago; only a racing change of the
-    // username or email could make it say no now.
-    out.errors.Add("password", Sentence(changed.message()));
-    return out;
-  }
-  LK_RETURN_IF_ERROR(changed);
+      bool set, internal::SetPasswordByLink(s_, token, TokenPurpose::kReset,
+                                            user->id, password, ctx, "", out));
+  if (!set) return out;
   if (!user->email_verified()) {
     LK_RETURN_IF_ERROR(s_.users().MarkEmailVerified(user->id));
     user->email_verified_at = s_.clock().NowUnix();  // the link reached it

@@ -22,8 +22,8 @@ Result<FieldErrors> Registration::Register(const RegistrationForm& form,
       return PermissionDenied("registration is closed");
     case RegistrationMode::kInvite:
       return PermissionDenied(
-          "registration is by invitation only: ask an administrator for an "
-          "account");
+          "accounts are by invitation only: ask an administrator for an "
+          "invitation");
   }
 
   FieldErrors errors;
@@ -129,17 +129,7 @@ Status Registration::SendActivation(const User& user) {
 Result<LinkState> Registration::CheckActivation(std::string_view token) {
   LK_ASSIGN_OR_RETURN(TokenPeek peek,
                       s_.tokens().Peek(token, TokenPurpose::kActivate));
-  switch (peek.state) {
-    case TokenState::kValid:
-      return LinkState::kOk;
-    case TokenState::kUsed:
-      return LinkState::kUsed;
-    case TokenState::kExpired:
-      return LinkState::kExpired;
-    case TokenState::kUnknown:
-      break;
-  }
-  return LinkState::kInvalid;
+  return internal::LinkStateOf(peek.state);
 }
 
 Result<LinkState> Registration::Activate(std::string_view token,

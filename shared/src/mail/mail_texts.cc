@@ -10,13 +10,19 @@ namespace latchkey::mail_texts {
 namespace {
 
 // The lines after a mailed link: how long it lasts, from the token store's
-// TTL for it ("48 hours", "1 hour"), so the mail says what the store does.
+// TTL for it ("48 hours", "1 hour", "7 days": whole days from 3 days on),
+// so the mail says what the store does.
 std::string LinkValidity(Seconds ttl) {
   const int64_t hours = ttl.count() / 3600;
-  return "\n\nThe link is valid for " +
-         (hours == 1 ? std::string("1 hour")
-                     : std::to_string(hours) + " hours") +
-         " and works once.\n";
+  std::string how_long;
+  if (hours == 1) {
+    how_long = "1 hour";
+  } else if (hours >= 72 && hours % 24 == 0) {
+    how_long = std::to_string(hours / 24) + " days";
+  } else {
+    how_long = std::to_string(hours) + " hours";
+  }
+  return "\n\nThe link is valid for " + how_long + " and works once.\n";
 }
 
 std::string Site(const Config& c) { return c.totp.issuer; }
@@ -97,6 +103,17 @@ MailText PasswordReset(const Config& c, const User& user,
               LinkValidity(kResetTokenTtl) +
               "If you did not ask for this, ignore this mail: your password "
               "stays as it is.\n" +
+              Signature(c)};
+}
+
+MailText Invitation(const Config& c, const User& user, std::string_view token) {
+  return {Subject(c, "You are invited: choose your password"),
+          Hello(user) + "An administrator has created the account \"" +
+              user.username + "\" for you. To choose its password and " +
+              "start using it, open this link:\n\n" +
+              Link(c, "/invite", token) + LinkValidity(kInvitationTokenTtl) +
+              "Your username is \"" + user.username + "\". If you did not " +
+              "expect this, ignore this mail: the account stays unusable.\n" +
               Signature(c)};
 }
 

@@ -21,6 +21,8 @@ std::string_view TokenPurposeName(TokenPurpose purpose) {
       return "reset";
     case TokenPurpose::kEmailChange:
       return "email_change";
+    case TokenPurpose::kInvite:
+      return "invite";
   }
   return "unknown";
 }

@@ -176,5 +176,17 @@ TEST(CapturingLogSinkTest, KeepsLines) {
   EXPECT_TRUE(sink.lines().empty());
 }
 
+// Invitations and reset links (issue 11, part "invite").
+TEST(AuditEventNames, InvitationsAndResetLinks) {
+  for (const auto& [event, name] :
+       {std::pair{AuditEvent::kResetMailSent, "reset_mail_sent"},
+        std::pair{AuditEvent::kResetLinkIssued, "reset_link_issued"},
+        std::pair{AuditEvent::kUserInvited, "user_invited"},
+        std::pair{AuditEvent::kInvitationAccepted, "invitation_accepted"}}) {
+    EXPECT_EQ(AuditEventName(event), name);
+    EXPECT_EQ(AuditEventFromName(name), event);
+  }
+}
+
 }  // namespace
 }  // namespace latchkey

@@ -39,10 +39,10 @@ class Registration {
   explicit Registration(Services& services);
 
   // Signs up a new account: [portal] registration must be open
-  // (PermissionDenied "registration is closed" or, for invite, "registration
-  // is by invitation only: ask an administrator for an account"; invite
-  // tokens are not implemented). Per-field errors (empty value when all is
-  // well):
+  // (PermissionDenied "registration is closed" or, for invite, "accounts
+  // are by invitation only: ask an administrator for an invitation";
+  // invitations are AccountLinks::Invite, account/invitation.h). Per-field
+  // errors (empty value when all is well):
   //   full_name  empty, or ValidateFullName's reason
   //   username   empty, ValidateUsername's reason (with [nss]
   //              local_passwd_file and [security] reserved_names_file: "the

@@ -26,6 +26,10 @@ MailText RegistrationAttempt(const Config& config);
 // base_url/reset?token=TOKEN, valid 1 hour.
 MailText PasswordReset(const Config& config, const User& user,
                        std::string_view token);
+// An administrator made an account for `user`: base_url/invite?token=TOKEN
+// to choose a password, valid 7 days (kInvitationTokenTtl).
+MailText Invitation(const Config& config, const User& user,
+                    std::string_view token);
 MailText PasswordChanged(const Config& config, const User& user, int64_t when,
                          const AuthContext& ctx);
 // To the NEW address: base_url/email/confirm?token=TOKEN, valid 48 hours.

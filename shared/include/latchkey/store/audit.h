@@ -66,6 +66,12 @@ enum class AuditEvent {
                               // sessions" in the portal or the API)
   // Admin area, roles and audit log part:
   kRoleDeleted,  // role_deleted (its members lost it; detail says how many)
+  // Invitations and reset links (issue 11, part "invite"):
+  kResetMailSent,       // reset_mail_sent (an admin had a reset mail sent)
+  kResetLinkIssued,     // reset_link_issued (an admin was shown a one-time
+                        // reset link; the detail has its validity)
+  kUserInvited,         // user_invited (an admin invited a new account)
+  kInvitationAccepted,  // invitation_accepted (the invitee set a password)
 };
 
 // The stable snake_case name above (what `event` holds and syslog shows).

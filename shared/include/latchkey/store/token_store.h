@@ -1,6 +1,7 @@
 // TokenStore: one-use links (account activation, password reset, email
-// change). A token is 32 random bytes in base64url; only its SHA-256 is
-// stored. Use is one atomic UPDATE, so two racing uses give one success.
+// change, invitation). A token is 32 random bytes in base64url; only its
+// SHA-256 is stored. Use is one atomic UPDATE, so two racing uses give one
+// success.
 #ifndef LATCHKEY_STORE_TOKEN_STORE_H_
 #define LATCHKEY_STORE_TOKEN_STORE_H_
 
@@ -19,18 +20,22 @@
 
 namespace latchkey {
 
-enum class TokenPurpose { kActivate, kReset, kEmailChange };
+enum class TokenPurpose { kActivate, kReset, kEmailChange, kInvite };
 
-// "activate", "reset", "email_change" (the column's ENUM values).
+// "activate", "reset", "email_change", "invite" (the column's ENUM
+// values; 'invite' since migration 014).
 std::string_view TokenPurposeName(TokenPurpose purpose);
 
 inline constexpr Seconds kActivationTokenTtl{48 * 3600};
 inline constexpr Seconds kResetTokenTtl{3600};
 inline constexpr Seconds kEmailChangeTokenTtl{48 * 3600};
+// An invitation (account/invitation.h) waits a week for its invitee.
+inline constexpr Seconds kInvitationTokenTtl{7 * 24 * 3600};
 // Whole hours: the mails say "valid for N hours" (mail_texts.cc).
 static_assert(kActivationTokenTtl.count() % 3600 == 0 &&
               kResetTokenTtl.count() % 3600 == 0 &&
-              kEmailChangeTokenTtl.count() % 3600 == 0);
+              kEmailChangeTokenTtl.count() % 3600 == 0 &&
+              kInvitationTokenTtl.count() % 3600 == 0);
 
 enum class TokenState { kValid, kUsed, kExpired, kUnknown };
 
