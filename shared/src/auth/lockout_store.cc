@@ -245,6 +245,30 @@ Status LockoutStore::Unlock(int64_t user_id) {
       .status();
 }
 
+Status LockoutStore::ClearAdminLock(int64_t user_id) {
+  LK_ASSIGN_OR_RETURN(
+      std::optional<db::Row> row,
+      db_.QueryOne("SELECT 1 FROM users WHERE id = ?", {user_id}));
+  if (!row) return NotFound("no user with id " + std::to_string(user_id));
+  return db_
+      .Execute("UPDATE users SET admin_locked_until = NULL WHERE id = ?",
+               {user_id})
+      .status();
+}
+
+Status LockoutStore::ClearPasswordLock(int64_t user_id) {
+  LK_ASSIGN_OR_RETURN(
+      std::optional<db::Row> row,
+      db_.QueryOne("SELECT 1 FROM users WHERE id = ?", {user_id}));
+  if (!row) return NotFound("no user with id " + std::to_string(user_id));
+  return db_
+      .Execute(
+          "UPDATE users SET failed_logins = 0, lock_count = 0, "
+          "last_locked_at = NULL, locked_until = NULL WHERE id = ?",
+          {user_id})
+      .status();
+}
+
 Status LockoutStore::LockUntil(int64_t user_id, int64_t until) {
   LK_ASSIGN_OR_RETURN(
       std::optional<db::Row> row,

@@ -15,7 +15,7 @@ struct EventName {
   std::string_view name;
 };
 
-constexpr std::array<EventName, 37> kEventNames = {{
+constexpr std::array<EventName, 41> kEventNames = {{
     {AuditEvent::kLoginSuccess, "login_success"},
     {AuditEvent::kLoginFailure, "login_failure"},
     {AuditEvent::kUnknownUser, "unknown_user"},
@@ -54,6 +54,10 @@ constexpr std::array<EventName, 37> kEventNames = {{
     {AuditEvent::kOtherSessionsEnded, "other_sessions_ended"},
     // Admin area, roles and audit log part:
     {AuditEvent::kRoleDeleted, "role_deleted"},
+    {AuditEvent::kPasswordLockCleared, "password_lock_cleared"},
+    {AuditEvent::kExpiryChanged, "expiry_changed"},
+    {AuditEvent::kSessionsRevoked, "sessions_revoked"},
+    {AuditEvent::kGuardOverridden, "guard_overridden"},
 }};
 
 // Code points that reorder or break lines in viewers (Trojan Source,

@@ -66,6 +66,11 @@ enum class AuditEvent {
                               // sessions" in the portal or the API)
   // Admin area, roles and audit log part:
   kRoleDeleted,  // role_deleted (its members lost it; detail says how many)
+  // Admin actions on a user (issue 11, the user page and its actions):
+  kPasswordLockCleared,  // password_lock_cleared (by an admin)
+  kExpiryChanged,        // expiry_changed (account or password expiry)
+  kSessionsRevoked,      // sessions_revoked (a user's sessions, by an admin)
+  kGuardOverridden,      // guard_overridden (a guard rail skipped: --force)
 };
 
 // The stable snake_case name above (what `event` holds and syslog shows).
