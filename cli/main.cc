@@ -44,6 +44,10 @@ const Command* const kCommands[] = {
     &kRoleAddCommand,
     &kRoleDeleteCommand,
     &kAuditExportCommand,
+    // Admin area, the user page and its actions part
+    &kUserExpireCommand,
+    &kUserVerifyEmailCommand,
+    &kUserRevokeSessionsCommand,
 };
 
 // Words that start a two-word command ("user add").
