@@ -86,7 +86,9 @@ int RunTotpReset(Context& ctx, const ParsedArgs& args) {
   if (!target.ok()) return ctx.Fail(target.status());
   const User& user = target->user;
   UserAdmin admin(*target->services);
-  Result<bool> changed = admin.DisableTotp(user, ctx.actor());
+  AdminActor actor = ctx.actor();
+  actor.force = args.has("--force");
+  Result<bool> changed = admin.DisableTotp(user, actor);
   if (!changed.ok()) return ctx.Fail(changed.status());
   if (ctx.json()) {
     PrintJson(ctx.out(), {{"username", user.username}, {"changed", *changed}});
@@ -98,6 +100,8 @@ int RunTotpReset(Context& ctx, const ParsedArgs& args) {
   }
   return kExitOk;
 }
+
+constexpr OptionSpec kTotpResetOptions[] = {{"--force", false, ""}};
 
 constexpr OptionSpec kSetPasswordOptions[] = {
     {"--password-stdin", false, ""},
@@ -140,10 +144,10 @@ const Command kUserTotpEnableCommand = {
 
 const Command kUserTotpResetCommand = {
     .name = "user totp-reset",
-    .usage = "user totp-reset USERNAME",
+    .usage = "user totp-reset USERNAME [--force]",
     .summary = "remove a user's TOTP key and recovery codes",
-    .help = "",
-    .options = {},
+    .help = "  --force   reset even the last administrator's TOTP (audited)\n",
+    .options = kTotpResetOptions,
     .operands = "USERNAME",
     .min_operands = 1,
     .max_operands = 1,

@@ -1,4 +1,7 @@
 // latchkeyctl user lock | unlock | activate | deactivate | delete | set-role
+// The guard rails (account/user_admin.h) apply: root has no account of its
+// own, but the last standing administrator keeps the role unless --force
+// (audited as guard_overridden).
 #include <chrono>
 #include <string>
 #include <vector>
@@ -11,6 +14,13 @@
 
 namespace latchkey::cli {
 namespace {
+
+// ctx.actor() with --force when given.
+AdminActor ActorWithForce(Context& ctx, const ParsedArgs& args) {
+  AdminActor actor = ctx.actor();
+  actor.force = args.has("--force");
+  return actor;
+}
 
 // Prints `text`, or {"username": ..., "changed": ...} plus `extra` in JSON.
 int Done(Context& ctx, const User& user, bool changed, std::string_view text,
@@ -41,7 +51,7 @@ int RunLock(Context& ctx, const ParsedArgs& args) {
                             ? now + duration
                             : kLockedUntilUnlocked;
   UserAdmin admin(*target->services);
-  if (Status s = admin.Lock(user, until, ctx.actor()); !s.ok()) {
+  if (Status s = admin.Lock(user, until, ActorWithForce(ctx, args)); !s.ok()) {
     return ctx.Fail(s);
   }
   const bool forever = until == kLockedUntilUnlocked;
@@ -52,12 +62,32 @@ int RunLock(Context& ctx, const ParsedArgs& args) {
 }
 
 int RunUnlock(Context& ctx, const ParsedArgs& args) {
+  const bool password_only = args.has("--password-lock-only");
+  const bool admin_only = args.has("--admin-lock-only");
+  if (password_only && admin_only) {
+    return ctx.Usage(
+        "--password-lock-only and --admin-lock-only exclude each other");
+  }
   Result<UserTarget> target = FindTarget(ctx, args.positionals().front());
   if (!target.ok()) return ctx.Fail(target.status());
   const User& user = target->user;
-  const bool was_locked =
-      target->services->lockout_store().AnyLock(user).has_value();
+  const LockoutStore& locks = target->services->lockout_store();
   UserAdmin admin(*target->services);
+  if (password_only || admin_only) {
+    const bool was_locked = password_only
+                                ? locks.AccountLocked(user).has_value()
+                                : locks.AdminLocked(user).has_value();
+    const Status s = password_only ? admin.ClearPasswordLock(user, ctx.actor())
+                                   : admin.UnlockAdmin(user, ctx.actor());
+    if (!s.ok()) return ctx.Fail(s);
+    const std::string what = password_only ? "password lock" : "admin lock";
+    return Done(ctx, user, was_locked,
+                was_locked
+                    ? "ended the " + what + " of " + user.username
+                    : user.username + " had no " + what +
+                          (password_only ? "; failure count cleared" : ""));
+  }
+  const bool was_locked = locks.AnyLock(user).has_value();
   if (Status s = admin.Unlock(user, ctx.actor()); !s.ok()) return ctx.Fail(s);
   return Done(ctx, user, was_locked,
               was_locked
@@ -70,7 +100,8 @@ int SetActive(Context& ctx, const ParsedArgs& args, bool active) {
   if (!target.ok()) return ctx.Fail(target.status());
   const User& user = target->user;
   UserAdmin admin(*target->services);
-  Result<bool> changed = admin.SetActive(user, active, ctx.actor());
+  Result<bool> changed =
+      admin.SetActive(user, active, ActorWithForce(ctx, args));
   if (!changed.ok()) return ctx.Fail(changed.status());
   const std::string state = active ? "active" : "inactive";
   return Done(ctx, user, *changed,
@@ -96,7 +127,8 @@ int RunDelete(Context& ctx, const ParsedArgs& args) {
   Result<UserTarget> target = FindTarget(ctx, name);
   if (!target.ok()) return ctx.Fail(target.status());
   UserAdmin admin(*target->services);
-  if (Status s = admin.Delete(target->user, ctx.actor()); !s.ok()) {
+  if (Status s = admin.Delete(target->user, ActorWithForce(ctx, args));
+      !s.ok()) {
     return ctx.Fail(s);
   }
   return Done(ctx, target->user, true, "deleted " + name);
@@ -121,12 +153,13 @@ int RunSetRole(Context& ctx, const ParsedArgs& args) {
     }
   }
   UserAdmin admin(*target->services);
+  const AdminActor actor = ActorWithForce(ctx, args);
   bool any_changed = false;
   std::string text;
   for (size_t i = 1; i < args.positionals().size(); ++i) {
     const std::string& role = args.positionals()[i];
-    Result<bool> changed = remove ? admin.RemoveRole(user, role, ctx.actor())
-                                  : admin.AddRole(user, role, ctx.actor());
+    Result<bool> changed = remove ? admin.RemoveRole(user, role, actor)
+                                  : admin.AddRole(user, role, actor);
     if (!changed.ok()) return ctx.Fail(changed.status());
     any_changed = any_changed || *changed;
     if (!text.empty()) text += '\n';
@@ -146,22 +179,29 @@ int RunSetRole(Context& ctx, const ParsedArgs& args) {
   return Done(ctx, user, any_changed, text, {{"roles", now->roles}});
 }
 
-constexpr OptionSpec kLockOptions[] = {{"--for", true, ""}};
-constexpr OptionSpec kDeleteOptions[] = {{"--yes", false, "-y"}};
-constexpr OptionSpec kSetRoleOptions[] = {{"--remove", false, ""}};
+constexpr OptionSpec kLockOptions[] = {{"--for", true, ""},
+                                       {"--force", false, ""}};
+constexpr OptionSpec kUnlockOptions[] = {{"--password-lock-only", false, ""},
+                                         {"--admin-lock-only", false, ""}};
+constexpr OptionSpec kForceOptions[] = {{"--force", false, ""}};
+constexpr OptionSpec kDeleteOptions[] = {{"--yes", false, "-y"},
+                                         {"--force", false, ""}};
+constexpr OptionSpec kSetRoleOptions[] = {{"--remove", false, ""},
+                                          {"--force", false, ""}};
 
 }  // namespace
 
 const Command kUserLockCommand = {
     .name = "user lock",
-    .usage = "user lock USERNAME [--for DURATION]",
+    .usage = "user lock USERNAME [--for DURATION] [--force]",
     .summary = "lock an account (until unlocked, or for a while)",
     .help =
         "Logins are refused while locked, without checking the "
         "password.\n\n"
         "  --for DURATION   end the lock after DURATION (e.g. 30m, 12h, "
         "7d); default:\n                   until 'latchkeyctl user "
-        "unlock'\n",
+        "unlock'\n"
+        "  --force          lock even the last administrator (audited)\n",
     .options = kLockOptions,
     .operands = "USERNAME",
     .min_operands = 1,
@@ -171,10 +211,14 @@ const Command kUserLockCommand = {
 
 const Command kUserUnlockCommand = {
     .name = "user unlock",
-    .usage = "user unlock USERNAME",
+    .usage = "user unlock USERNAME [--password-lock-only | --admin-lock-only]",
     .summary = "end a lock and clear the failed-login counts",
-    .help = "",
-    .options = {},
+    .help =
+        "Ends both locks (the admin lock and the automatic password lock)\n"
+        "and clears the failure counts.\n\n"
+        "  --password-lock-only  only the password lock and the failures\n"
+        "  --admin-lock-only     only the admin lock ('user lock')\n",
+    .options = kUnlockOptions,
     .operands = "USERNAME",
     .min_operands = 1,
     .max_operands = 1,
@@ -195,10 +239,10 @@ const Command kUserActivateCommand = {
 
 const Command kUserDeactivateCommand = {
     .name = "user deactivate",
-    .usage = "user deactivate USERNAME",
+    .usage = "user deactivate USERNAME [--force]",
     .summary = "stop an account from logging in (kept, reversible)",
-    .help = "",
-    .options = {},
+    .help = "  --force   deactivate even the last administrator (audited)\n",
+    .options = kForceOptions,
     .operands = "USERNAME",
     .min_operands = 1,
     .max_operands = 1,
@@ -207,9 +251,11 @@ const Command kUserDeactivateCommand = {
 
 const Command kUserDeleteCommand = {
     .name = "user delete",
-    .usage = "user delete USERNAME --yes",
+    .usage = "user delete USERNAME --yes [--force]",
     .summary = "delete an account for good (its audit trail stays)",
-    .help = "  --yes, -y   required: confirms the deletion\n",
+    .help =
+        "  --yes, -y   required: confirms the deletion\n"
+        "  --force     delete even the last administrator (audited)\n",
     .options = kDeleteOptions,
     .operands = "USERNAME",
     .min_operands = 1,
@@ -219,9 +265,12 @@ const Command kUserDeleteCommand = {
 
 const Command kUserSetRoleCommand = {
     .name = "user set-role",
-    .usage = "user set-role USERNAME ROLE... [--remove]",
+    .usage = "user set-role USERNAME ROLE... [--remove] [--force]",
     .summary = "give a user roles, or take them away",
-    .help = "  --remove   take the roles away instead of adding them\n",
+    .help =
+        "  --remove   take the roles away instead of adding them\n"
+        "  --force    remove admin even from the last administrator "
+        "(audited)\n",
     .options = kSetRoleOptions,
     .operands = "USERNAME and ROLE",
     .min_operands = 2,

@@ -51,6 +51,10 @@ const Command* const kCommands[] = {
     &kUserInviteCommand,
     &kUserResetLinkCommand,
     &kUserResetMailCommand,
+    // Admin area, the user page and its actions part
+    &kUserExpireCommand,
+    &kUserVerifyEmailCommand,
+    &kUserRevokeSessionsCommand,
 };
 // clang-format on
 

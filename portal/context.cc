@@ -61,6 +61,27 @@ constexpr Notice kNotices[] = {
     {"invitation_resent",
      "A new invitation is on its way; the older invitation links no longer "
      "work."},
+    // The admin area's user page (part "actions").
+    {"admin_user_activated", "The account is active: it can sign in."},
+    {"admin_user_deactivated",
+     "The account is deactivated: it cannot sign in, and its portal "
+     "sessions have ended."},
+    {"admin_user_locked", "The account is locked by an administrator."},
+    {"admin_user_unlocked", "The administrator lock has ended."},
+    {"admin_password_lock_cleared",
+     "The password lock and the failed sign-in count are cleared."},
+    {"admin_roles_saved", "The roles are saved."},
+    {"admin_email_verified", "The email address is marked verified."},
+    {"admin_totp_reset",
+     "Two-step sign-in is off for this account and its recovery codes are "
+     "deleted."},
+    {"admin_sessions_revoked",
+     "Every portal session of the account has ended."},
+    {"admin_session_revoked", "That session has ended."},
+    {"admin_expiry_saved", "The expiry dates are saved."},
+    {"admin_user_deleted",
+     "The account is deleted. Its audit trail stays, and its uid is never "
+     "given again."},
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "portal/device_label.h"
 
+#include "portal/relative_time.h"
+
 namespace latchkey::portal {
 namespace {
 
@@ -54,6 +56,18 @@ std::string DeviceLabel(std::string_view user_agent) {
   if (first.empty()) return "Unknown device";
   if (first.size() > 40) first = first.substr(0, 40);
   return std::string(first);
+}
+
+tmpl::Dict SessionView(const SessionInfo& session, int64_t now) {
+  tmpl::Dict row;
+  row["handle"] = session.handle;
+  row["device"] = DeviceLabel(session.user_agent);
+  row["user_agent"] = session.user_agent;
+  row["ip"] = session.ip.empty() ? std::string("unknown") : session.ip;
+  row["last_seen"] = TimeView(session.last_seen_at, now);
+  row["created"] = TimeView(session.created_at, now);
+  row["current"] = session.current;
+  return row;
 }
 
 }  // namespace latchkey::portal

@@ -5,8 +5,12 @@
 #ifndef LATCHKEY_PORTAL_DEVICE_LABEL_H_
 #define LATCHKEY_PORTAL_DEVICE_LABEL_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "latchkey/store/session_store.h"
+#include "portal/template.h"
 
 namespace latchkey::portal {
 
@@ -14,6 +18,11 @@ namespace latchkey::portal {
 // recognised; for an unrecognised agent its first product token (up to 40
 // characters), or "Unknown device" for an empty one.
 std::string DeviceLabel(std::string_view user_agent);
+
+// A session as the lists show it (the security page, an admin's user
+// page): handle, device (DeviceLabel), user_agent, ip ("unknown" when
+// none), last_seen and created (TimeView against `now`), current.
+tmpl::Dict SessionView(const SessionInfo& session, int64_t now);
 
 }  // namespace latchkey::portal
 

@@ -102,6 +102,33 @@ Response ApiAdminResetMail(Context& ctx);            // reset_links.cc
 Response ApiAdminResetLink(Context& ctx);            // reset_links.cc
 Response AdminResendInvitationSubmit(Context& ctx);  // reset_links.cc
 Response ApiAdminResendInvitation(Context& ctx);     // reset_links.cc
+// Admin area, one user's page and the actions on it (part "actions")
+Response AdminUserPage(Context& ctx);                  // user_page.cc
+Response AdminUserActivate(Context& ctx);              // user_actions.cc
+Response AdminUserDeactivate(Context& ctx);            // user_actions.cc
+Response AdminUserLock(Context& ctx);                  // user_actions.cc
+Response AdminUserUnlock(Context& ctx);                // user_actions.cc
+Response AdminUserClearPasswordLock(Context& ctx);     // user_actions.cc
+Response AdminUserRoles(Context& ctx);                 // user_actions.cc
+Response AdminUserVerifyEmail(Context& ctx);           // user_actions.cc
+Response AdminUserResetTotp(Context& ctx);             // user_actions.cc
+Response AdminUserRevokeSessions(Context& ctx);        // user_actions.cc
+Response AdminUserRevokeSession(Context& ctx);         // user_actions.cc
+Response AdminUserExpiry(Context& ctx);                // user_actions.cc
+Response AdminUserDelete(Context& ctx);                // user_actions.cc
+Response ApiAdminUserGet(Context& ctx);                // user_api.cc
+Response ApiAdminUserActivate(Context& ctx);           // user_api.cc
+Response ApiAdminUserDeactivate(Context& ctx);         // user_api.cc
+Response ApiAdminUserLock(Context& ctx);               // user_api.cc
+Response ApiAdminUserUnlock(Context& ctx);             // user_api.cc
+Response ApiAdminUserClearPasswordLock(Context& ctx);  // user_api.cc
+Response ApiAdminUserVerifyEmail(Context& ctx);        // user_api.cc
+Response ApiAdminUserResetTotp(Context& ctx);          // user_api.cc
+Response ApiAdminUserRevokeSessions(Context& ctx);     // user_api.cc
+Response ApiAdminUserRevokeSession(Context& ctx);      // user_api.cc
+Response ApiAdminUserRoles(Context& ctx);              // user_api.cc
+Response ApiAdminUserExpiry(Context& ctx);             // user_api.cc
+Response ApiAdminUserDelete(Context& ctx);             // user_api.cc
 
 namespace {
 
@@ -207,6 +234,34 @@ constexpr Route kRoutes[] = {
   {"/api/v1/admin/users/{id}/reset-link", kPost, ApiAdminResetLink, kApi | kAdminOnly},
   {"/admin/users/{id}/resend-invitation", kPost, AdminResendInvitationSubmit, kAdminOnly},
   {"/api/v1/admin/users/{id}/resend-invitation", kPost, ApiAdminResendInvitation, kApi | kAdminOnly},
+
+  // Admin area, one user's page and the actions on it (part "actions").
+  {"/admin/users/{id}",                     kGet,  AdminUserPage,              kAdminOnly},
+  {"/admin/users/{id}/activate",            kPost, AdminUserActivate,          kAdminOnly},
+  {"/admin/users/{id}/deactivate",          kPost, AdminUserDeactivate,        kAdminOnly},
+  {"/admin/users/{id}/lock",                kPost, AdminUserLock,              kAdminOnly},
+  {"/admin/users/{id}/unlock",              kPost, AdminUserUnlock,            kAdminOnly},
+  {"/admin/users/{id}/clear-password-lock", kPost, AdminUserClearPasswordLock, kAdminOnly},
+  {"/admin/users/{id}/roles",               kPost, AdminUserRoles,             kAdminOnly},
+  {"/admin/users/{id}/verify-email",        kPost, AdminUserVerifyEmail,       kAdminOnly},
+  {"/admin/users/{id}/reset-totp",          kPost, AdminUserResetTotp,         kAdminOnly},
+  {"/admin/users/{id}/sessions/revoke",     kPost, AdminUserRevokeSessions,    kAdminOnly},
+  {"/admin/users/{id}/sessions/{handle}/revoke", kPost, AdminUserRevokeSession, kAdminOnly},
+  {"/admin/users/{id}/expiry",              kPost, AdminUserExpiry,            kAdminOnly},
+  {"/admin/users/{id}/delete",              kPost, AdminUserDelete,            kAdminOnly},
+  {"/api/v1/admin/users/{id}",              kGet,    ApiAdminUserGet,          kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}",              kDelete, ApiAdminUserDelete,       kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/activate",     kPost, ApiAdminUserActivate,       kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/deactivate",   kPost, ApiAdminUserDeactivate,     kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/lock",         kPost, ApiAdminUserLock,           kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/unlock",       kPost, ApiAdminUserUnlock,         kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/clear-password-lock", kPost, ApiAdminUserClearPasswordLock, kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/verify-email", kPost, ApiAdminUserVerifyEmail,    kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/reset-totp",   kPost, ApiAdminUserResetTotp,      kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/sessions/revoke", kPost, ApiAdminUserRevokeSessions, kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/sessions/{handle}", kDelete, ApiAdminUserRevokeSession, kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/roles",        kPut,  ApiAdminUserRoles,          kApi | kAdminOnly},
+  {"/api/v1/admin/users/{id}/expiry",       kPut,  ApiAdminUserExpiry,         kApi | kAdminOnly},
 };
 // clang-format on
 // clang-format on

@@ -7,7 +7,6 @@
 #include "portal/device_label.h"
 #include "portal/pages/security_page.h"
 #include "portal/reauth_gate.h"
-#include "portal/relative_time.h"
 
 namespace latchkey::portal {
 
@@ -30,17 +29,7 @@ Response RenderSecurity(Context& ctx, const SecurityForm& form, int status) {
   if (!sessions.ok()) return ctx.Fail(sessions.status(), "listing sessions");
   const int64_t now = ctx.services().clock().NowUnix();
   tmpl::List rows;
-  for (const SessionInfo& s : *sessions) {
-    tmpl::Dict row;
-    row["handle"] = s.handle;
-    row["device"] = DeviceLabel(s.user_agent);
-    row["user_agent"] = s.user_agent;
-    row["ip"] = s.ip.empty() ? std::string("unknown") : s.ip;
-    row["last_seen"] = TimeView(s.last_seen_at, now);
-    row["created"] = TimeView(s.created_at, now);
-    row["current"] = s.current;
-    rows.emplace_back(std::move(row));
-  }
+  for (const SessionInfo& s : *sessions) rows.emplace_back(SessionView(s, now));
   view["others"] = rows.size() > 1;
   view["sessions"] = std::move(rows);
   if (!form.error.empty()) view["error"] = form.error;

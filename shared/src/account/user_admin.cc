@@ -12,6 +12,7 @@
 #include "latchkey/base/encoding.h"
 #include "latchkey/crypto/totp.h"
 #include "latchkey/services/services.h"
+#include "latchkey/store/session_store.h"
 
 namespace latchkey {
 namespace {
@@ -198,10 +199,20 @@ Result<std::vector<std::string>> UserAdmin::HoldersOfReservedNames() {
 Result<bool> UserAdmin::SetActive(const User& user, bool active,
                                   const AdminActor& actor) {
   if (user.is_active == active) return false;
-  LK_RETURN_IF_ERROR(services_.users().SetActive(user.id, active));
-  LK_RETURN_IF_ERROR(
-      Audit(active ? AuditEvent::kUserActivated : AuditEvent::kUserDeactivated,
-            user, actor));
+  if (active) {
+    LK_RETURN_IF_ERROR(services_.users().SetActive(user.id, true));
+    LK_RETURN_IF_ERROR(Audit(AuditEvent::kUserActivated, user, actor));
+    return true;
+  }
+  LK_ASSIGN_OR_RETURN(db::Transaction tx, LockAdmins());
+  LK_RETURN_IF_ERROR(CheckRails(user, Guarded::kDeactivate, actor));
+  LK_RETURN_IF_ERROR(services_.users().SetActive(user.id, false));
+  // A deactivated account keeps no portal session.
+  SessionStore sessions(services_.db(), services_.clock(), services_.random(),
+                        services_.config().session);
+  LK_RETURN_IF_ERROR(sessions.DestroyAllForUser(user.id).status());
+  LK_RETURN_IF_ERROR(Audit(AuditEvent::kUserDeactivated, user, actor));
+  LK_RETURN_IF_ERROR(tx.Commit());
   return true;
 }
 
@@ -211,47 +222,62 @@ Status UserAdmin::Lock(const User& user, int64_t until,
     return InvalidArgument("the lock must end in the future");
   }
   if (until > kLockedUntilUnlocked) until = kLockedUntilUnlocked;
+  LK_ASSIGN_OR_RETURN(db::Transaction tx, LockAdmins());
+  LK_RETURN_IF_ERROR(CheckRails(user, Guarded::kLock, actor));
   LK_RETURN_IF_ERROR(services_.lockout_store().LockUntil(user.id, until));
-  return Audit(AuditEvent::kUserLocked, user, actor,
-               until == kLockedUntilUnlocked ? "until unlocked"
-                                             : "until " + IsoTime(until));
+  LK_RETURN_IF_ERROR(Audit(AuditEvent::kUserLocked, user, actor,
+                           until == kLockedUntilUnlocked
+                               ? "until unlocked"
+                               : "until " + IsoTime(until)));
+  return tx.Commit();
 }
 
 Status UserAdmin::Unlock(const User& user, const AdminActor& actor) {
   LK_RETURN_IF_ERROR(services_.lockout_store().Unlock(user.id));
-  return Audit(AuditEvent::kUserUnlocked, user, actor);
+  return Audit(AuditEvent::kUserUnlocked, user, actor,
+               "admin and password locks");
 }
 
 Status UserAdmin::Delete(const User& user, const AdminActor& actor) {
+  LK_ASSIGN_OR_RETURN(db::Transaction tx, LockAdmins());
+  LK_RETURN_IF_ERROR(CheckRails(user, Guarded::kDelete, actor));
   LK_RETURN_IF_ERROR(services_.users().Delete(user.id));
-  return Audit(AuditEvent::kUserDeleted, user, actor);
+  LK_RETURN_IF_ERROR(Audit(AuditEvent::kUserDeleted, user, actor));
+  return tx.Commit();
 }
 
 Result<bool> UserAdmin::AddRole(const User& user, std::string_view role,
                                 const AdminActor& actor) {
   LK_RETURN_IF_ERROR(WithField(ValidateRoleName(role), "role"));
-  LK_ASSIGN_OR_RETURN(bool changed, services_.users().AddRole(user.id, role));
-  if (changed) {
-    LK_RETURN_IF_ERROR(Audit(AuditEvent::kRoleAdded, user, actor,
-                             "role " + std::string(role)));
-  }
-  return changed;
+  return ChangeRoles(
+      user,
+      [&](const std::vector<std::string>& held) {
+        std::vector<std::string> next = held;
+        next.emplace_back(role);
+        return next;
+      },
+      actor);
 }
 
 Result<bool> UserAdmin::RemoveRole(const User& user, std::string_view role,
                                    const AdminActor& actor) {
   LK_RETURN_IF_ERROR(WithField(ValidateRoleName(role), "role"));
-  Result<bool> changed = services_.users().RemoveRole(user.id, role);
-  if (!changed.ok() && changed.status().code() == StatusCode::kNotFound &&
-      changed.status().message().starts_with("no role")) {
-    return false;  // nobody holds a role that does not exist
-  }
-  LK_RETURN_IF_ERROR(changed.status());
-  if (*changed) {
-    LK_RETURN_IF_ERROR(Audit(AuditEvent::kRoleRemoved, user, actor,
-                             "role " + std::string(role)));
-  }
-  return *changed;
+  // Nobody holds a role that does not exist: removing one changes nothing.
+  return ChangeRoles(
+      user,
+      [&](const std::vector<std::string>& held) {
+        std::vector<std::string> next = held;
+        std::erase(next, role);
+        return next;
+      },
+      actor);
+}
+
+Result<bool> UserAdmin::SetRoles(const User& user,
+                                 const std::vector<std::string>& roles,
+                                 const AdminActor& actor) {
+  return ChangeRoles(
+      user, [&](const std::vector<std::string>&) { return roles; }, actor);
 }
 
 Status UserAdmin::SetPassword(const User& user, const Secret& password,
@@ -293,8 +319,15 @@ Result<bool> UserAdmin::DisableTotp(const User& user, const AdminActor& actor) {
   LK_ASSIGN_OR_RETURN(int64_t codes,
                       services_.totp_step().RemainingRecoveryCodes(user.id));
   if (!user.has_totp() && codes == 0) return false;
+  LK_ASSIGN_OR_RETURN(db::Transaction tx, LockAdmins());
+  LK_RETURN_IF_ERROR(CheckRails(user, Guarded::kTotpReset, actor));
+  if (user.HasRole("admin")) {
+    LK_RETURN_IF_ERROR(services_.security_notifier().AdminTargeted(
+        user, AdminNoticeAction::kTotpReset, actor.name, actor.ctx));
+  }
   LK_RETURN_IF_ERROR(services_.totp_step().Disable(user.id));
   LK_RETURN_IF_ERROR(Audit(AuditEvent::kTotpDisabled, user, actor));
+  LK_RETURN_IF_ERROR(tx.Commit());
   return true;
 }
 

@@ -231,29 +231,48 @@ Status LockoutStore::PruneNames() {
       .status();
 }
 
-Status LockoutStore::Unlock(int64_t user_id) {
+namespace {
+
+// Runs `sql` ("UPDATE users SET ... WHERE id = ?", the id last in
+// `params`) on an existing user. Errors: NotFound.
+Status UpdateUserLocks(db::Connection& db, int64_t user_id,
+                       std::string_view sql,
+                       std::initializer_list<db::Value> params) {
   LK_ASSIGN_OR_RETURN(
       std::optional<db::Row> row,
-      db_.QueryOne("SELECT 1 FROM users WHERE id = ?", {user_id}));
+      db.QueryOne("SELECT 1 FROM users WHERE id = ?", {user_id}));
   if (!row) return NotFound("no user with id " + std::to_string(user_id));
-  return db_
-      .Execute(
-          "UPDATE users SET failed_logins = 0, lock_count = 0, "
-          "last_locked_at = NULL, locked_until = NULL, "
-          "admin_locked_until = NULL WHERE id = ?",
-          {user_id})
-      .status();
+  return db.Execute(sql, params).status();
+}
+
+}  // namespace
+
+Status LockoutStore::Unlock(int64_t user_id) {
+  return UpdateUserLocks(db_, user_id,
+                         "UPDATE users SET failed_logins = 0, lock_count = 0, "
+                         "last_locked_at = NULL, locked_until = NULL, "
+                         "admin_locked_until = NULL WHERE id = ?",
+                         {user_id});
+}
+
+Status LockoutStore::ClearAdminLock(int64_t user_id) {
+  return UpdateUserLocks(
+      db_, user_id, "UPDATE users SET admin_locked_until = NULL WHERE id = ?",
+      {user_id});
+}
+
+Status LockoutStore::ClearPasswordLock(int64_t user_id) {
+  return UpdateUserLocks(db_, user_id,
+                         "UPDATE users SET failed_logins = 0, lock_count = 0, "
+                         "last_locked_at = NULL, locked_until = NULL WHERE "
+                         "id = ?",
+                         {user_id});
 }
 
 Status LockoutStore::LockUntil(int64_t user_id, int64_t until) {
-  LK_ASSIGN_OR_RETURN(
-      std::optional<db::Row> row,
-      db_.QueryOne("SELECT 1 FROM users WHERE id = ?", {user_id}));
-  if (!row) return NotFound("no user with id " + std::to_string(user_id));
-  return db_
-      .Execute("UPDATE users SET admin_locked_until = ? WHERE id = ?",
-               {db::Timestamp::FromUnix(until), user_id})
-      .status();
+  return UpdateUserLocks(db_, user_id,
+                         "UPDATE users SET admin_locked_until = ? WHERE id = ?",
+                         {db::Timestamp::FromUnix(until), user_id});
 }
 
 Result<bool> LockoutStore::IpBlocked(std::string_view rhost) {

@@ -84,7 +84,13 @@ Result<Secret> TotpStep::GetKey(int64_t user_id) {
 }
 
 Status TotpStep::Disable(int64_t user_id) {
-  LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
+  // Inside the caller's transaction when one is open (an admin's TOTP
+  // reset, under the guard rails' lock); the caller commits.
+  std::optional<db::Transaction> own;
+  if (!db_.in_transaction()) {
+    LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
+    own.emplace(std::move(tx));
+  }
   LK_RETURN_IF_ERROR(LockUserRow(db_, user_id));
   LK_RETURN_IF_ERROR(
       db_.Execute("UPDATE users SET totp_secret_enc = NULL, totp_last_step = "
@@ -94,7 +100,7 @@ Status TotpStep::Disable(int64_t user_id) {
   LK_RETURN_IF_ERROR(
       db_.Execute("DELETE FROM recovery_codes WHERE user_id = ?", {user_id})
           .status());
-  return tx.Commit();
+  return own ? own->Commit() : Status::Ok();
 }
 
 Result<TotpVerdict> TotpStep::VerifyTotp(const User& user,

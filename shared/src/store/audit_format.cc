@@ -15,7 +15,7 @@ struct EventName {
   std::string_view name;
 };
 
-constexpr std::array<EventName, 41> kEventNames = {{
+constexpr std::array<EventName, 45> kEventNames = {{
     {AuditEvent::kLoginSuccess, "login_success"},
     {AuditEvent::kLoginFailure, "login_failure"},
     {AuditEvent::kUnknownUser, "unknown_user"},
@@ -58,6 +58,10 @@ constexpr std::array<EventName, 41> kEventNames = {{
     {AuditEvent::kResetLinkIssued, "reset_link_issued"},
     {AuditEvent::kUserInvited, "user_invited"},
     {AuditEvent::kInvitationAccepted, "invitation_accepted"},
+    {AuditEvent::kPasswordLockCleared, "password_lock_cleared"},
+    {AuditEvent::kExpiryChanged, "expiry_changed"},
+    {AuditEvent::kSessionsRevoked, "sessions_revoked"},
+    {AuditEvent::kGuardOverridden, "guard_overridden"},
 }};
 
 // Code points that reorder or break lines in viewers (Trojan Source,

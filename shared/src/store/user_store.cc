@@ -470,7 +470,13 @@ Result<bool> UserStore::RemoveRole(int64_t user_id, std::string_view role) {
 
 Status UserStore::SetRoles(int64_t user_id,
                            const std::vector<std::string>& roles) {
-  LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
+  // Inside the caller's transaction when one is open (the admin guard
+  // rails); the caller commits.
+  std::optional<db::Transaction> own;
+  if (!db_.in_transaction()) {
+    LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
+    own.emplace(std::move(tx));
+  }
   LK_ASSIGN_OR_RETURN(
       std::optional<db::Row> row,
       db_.QueryOne("SELECT id FROM users WHERE id = ? FOR UPDATE", {user_id}));
@@ -491,7 +497,7 @@ Status UserStore::SetRoles(int64_t user_id,
                     {user_id, role_id})
             .status());
   }
-  return tx.Commit();
+  return own ? own->Commit() : Status::Ok();
 }
 
 }  // namespace latchkey

@@ -102,6 +102,11 @@ class LockoutStore {
   // Admin unlock: clears both locks, failed_logins, lock_count and
   // last_locked_at. Errors: NotFound.
   Status Unlock(int64_t user_id);
+  // Clears the admin lock only. Errors: NotFound.
+  Status ClearAdminLock(int64_t user_id);
+  // Clears the password lock only: locked_until, failed_logins,
+  // lock_count and last_locked_at. Errors: NotFound.
+  Status ClearPasswordLock(int64_t user_id);
   // Admin lock until `until` (Unix seconds; e.g. far in the future):
   // admin_locked_until. Does not count towards the doubling. Errors:
   // NotFound.

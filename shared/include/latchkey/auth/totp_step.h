@@ -43,7 +43,7 @@ class TotpStep {
   Result<Secret> GetKey(const User& user) const;
   Result<Secret> GetKey(int64_t user_id);
   // Clears the key and last step and deletes the recovery codes, in one
-  // transaction.
+  // transaction (the caller's when one is open; the caller commits).
   Status Disable(int64_t user_id);
 
   // Checks `code` against the user's key at the clock's now, then records

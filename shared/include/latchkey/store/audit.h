@@ -72,6 +72,11 @@ enum class AuditEvent {
                         // reset link; the detail has its validity)
   kUserInvited,         // user_invited (an admin invited a new account)
   kInvitationAccepted,  // invitation_accepted (the invitee set a password)
+  // Admin actions on a user (issue 11, the user page and its actions):
+  kPasswordLockCleared,  // password_lock_cleared (by an admin)
+  kExpiryChanged,        // expiry_changed (account or password expiry)
+  kSessionsRevoked,      // sessions_revoked (a user's sessions, by an admin)
+  kGuardOverridden,      // guard_overridden (a guard rail skipped: --force)
 };
 
 // The stable snake_case name above (what `event` holds and syslog shows).

@@ -246,7 +246,8 @@ class UserStore {
   // Returns whether anything changed.
   Result<bool> AddRole(int64_t user_id, std::string_view role);
   Result<bool> RemoveRole(int64_t user_id, std::string_view role);
-  // Replaces all roles of the user in one transaction.
+  // Replaces all roles of the user in one transaction (the caller's when
+  // one is open; the caller commits).
   Status SetRoles(int64_t user_id, const std::vector<std::string>& roles);
 
  private:
