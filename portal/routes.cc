@@ -75,6 +75,9 @@ Response ApiReset(Context& ctx);              // reset.cc
 Response AdminReauthPage(Context& ctx);    // reauth.cc
 Response AdminReauthSubmit(Context& ctx);  // reauth.cc
 Response ApiAdminReauth(Context& ctx);     // reauth.cc
+// Admin users list (issue 11, part "users")
+Response AdminUsersPage(Context& ctx);  // users_list.cc
+Response ApiAdminUsers(Context& ctx);   // users_list.cc
 
 namespace {
 
@@ -152,6 +155,9 @@ constexpr Route kRoutes[] = {
   {"/admin/reauth",      kGet,    AdminReauthPage,   kAdminOnly},
   {"/admin/reauth",      kPost,   AdminReauthSubmit, kAdminOnly | kKdfBound | kAdminReauth},
   {"/api/v1/admin/reauth", kPost, ApiAdminReauth,    kApi | kAdminOnly | kKdfBound | kAdminReauth},
+  // Admin users list (issue 11, part "users"): search, filters, paging.
+  {"/admin/users",         kGet,  AdminUsersPage,    kAdminOnly},
+  {"/api/v1/admin/users",  kGet,  ApiAdminUsers,     kApi | kAdminOnly},
 };
 // clang-format on
 // clang-format on

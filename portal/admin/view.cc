@@ -7,10 +7,6 @@
 #include "portal/admin/gate.h"
 
 namespace latchkey::portal {
-namespace {
-
-// Query values go back into a URL: everything but unreserved characters
-// is %-encoded.
 std::string QueryEscape(std::string_view raw) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -27,8 +23,6 @@ std::string QueryEscape(std::string_view raw) {
   }
   return out;
 }
-
-}  // namespace
 
 tmpl::Dict AdminView(Context& ctx, std::string_view title,
                      std::string_view section) {

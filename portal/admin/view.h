@@ -4,11 +4,16 @@
 #ifndef LATCHKEY_PORTAL_ADMIN_VIEW_H_
 #define LATCHKEY_PORTAL_ADMIN_VIEW_H_
 
+#include <string>
 #include <string_view>
 
 #include "portal/context.h"
 
 namespace latchkey::portal {
+
+// A query value for a URL: everything but unreserved characters is
+// %-encoded.
+std::string QueryEscape(std::string_view raw);
 
 // `section` marks the current navigation entry: "overview", "users",
 // "roles" or "audit". Adds: admin_nav.<section> = true; admin_window_open
