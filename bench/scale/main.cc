@@ -59,6 +59,7 @@ struct Options {
       "--max-allowed-packet=256M --tmp-table-size=256M "
       "--max-heap-table-size=256M --max-prepared-stmt-count=100000";
   bool keep = false;
+  double slow_ms = 0;  // > 0: print each run slower than this
 };
 
 // --- Timing ---
@@ -385,7 +386,22 @@ struct Bench {
   Services& services;
   int64_t users;
   int64_t now;
+  std::string last;  // what the last run asked, for --slow
 };
+
+// A query in the CLI's words, for --slow.
+std::string Describe(const UserQuery& q, bool next_page) {
+  std::string d = "--sort " + std::string(UserSortName(q.sort));
+  if (!q.prefix.empty()) d += " --search '" + q.prefix + "'";
+  if (q.active) d += *q.active ? " --active" : " --inactive";
+  if (q.password_locked) d += " --password-locked";
+  if (q.admin_locked) d += " --admin-locked";
+  if (q.unverified) d += " --unverified";
+  if (q.totp) d += *q.totp ? " --totp on" : " --totp off";
+  if (!q.role.empty()) d += " --role " + q.role;
+  if (next_page) d += " (and the next page)";
+  return d;
+}
 
 // Prefixes an admin types: the start of a username, an email, a first
 // name, "first last", in any case, 1 to 12 characters.
@@ -472,7 +488,8 @@ UserQuery FilterFor(int run) {
   return q;
 }
 
-Status FindPage(UserSearch& search, UserQuery q, bool next_page) {
+Status FindPage(Bench& b, UserSearch& search, UserQuery q, bool next_page) {
+  b.last = Describe(q, next_page);
   FieldErrors errors;
   LK_ASSIGN_OR_RETURN(UserPage page, search.Find(q, errors));
   if (next_page && !page.next_cursor.empty()) {
@@ -487,15 +504,15 @@ std::vector<Measurement> Measurements(Bench& b, UserSearch& search) {
   list.push_back({"admin user search by prefix", 50, [&](int run) {
                     UserQuery q;
                     q.prefix = PrefixFor(run, b.users, b.now);
-                    return FindPage(search, q, false);
+                    return FindPage(b, search, q, false);
                   }});
   list.push_back({"admin user list, filtered", 50, [&](int run) {
-                    return FindPage(search, FilterFor(run), run % 4 == 3);
+                    return FindPage(b, search, FilterFor(run), run % 4 == 3);
                   }});
   list.push_back({"admin user search + filter", 50, [&](int run) {
                     UserQuery q = FilterFor(run);
                     q.prefix = PrefixFor(run, b.users, b.now);
-                    return FindPage(search, q, false);
+                    return FindPage(b, search, q, false);
                   }});
   // Extension point: audit filter by user / by time range, the overview.
   return list;
@@ -646,7 +663,7 @@ int Run(const Options& o) {
         static_cast<long long>(o.users), users_ms / 1000,
         static_cast<long long>(o.events), events_ms / 1000, seconds);
 
-    Bench bench{*admin, o.users, now};
+    Bench bench{*admin, o.users, now, ""};
     UserSearch search(admin->db(), admin->clock());
     std::printf("\n%-34s %8s %8s %8s  %s\n", "measurement (core UserSearch)",
                 "p50 ms", "p95 ms", "max ms", "target p95");
@@ -656,6 +673,10 @@ int Run(const Options& o) {
       Status failed;
       for (int run = 0; run < o.runs && failed.ok(); ++run) {
         times.push_back(TimeMs([&] { failed = m.once(run); }));
+        if (o.slow_ms > 0 && times.back() > o.slow_ms) {
+          std::fprintf(stderr, "slow: %s: %.1f ms: %s\n", m.name.c_str(),
+                       times.back(), bench.last.c_str());
+        }
       }
       if (!failed.ok()) {
         rc = Fail(m.name, failed);
@@ -717,6 +738,8 @@ int main(int argc, char** argv) {
       o.sandbox_script = argv[++i];
     } else if (arg == "--server-args" && has_value) {
       o.server_args = argv[++i];
+    } else if (arg == "--slow" && has_value) {
+      o.slow_ms = std::atof(argv[++i]);
     } else if (arg == "--keep") {
       o.keep = true;
     } else {
@@ -724,7 +747,7 @@ int main(int argc, char** argv) {
                    "usage: bench_scale --users N [--events M] [--runs R] "
                    "[--auth-runs R]\n"
                    "                   [--dir DIR] [--server-args ARGS] "
-                   "[--sandbox-script PATH] [--keep]\n");
+                   "[--sandbox-script PATH] [--keep] [--slow MS]\n");
       return 2;
     }
   }
