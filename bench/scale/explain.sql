@@ -20,7 +20,9 @@ EXPLAIN SELECT u.id, u.username, (SELECT GROUP_CONCAT(r.name ORDER BY r.name SEP
   ORDER BY u.created_at DESC, u.id DESC LIMIT 51;
 
 -- 3. A page of a prefix search with many matches (>= 5,000): the sort key
---    read backwards, filtered as it goes, stopping after 51 rows.
+--    read backwards, filtered as it goes, stopping after 51 rows (the core
+--    adds ROWS EXAMINED 20000 and, when the scan ends short, reads the page
+--    as in 2 with IGNORE INDEX (users_created, users_last_login)).
 EXPLAIN SELECT u.id, u.username, u.created_at FROM users u FORCE INDEX (users_created) WHERE 1=1 AND (
     u.username LIKE (LOWER(CONVERT(_binary'm%' USING utf8mb4)) COLLATE utf8mb4_nopad_bin) ESCAPE '!'
     OR u.email LIKE (LOWER(CONVERT(_binary'm%' USING utf8mb4)) COLLATE utf8mb4_nopad_bin) ESCAPE '!'

@@ -15,6 +15,12 @@ namespace {
 // matches come from the prefix and filter keys and are sorted (at most
 // this many rows). Where the two cost about the same at 1M accounts.
 constexpr int64_t kScanSortKeyFrom = 5000;
+// How many rows such a scan may examine. Matches need not be spread
+// evenly along the sort key (accounts that never verified their email
+// never signed in, so by last sign-in they all lie at the far end): a
+// scan that finds too few in this many rows stops, and the page is read
+// the other way instead.
+constexpr int64_t kScanSortKeyRows = 20'000;
 
 std::optional<int64_t> ParseInt(std::string_view text) {
   int64_t v = 0;
@@ -298,49 +304,58 @@ Result<UserPage> UserSearch::Find(const UserQuery& query, FieldErrors& errors) {
   if (page.count == 0) return page;
 
   // The page. Many matches: read the sort key backwards from the cursor
-  // and stop at the page's end. Few: read them by their keys and sort.
-  std::string sql = "SELECT ";
-  sql += UserSelectColumns();
-  sql += ", ";
-  sql += SortColumn(query.sort);
-  sql += " FROM users u";
-  if (page.count_capped || page.count >= kScanSortKeyFrom) {
-    sql += " FORCE INDEX (" + std::string(SortKey(query.sort)) + ")";
-  }
-  sql += " WHERE 1=1";
+  // and stop at the page's end (or after kScanSortKeyRows rows). Few, or
+  // that scan stopped short: read them by their keys and sort.
+  std::string where = " WHERE 1=1";
   std::vector<db::Value> params;
   if (!columns.empty()) {
-    sql += " AND (";
+    where += " AND (";
     for (size_t i = 0; i < columns.size(); ++i) {
-      if (i > 0) sql += " OR ";
-      sql += std::string(columns[i]) + std::string(kLikeLower);
+      if (i > 0) where += " OR ";
+      where += std::string(columns[i]) + std::string(kLikeLower);
       params.push_back(std::string_view(pattern));
     }
-    sql += ")";
+    where += ")";
   }
-  sql += filters.sql;
+  where += filters.sql;
   params.insert(params.end(), filters.params.begin(), filters.params.end());
   const std::string column(SortColumn(query.sort));
   if (query.after) {
     const UserCursor& c = *query.after;
     if (c.micros) {
-      sql += " AND (" + column + " < ? OR (" + column + " = ? AND u.id < ?)";
+      where += " AND (" + column + " < ? OR (" + column + " = ? AND u.id < ?)";
       if (query.sort == UserSort::kLastLogin) {
-        sql += " OR " + column + " IS NULL";  // never signed in: last
+        where += " OR " + column + " IS NULL";  // never signed in: last
       }
-      sql += ")";
+      where += ")";
       params.push_back(db::Timestamp{*c.micros});
       params.push_back(db::Timestamp{*c.micros});
       params.push_back(c.id);
     } else {
-      sql += " AND " + column + " IS NULL AND u.id < ?";
+      where += " AND " + column + " IS NULL AND u.id < ?";
       params.push_back(c.id);
     }
   }
   // DESC puts NULL (never signed in) last.
-  sql += " ORDER BY " + column + " DESC, u.id DESC LIMIT ?";
+  where += " ORDER BY " + column + " DESC, u.id DESC LIMIT ?";
   params.push_back(static_cast<int64_t>(query.limit) + 1);
-  LK_ASSIGN_OR_RETURN(std::vector<db::Row> rows, db_.Query(sql, params));
+  const std::string key(SortKey(query.sort));
+  const std::string select = "SELECT " + std::string(UserSelectColumns()) +
+                             ", " + column + " FROM users u";
+  std::vector<db::Row> rows;
+  if (page.count_capped || page.count >= kScanSortKeyFrom) {
+    LK_ASSIGN_OR_RETURN(rows, db_.Query(select + " FORCE INDEX (" + key + ")" +
+                                            where + " ROWS EXAMINED " +
+                                            std::to_string(kScanSortKeyRows),
+                                        params));
+  }
+  if (rows.size() <= query.limit) {  // not run, stopped short, or the end
+    LK_ASSIGN_OR_RETURN(rows, db_.Query(select +
+                                            " IGNORE INDEX (users_created, "
+                                            "users_last_login)" +
+                                            where,
+                                        params));
+  }
 
   const size_t sort_index = kUserSelectColumnCount;
   const size_t shown = std::min<size_t>(rows.size(), query.limit);

@@ -243,6 +243,40 @@ TEST_F(UserSearchTest, CountIsExactUpToTheCap) {
   EXPECT_FALSE(page->count_capped);
 }
 
+// Past the cap a page scans the sort key (bounded) and falls back to the
+// filter keys when that scan ends short: both ways give the same pages.
+TEST_F(UserSearchTest, BothWaysOfReadingAPageAgree) {
+  for (int i = 0; i < 9; ++i) Make("w" + std::to_string(i));
+  const int64_t now = clock_.NowUnix();
+  Sql("UPDATE users SET last_login_at = ? WHERE username IN ('w2', 'w5')",
+      {db::Timestamp::FromUnix(now - 5)});
+  Sql("UPDATE users SET email_verified_at = ? WHERE username <> 'w7'",
+      {db::Timestamp::FromUnix(now)});
+  for (bool unverified : {false, true}) {
+    std::vector<std::vector<std::string>> ways;
+    for (int64_t cap : {1, 100}) {  // 1: the count is capped
+      UserSearch search(conn(), clock_, cap);
+      UserQuery q;
+      q.sort = UserSort::kLastLogin;
+      q.unverified = unverified;
+      q.limit = 2;
+      std::vector<std::string> seen;
+      for (int pages = 0; pages < 10; ++pages) {
+        FieldErrors errors;
+        auto page = search.Find(q, errors);
+        ASSERT_TRUE(page.ok()) << page.status().ToString();
+        EXPECT_EQ(page->count_capped, cap == 1 && !unverified);
+        for (const User& u : page->users) seen.push_back(u.username);
+        if (page->next_cursor.empty()) break;
+        q.after = DecodeUserCursor(page->next_cursor);
+      }
+      ways.push_back(seen);
+    }
+    EXPECT_EQ(ways[0], ways[1]);
+    EXPECT_EQ(ways[1].size(), unverified ? 1u : 9u);
+  }
+}
+
 TEST_F(UserSearchTest, Refusals) {
   Make("anna");
   FieldErrors errors;
