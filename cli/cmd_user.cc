@@ -1,10 +1,12 @@
 // latchkeyctl user add | show | list
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "command.h"
 #include "latchkey/account/user_admin.h"
+#include "latchkey/store/user_search.h"
 #include "output.h"
 #include "user_common.h"
 
@@ -123,73 +125,103 @@ int RunShow(Context& ctx, const ParsedArgs& args) {
 
 // --- user list ---
 
+// The CLI's options for each UserSearch parameter (user_search.h).
+struct ListOption {
+  std::string_view param;
+  std::string_view option;
+  bool takes_value;
+};
+constexpr ListOption kListParams[] = {
+    {"q", "--search", true},
+    {"active", "--active", false},
+    {"inactive", "--inactive", false},
+    {"password_locked", "--password-locked", false},
+    {"admin_locked", "--admin-locked", false},
+    {"unverified", "--unverified", false},
+    {"totp", "--totp", true},
+    {"role", "--role", true},
+    {"sort", "--sort", true},
+    {"limit", "--limit", true},
+    {"after", "--after", true},
+};
+
 int RunList(Context& ctx, const ParsedArgs& args) {
-  UserFilter filter;
-  filter.query = args.value("--filter").value_or("");
-  if (args.has("--locked")) filter.locked = true;
-  if (args.has("--inactive") && args.has("--active")) {
-    return ctx.Usage("--active and --inactive exclude each other");
-  }
-  if (args.has("--inactive")) filter.active = false;
-  if (args.has("--active")) filter.active = true;
-  if (std::optional<std::string> role = args.value("--role")) {
-    filter.role = *role;
-  }
-  if (std::optional<std::string> limit = args.value("--limit")) {
-    std::optional<unsigned long> n = ParseCount(*limit, 1000);
-    if (!n || *n == 0) {
-      return ctx.Usage("--limit: expected a number from 1 to 1000, got '" +
-                       *limit + "'");
+  std::map<std::string_view, std::string> given;
+  for (const ListOption& o : kListParams) {
+    if (o.takes_value) {
+      if (std::optional<std::string> v = args.value(std::string(o.option))) {
+        given[o.param] = *v;
+      }
+    } else if (args.has(std::string(o.option))) {
+      given[o.param] = "1";
     }
-    filter.limit = static_cast<uint32_t>(*n);
   }
-  if (std::optional<std::string> offset = args.value("--offset")) {
-    std::optional<unsigned long> n = ParseCount(*offset, 1'000'000'000);
-    if (!n) {
-      return ctx.Usage("--offset: expected a number, got '" + *offset + "'");
+  auto param = [&](std::string_view name) -> std::optional<std::string_view> {
+    auto it = given.find(name);
+    if (it == given.end()) return std::nullopt;
+    return std::string_view(it->second);
+  };
+  auto usage = [&](const FieldErrors& errors) {
+    const auto& [name, message] = *errors.fields.begin();
+    std::string_view option = name;
+    for (const ListOption& o : kListParams) {
+      if (o.param == name) option = o.option;
     }
-    filter.offset = static_cast<uint32_t>(*n);
-  }
+    return ctx.Usage(std::string(option) + ": " + message);
+  };
+  FieldErrors errors;
+  Result<UserQuery> query = ParseUserQuery(param, errors);
+  if (!query.ok()) return usage(errors);
 
   Result<Services*> services = ctx.services();
   if (!services.ok()) return ctx.Fail(services.status());
-  UserStore& store = (*services)->users();
-  Result<std::vector<User>> users = store.List(filter);
-  if (!users.ok()) return ctx.Fail(users.status());
-  Result<int64_t> total = store.Count(filter);
-  if (!total.ok()) return ctx.Fail(total.status());
+  UserSearch search((*services)->db(), (*services)->clock());
+  Result<UserPage> page = search.Find(*query, errors);
+  if (!page.ok()) {
+    if (!errors.empty()) return usage(errors);
+    return ctx.Fail(page.status());
+  }
   const LockoutStore& lockouts = (*services)->lockout_store();
 
   if (ctx.json()) {
     nlohmann::json list = nlohmann::json::array();
-    for (const User& u : *users) list.push_back(UserJson(u, lockouts));
+    for (const User& u : page->users) list.push_back(UserJson(u, lockouts));
     PrintJson(ctx.out(),
-              {{"total", *total}, {"offset", filter.offset}, {"users", list}});
+              {{"users", list},
+               {"count", page->count},
+               {"count_capped", page->count_capped},
+               {"next_cursor", page->next_cursor.empty()
+                                   ? nlohmann::json(nullptr)
+                                   : nlohmann::json(page->next_cursor)}});
     return kExitOk;
   }
-  Table table({"USERNAME", "EMAIL", "FULL NAME", "ACTIVE", "LOCKED", "ROLES",
-               "LAST LOGIN"});
-  for (const User& u : *users) {
+  Table table({"USERNAME", "EMAIL", "FULL NAME", "ACTIVE", "LOCKED", "TOTP",
+               "ROLES", "CREATED", "LAST LOGIN"});
+  for (const User& u : page->users) {
     table.AddRow({u.username, u.email, u.full_name.empty() ? "-" : u.full_name,
                   std::string(YesNo(u.is_active)),
                   std::string(YesNo(lockouts.AnyLock(u).has_value())),
+                  std::string(YesNo(u.has_totp())),
                   u.roles.empty() ? "-" : Join(u.roles, ","),
-                  IsoTimeOr(u.last_login_at, "never")});
+                  IsoTime(u.created_at), IsoTimeOr(u.last_login_at, "never")});
   }
   table.Print(ctx.out());
-  const int64_t shown_to = filter.offset + static_cast<int64_t>(users->size());
-  if (shown_to < *total || filter.offset > 0) {
-    ctx.out() << "(" << users->size() << " of " << *total
-              << " users shown from offset " << filter.offset
-              << "; see --limit and --offset)\n";
+  ctx.out() << "(" << (page->count_capped ? "more than " : "") << page->count
+            << (page->count == 1 ? " user" : " users") << " match";
+  if (!page->next_cursor.empty()) {
+    ctx.out() << "; next page: --after " << page->next_cursor;
   }
+  ctx.out() << ")\n";
   return kExitOk;
 }
 
 constexpr OptionSpec kListOptions[] = {
-    {"--filter", true, ""},  {"--locked", false, ""}, {"--inactive", false, ""},
-    {"--active", false, ""}, {"--role", true, ""},    {"--limit", true, ""},
-    {"--offset", true, ""},
+    {"--search", true, ""},        {"--active", false, ""},
+    {"--inactive", false, ""},     {"--password-locked", false, ""},
+    {"--admin-locked", false, ""}, {"--unverified", false, ""},
+    {"--totp", true, ""},          {"--role", true, ""},
+    {"--sort", true, ""},          {"--limit", true, ""},
+    {"--after", true, ""},
 };
 
 }  // namespace
@@ -237,18 +269,26 @@ const Command kUserShowCommand = {
 const Command kUserListCommand = {
     .name = "user list",
     .usage =
-        "user list [--filter TEXT] [--locked] [--active | --inactive] "
-        "[--role ROLE]\n         [--limit N] [--offset N]",
-    .summary = "list accounts, ordered by username",
+        "user list [--search PREFIX] [--active | --inactive] "
+        "[--password-locked]\n         [--admin-locked] [--unverified] "
+        "[--totp on|off] [--role ROLE]\n         [--sort created|last-login] "
+        "[--limit N] [--after CURSOR]",
+    .summary = "list accounts, newest first, with search and filters",
     .help =
-        "  --filter TEXT   part of the username, email or full name "
-        "(any case)\n"
-        "  --locked        only accounts locked now\n"
-        "  --active        only active accounts\n"
-        "  --inactive      only deactivated accounts\n"
-        "  --role ROLE     only holders of ROLE\n"
-        "  --limit N       at most N accounts (1..1000, default 50)\n"
-        "  --offset N      skip the first N\n",
+        "  --search PREFIX    start of the username, email or full name (any "
+        "case);\n                     with an '@' in it, of the email only\n"
+        "  --active           only active accounts\n"
+        "  --inactive         only deactivated accounts\n"
+        "  --password-locked  only accounts whose password lock holds now\n"
+        "  --admin-locked     only accounts under an admin lock now\n"
+        "  --unverified       only accounts whose email is not verified\n"
+        "  --totp on|off      only accounts with (on) or without (off) TOTP\n"
+        "  --role ROLE        only holders of ROLE\n"
+        "  --sort created|last-login\n"
+        "                     newest first by creation (default) or by last "
+        "sign-in\n                     (never signed in last)\n"
+        "  --limit N          accounts a page (1..1000, default 50)\n"
+        "  --after CURSOR     the page after the one that printed CURSOR\n",
     .options = kListOptions,
     .run = RunList,
 };

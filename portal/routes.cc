@@ -129,6 +129,9 @@ Response ApiAdminUserRevokeSession(Context& ctx);      // user_api.cc
 Response ApiAdminUserRoles(Context& ctx);              // user_api.cc
 Response ApiAdminUserExpiry(Context& ctx);             // user_api.cc
 Response ApiAdminUserDelete(Context& ctx);             // user_api.cc
+// Admin users list (issue 11, part "users")
+Response AdminUsersPage(Context& ctx);  // users_list.cc
+Response ApiAdminUsers(Context& ctx);   // users_list.cc
 
 namespace {
 
@@ -262,6 +265,9 @@ constexpr Route kRoutes[] = {
   {"/api/v1/admin/users/{id}/sessions/{handle}", kDelete, ApiAdminUserRevokeSession, kApi | kAdminOnly},
   {"/api/v1/admin/users/{id}/roles",        kPut,  ApiAdminUserRoles,          kApi | kAdminOnly},
   {"/api/v1/admin/users/{id}/expiry",       kPut,  ApiAdminUserExpiry,         kApi | kAdminOnly},
+  // Admin users list (issue 11, part "users"): search, filters, paging.
+  {"/admin/users",         kGet,  AdminUsersPage,    kAdminOnly},
+  {"/api/v1/admin/users",  kGet,  ApiAdminUsers,     kApi | kAdminOnly},
 };
 // clang-format on
 // clang-format on

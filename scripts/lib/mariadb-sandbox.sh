@@ -33,6 +33,10 @@
 #                   by start-server) LK_DB_PID_FILE LK_DB_ADMIN_USER
 #                   LK_DB_ADMIN_PASSWORD_FILE LK_DB_NAME LK_DB_USER
 #                   LK_DB_PASSWORD_FILE LK_CONFIG LK_SECRET_KEY
+# Server settings: `start` reads LK_SANDBOX_SERVER_ARGS (extra mariadbd
+# options separated by spaces, e.g. "--innodb-buffer-pool-size=4G", added
+# after the small defaults, so they win) and keeps them in DIR/server.args,
+# which `start-server` reads again. bench/scale sizes its server this way.
 # The app user `latchkey` has all privileges on `latchkey`.* and on
 # `lk\_test\_%`.* (tests create their own lk_test_* databases).
 
@@ -199,6 +203,11 @@ launch_and_wait() {
     --log-error="$dir/mysqld.log" --tmpdir="$dir/tmp" --skip-name-resolve
     --innodb-buffer-pool-size=64M --innodb-log-file-size=16M
     --character-set-server=utf8mb4)
+  if [[ -s "$dir/server.args" ]]; then
+    local extra
+    read -r -a extra <"$dir/server.args"
+    args+=("${extra[@]}")
+  fi
   if [[ "$(id -u)" -eq 0 ]]; then
     args+=(--user=root)
   fi
@@ -308,6 +317,7 @@ cmd_start() {
   fi
 
   make_tls "$dir" || die "making the sandbox's test certificates failed"
+  printf '%s\n' "${LK_SANDBOX_SERVER_ARGS:-}" >"$dir/server.args"
 
   local port
   port="$(free_port)"

@@ -198,7 +198,7 @@ class UserStateTest(lkctl.CliTestCase):
         user = self.show("mona")
         self.assertTrue(user["locked"])
         self.assertEqual(user["locked_until"], result["locked_until"])
-        listed = self.ok_json("user", "list", "--locked")
+        listed = self.ok_json("user", "list", "--admin-locked")
         self.assertIn("mona", [u["username"] for u in listed["users"]])
         # The audit line gives the lock's end in ISO 8601 UTC, as shown.
         [event] = self.events("--user", "mona", "--event", "user_locked")
@@ -248,6 +248,9 @@ class UserStateTest(lkctl.CliTestCase):
 
 
 class UserListTest(lkctl.CliTestCase):
+    """user list: UserSearch (store/user_search.h) on the command line.
+    Newest first; the core's own test covers every filter in depth."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -256,38 +259,85 @@ class UserListTest(lkctl.CliTestCase):
             r = cls.box.ctl("user", "add", name, "--email", f"{name}@example.org",
                             "--full-name", full, "--no-password")
             assert r.returncode == 0, r.stderr
+        assert cls.box.ctl("user", "deactivate", "cid").returncode == 0
+        assert cls.box.ctl("user", "lock", "ben").returncode == 0
+        assert cls.box.ctl("user", "set-role", "dee", "admin").returncode == 0
 
-    def test_list_all_ordered(self):
+    def names(self, *args):
+        return [u["username"] for u in self.ok_json("user", "list", *args)["users"]]
+
+    def test_list_all_newest_first(self):
         result = self.ok_json("user", "list")
-        self.assertEqual(result["total"], 4)
+        self.assertEqual(result["count"], 4)
+        self.assertFalse(result["count_capped"])
+        self.assertIsNone(result["next_cursor"])
         self.assertEqual([u["username"] for u in result["users"]],
-                         ["ann", "ben", "cid", "dee"])
+                         ["dee", "cid", "ben", "ann"])
         for u in result["users"]:
             self.assertNotIn("password_hash", u)
+            self.assertNotIn("totp_secret_enc", u)
 
     def test_list_table(self):
-        r = self.ok("user", "list")
+        r = self.ok("user", "list", "--search", "ann")
         lines = r.stdout.splitlines()
         self.assertEqual(lines[0].split(), ["USERNAME", "EMAIL", "FULL", "NAME",
-                                            "ACTIVE", "LOCKED", "ROLES", "LAST",
-                                            "LOGIN"])
-        self.assertEqual(len(lines), 5)
-        self.assertEqual(lines[1].split(), ["ann", "ann@example.org", "Ann",
-                                            "Archer", "yes", "no", "user",
-                                            "never"])
+                                            "ACTIVE", "LOCKED", "TOTP", "ROLES",
+                                            "CREATED", "LAST", "LOGIN"])
+        cells = lines[1].split()
+        self.assertEqual(cells[:8], ["ann", "ann@example.org", "Ann", "Archer",
+                                     "yes", "no", "no", "user"])
+        self.assertRegex(cells[8], r"^\d{4}-\d\d-\d\dT")
+        self.assertEqual(cells[9], "never")
+        self.assertEqual(lines[-1], "(1 user match)")
 
-    def test_filter(self):
-        result = self.ok_json("user", "list", "--filter", "archer")
-        self.assertEqual([u["username"] for u in result["users"]], ["ann", "dee"])
-        result = self.ok_json("user", "list", "--filter", "BEN@")
-        self.assertEqual([u["username"] for u in result["users"]], ["ben"])
+    def test_search_is_a_prefix_in_any_case(self):
+        self.assertEqual(self.names("--search", "ARCHER"), [])  # not a prefix
+        self.assertEqual(self.names("--search", "dee ARCH"), ["dee"])
+        self.assertEqual(self.names("--search", "BEN@"), ["ben"])
+        self.assertEqual(self.names("--search", "c"), ["cid"])
 
-    def test_limit_offset(self):
-        result = self.ok_json("user", "list", "--limit", "2", "--offset", "1")
-        self.assertEqual(result["total"], 4)
-        self.assertEqual([u["username"] for u in result["users"]], ["ben", "cid"])
-        r = self.ok("user", "list", "--limit", "2")
-        self.assertIn("2 of 4 users shown", r.stdout)
+    def test_filters(self):
+        self.assertEqual(self.names("--inactive"), ["cid"])
+        self.assertEqual(self.names("--active"), ["dee", "ben", "ann"])
+        self.assertEqual(self.names("--admin-locked"), ["ben"])
+        self.assertEqual(self.names("--password-locked"), [])
+        self.assertEqual(self.names("--role", "admin"), ["dee"])
+        self.assertEqual(self.names("--totp", "on"), [])
+        self.assertEqual(self.names("--totp", "off"), ["dee", "cid", "ben", "ann"])
+        self.assertEqual(self.names("--unverified"), [])
+        self.assertEqual(self.names("--sort", "last-login", "--active",
+                                    "--search", "a"), ["ann"])
+
+    def test_paging_with_the_cursor(self):
+        first = self.ok_json("user", "list", "--limit", "3")
+        self.assertEqual(first["count"], 4)
+        self.assertEqual(len(first["users"]), 3)
+        second = self.ok_json("user", "list", "--limit", "3",
+                              "--after", first["next_cursor"])
+        self.assertIsNone(second["next_cursor"])
+        self.assertEqual([u["username"] for u in first["users"] + second["users"]],
+                         ["dee", "cid", "ben", "ann"])
+        r = self.ok("user", "list", "--limit", "3")
+        self.assertIn("; next page: --after " + first["next_cursor"],
+                      r.stdout.splitlines()[-1])
+
+    def test_bad_input_is_a_usage_error(self):
+        self.fails(2, "--inactive: active and inactive exclude each other",
+                   "user", "list", "--active", "--inactive")
+        self.fails(2, "--totp: must be on or off, not 'maybe'",
+                   "user", "list", "--totp", "maybe")
+        self.fails(2, "--sort: must be created or last-login, not 'name'",
+                   "user", "list", "--sort", "name")
+        self.fails(2, "--limit: must be a number from 1 to 1000",
+                   "user", "list", "--limit", "0")
+        self.fails(2, "--after: the page cursor is not valid",
+                   "user", "list", "--after", "nonsense")
+        cursor = self.ok_json("user", "list", "--limit", "1")["next_cursor"]
+        self.fails(2, "--after: the page cursor belongs to another sort order",
+                   "user", "list", "--sort", "last-login", "--after", cursor)
+        self.fails(2, "--role: no role named 'wizard'",
+                   "user", "list", "--role", "wizard")
+        self.fails(2, "unknown option", "user", "list", "--offset", "1")
 
 
 class PasswordTest(lkctl.CliTestCase):

@@ -1,7 +1,6 @@
 #include "latchkey/store/user_store.h"
 
 #include <algorithm>
-#include <deque>
 
 #include "latchkey/store/role_store.h"
 
@@ -50,57 +49,6 @@ Status DuplicateUser(const Status& s, std::string_view username,
     return AlreadyExists("username '" + std::string(username) + "' is taken");
   }
   return s;
-}
-
-// LIKE pattern for a substring, with '!' as the escape character (immune
-// to the NO_BACKSLASH_ESCAPES sql_mode).
-std::string ContainsPattern(std::string_view text) {
-  std::string p = "%";
-  for (char c : text) {
-    if (c == '!' || c == '%' || c == '_') p.push_back('!');
-    p.push_back(c);
-  }
-  p.push_back('%');
-  return p;
-}
-
-// WHERE text and bound values for a UserFilter. `strings` owns the bytes
-// the string_view values point at.
-void BuildFilter(const UserFilter& f, int64_t now_micros, std::string& sql,
-                 std::vector<db::Value>& params,
-                 std::deque<std::string>& strings) {
-  sql += "WHERE 1=1";
-  if (!f.query.empty()) {
-    const std::string& p = strings.emplace_back(ContainsPattern(f.query));
-    // Text parameters arrive as binary strings, which LOWER() leaves alone:
-    // convert first, then compare in the columns' collation.
-    const std::string like =
-        " LIKE (LOWER(CONVERT(? USING utf8mb4)) COLLATE utf8mb4_bin) "
-        "ESCAPE '!'";
-    sql += " AND (LOWER(u.username)" + like + " OR LOWER(u.email)" + like +
-           " OR LOWER(u.full_name)" + like + ")";
-    for (int i = 0; i < 3; ++i) params.push_back(std::string_view(p));
-  }
-  if (f.active) {
-    sql += " AND u.is_active = ?";
-    params.push_back(static_cast<int64_t>(*f.active ? 1 : 0));
-  }
-  if (f.locked) {
-    // Either lock: the password lock or the admin lock.
-    sql += *f.locked ? " AND (u.locked_until > ? OR u.admin_locked_until > ?)"
-                     : " AND (u.locked_until IS NULL OR u.locked_until <= ?) "
-                       "AND (u.admin_locked_until IS NULL OR "
-                       "u.admin_locked_until <= ?)";
-    params.push_back(db::Timestamp{now_micros});
-    params.push_back(db::Timestamp{now_micros});
-  }
-  if (f.role) {
-    const std::string& r = strings.emplace_back(*f.role);
-    sql +=
-        " AND EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = "
-        "ur.role_id WHERE ur.user_id = u.id AND r.name = ?)";
-    params.push_back(std::string_view(r));
-  }
 }
 
 }  // namespace
@@ -204,31 +152,6 @@ Result<std::optional<User>> UserStore::FindByEmail(std::string_view email) {
   Result<std::string> normalized = NormalizeEmail(email);
   if (!normalized.ok()) return std::optional<User>();
   return FindWhere("WHERE u.email = ?", std::string_view(*normalized));
-}
-
-Result<std::vector<User>> UserStore::List(const UserFilter& filter) {
-  std::string sql = SelectUsers();
-  std::vector<db::Value> params;
-  std::deque<std::string> strings;
-  BuildFilter(filter, clock_.NowUnixMicros(), sql, params, strings);
-  sql += " ORDER BY u.username LIMIT ? OFFSET ?";
-  params.push_back(
-      static_cast<int64_t>(std::clamp<uint32_t>(filter.limit, 0, 1000)));
-  params.push_back(static_cast<int64_t>(filter.offset));
-  LK_ASSIGN_OR_RETURN(std::vector<db::Row> rows, db_.Query(sql, params));
-  std::vector<User> users;
-  users.reserve(rows.size());
-  for (const db::Row& row : rows) users.push_back(UserFromRow(row));
-  return users;
-}
-
-Result<int64_t> UserStore::Count(const UserFilter& filter) {
-  std::string sql = "SELECT COUNT(*) FROM users u ";
-  std::vector<db::Value> params;
-  std::deque<std::string> strings;
-  BuildFilter(filter, clock_.NowUnixMicros(), sql, params, strings);
-  LK_ASSIGN_OR_RETURN(std::vector<db::Row> rows, db_.Query(sql, params));
-  return rows.empty() ? int64_t{0} : rows.front().i64(0);
 }
 
 Result<int64_t> UserStore::RoleId(std::string_view role) {

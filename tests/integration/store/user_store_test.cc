@@ -1,5 +1,6 @@
 // UserStore against a real database: create, find (one query with roles),
-// duplicates named, list/count filters, setters, roles.
+// duplicates named, setters, roles (the list is
+// user_search_test.cc).
 #include "latchkey/store/user_store.h"
 
 #include <gtest/gtest.h>
@@ -110,60 +111,6 @@ TEST_F(UserStoreTest, CreateValidates) {
   EXPECT_EQ(r.status().message(), "no role named 'wizard'");
   // Nothing was left behind.
   EXPECT_FALSE(users_->FindByUsername("bob")->has_value());
-}
-
-TEST_F(UserStoreTest, ListAndCount) {
-  for (const char* name : {"anna", "bert", "carl", "dora", "emil"}) {
-    Make(Person(name));
-  }
-  NewUser z = Person("zed");
-  z.full_name = "Zed 100%_Real";
-  z.is_active = false;
-  z.roles = {"admin"};
-  const int64_t zed = Make(z);
-
-  UserFilter all;
-  EXPECT_EQ(*users_->Count(all), 6);
-  UserFilter paged;
-  paged.limit = 2;
-  paged.offset = 2;
-  auto page = users_->List(paged);
-  ASSERT_TRUE(page.ok()) << page.status().ToString();
-  ASSERT_EQ(page->size(), 2u);
-  EXPECT_EQ((*page)[0].username, "carl");
-  EXPECT_EQ((*page)[1].username, "dora");
-
-  UserFilter q;
-  q.query = "PERSON E";  // case-insensitive, full name
-  auto found = users_->List(q);
-  ASSERT_EQ(found->size(), 1u);
-  EXPECT_EQ(found->front().username, "emil");
-  q.query = "%";  // a LIKE wildcard is a plain character
-  EXPECT_EQ(*users_->Count(q), 1);
-  q.query = "_R";
-  EXPECT_EQ(*users_->Count(q), 1);
-  q.query = "example.org";
-  EXPECT_EQ(*users_->Count(q), 6);
-
-  UserFilter inactive;
-  inactive.active = false;
-  EXPECT_EQ(*users_->Count(inactive), 1);
-  UserFilter admins;
-  admins.role = "admin";
-  EXPECT_EQ(users_->List(admins)->front().id, zed);
-
-  ASSERT_TRUE(
-      conn()
-          .Execute("UPDATE users SET locked_until = ? WHERE id = ?",
-                   {db::Timestamp::FromUnix(clock_.NowUnix() + 60), zed})
-          .ok());
-  UserFilter locked;
-  locked.locked = true;
-  EXPECT_EQ(*users_->Count(locked), 1);
-  locked.locked = false;
-  EXPECT_EQ(*users_->Count(locked), 5);
-  clock_.Advance(seconds(61));
-  EXPECT_EQ(*users_->Count(locked), 6);
 }
 
 TEST_F(UserStoreTest, Setters) {

@@ -1,5 +1,6 @@
 // UserStore: the `users`, `roles` and `user_roles` tables, and the pure
 // validation of what people type into them (username, email, full name).
+// Listing and searching accounts is UserSearch's (user_search.h).
 #ifndef LATCHKEY_STORE_USER_STORE_H_
 #define LATCHKEY_STORE_USER_STORE_H_
 
@@ -77,16 +78,6 @@ struct NewUser {
 struct Role {
   std::string name;
   std::string description;
-};
-
-struct UserFilter {
-  std::string query;                // substring of username, email or full
-                                    // name (case-insensitive); "" = everyone
-  std::optional<bool> active;       // is_active
-  std::optional<bool> locked;       // either lock holds now
-  std::optional<std::string> role;  // has this role
-  uint32_t limit = 50;              // List only; capped at 1000
-  uint32_t offset = 0;              // List only
 };
 
 // --- Pure validation (no database) ---
@@ -173,6 +164,8 @@ std::optional<LoginMatch> MatchLogin(std::string_view login,
 // alias `u` (users). For queries elsewhere in the core that join users, so
 // the account comes in the same round trip (SessionStore::LookupWithUser).
 std::string_view UserSelectColumns();
+// How many columns UserSelectColumns() has (a query may add its own after).
+inline constexpr size_t kUserSelectColumnCount = 24;
 // The User in `row`, whose UserSelectColumns() start at index `first`.
 User UserFromRow(const db::Row& row, size_t first = 0);
 
@@ -190,11 +183,6 @@ class UserStore {
   Result<std::optional<User>> FindById(int64_t id);
   Result<std::optional<User>> FindByUsername(std::string_view username);
   Result<std::optional<User>> FindByEmail(std::string_view email);
-
-  // Ordered by username. Errors: InvalidArgument for a bad filter.
-  Result<std::vector<User>> List(const UserFilter& filter);
-  // Number of users matching `filter` (limit/offset ignored).
-  Result<int64_t> Count(const UserFilter& filter);
 
   // Validates (ValidateUsername with its defaults: the callers that know
   // the config check the username with it first), inserts the user and
