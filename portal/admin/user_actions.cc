@@ -1,8 +1,8 @@
 // The form actions of the admin area's user page (POST, CSRF; the admin
 // gate with its re-authentication window runs before these). Each one
 // calls UserAdmin (account/user_admin.h: validation, guard rails, audit
-// "by <admin>", mails) and redirects back to /admin/users/{id} with a
-// notice, or shows the page again: 422 with a field error, 409 with a
+// "by <admin>", mails) and redirects back to /admin/users/{id} (or to the
+// admin page named by return_to, such as the overview) with a notice, or shows the page again: 422 with a field error, 409 with a
 // guard rail's sentence, 404 for an unknown user.
 //   /activate /deactivate /lock (duration) /unlock /clear-password-lock
 //   /roles (role checkboxes: the full set) /verify-email /reset-totp
@@ -44,6 +44,14 @@ Response Act(Context& ctx, std::string_view notice, Action action) {
   UserAdmin admin(ctx.services());
   const Status s = action(admin, *target.user, ActorOf(ctx));
   if (!s.ok()) return Refused(ctx, *target.user, s, {});
+  // A form elsewhere in the admin area (the overview's Unlock) says where
+  // to go back to; the user page's own forms name that page.
+  const std::string_view back = ctx.req().Field(kReturnToField);
+  if (!back.empty() && back.rfind("/admin/users/", 0) != 0) {
+    const std::string path = AdminReturnPath(back);
+    const char sep = path.find('?') == std::string::npos ? '?' : '&';
+    return ctx.Redirect(path + sep + "notice=" + std::string(notice));
+  }
   return ctx.Redirect(UserPagePath(target.user->id, notice));
 }
 

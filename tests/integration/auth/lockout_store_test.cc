@@ -148,6 +148,7 @@ TEST_F(LockoutStoreTest, ConcurrentFailuresStartExactlyOneLock) {
       start.arrive_and_wait();
       auto f = Fail(t, user_id_, conns[i].get());
       if (!f.ok()) {
+        ADD_FAILURE() << f.status().ToString();
         ++errors;
       } else if (f->lock_started) {
         ++locks;
