@@ -2,8 +2,9 @@
 // gate with its re-authentication window runs before these). Each one
 // calls UserAdmin (account/user_admin.h: validation, guard rails, audit
 // "by <admin>", mails) and redirects back to /admin/users/{id} (or to the
-// admin page named by return_to, such as the overview) with a notice, or shows the page again: 422 with a field error, 409 with a
-// guard rail's sentence, 404 for an unknown user.
+// admin page named by return_to, such as the overview) with a notice, or shows
+// the page again: 422 with a field error, 409 with a guard rail's sentence, 404
+// for an unknown user.
 //   /activate /deactivate /lock (duration) /unlock /clear-password-lock
 //   /roles (role checkboxes: the full set) /verify-email /reset-totp
 //   /sessions/revoke /sessions/{handle}/revoke
