@@ -53,6 +53,14 @@ AdminActor ActorOf(Context& ctx) {
   return actor;
 }
 
+std::string WithNotice(std::string_view path, std::string_view notice) {
+  std::string out(path);
+  out += out.find('?') == std::string::npos ? '?' : '&';
+  out += "notice=";
+  out += notice;
+  return out;
+}
+
 std::string AdminReturnPath(std::string_view path) {
   const bool admin = path == "/admin" || path.rfind("/admin/", 0) == 0 ||
                      path.rfind("/admin?", 0) == 0;

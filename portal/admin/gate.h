@@ -39,6 +39,10 @@ AdminActor ActorOf(Context& ctx);
 // fields that forms and links carry.
 std::string AdminReturnPath(std::string_view path);
 
+// `path` (an admin page, possibly with a query) with ?notice=`notice`
+// appended, or &notice= when it has a query already.
+std::string WithNotice(std::string_view path, std::string_view notice);
+
 // The re-authentication form (templates/admin_reauth.html) with `status`:
 // password and code, sending the admin to `return_to` afterwards.
 Response RenderAdminReauth(Context& ctx, std::string_view return_to,

@@ -103,8 +103,7 @@ Response AdminReauthSubmit(Context& ctx) {
     }
     return r;
   }
-  const char sep = next.find('?') == std::string::npos ? '?' : '&';
-  return ctx.Redirect(next + sep + "notice=admin_reauth_ok");
+  return ctx.Redirect(WithNotice(next, "admin_reauth_ok"));
 }
 
 Response ApiAdminReauth(Context& ctx) {

@@ -49,9 +49,7 @@ Response Act(Context& ctx, std::string_view notice, Action action) {
   // to go back to; the user page's own forms name that page.
   const std::string_view back = ctx.req().Field(kReturnToField);
   if (!back.empty() && back.rfind("/admin/users/", 0) != 0) {
-    const std::string path = AdminReturnPath(back);
-    const char sep = path.find('?') == std::string::npos ? '?' : '&';
-    return ctx.Redirect(path + sep + "notice=" + std::string(notice));
+    return ctx.Redirect(WithNotice(AdminReturnPath(back), notice));
   }
   return ctx.Redirect(UserPagePath(target.user->id, notice));
 }
