@@ -142,6 +142,45 @@ Result<std::string> Listen(std::string_view v) {
   return std::string(v);
 }
 
+// [fleet] directories: a comma-separated list of https://NAME[:PORT] URLs
+// (no path: the agent adds /host/v1/...). Plain http is refused: the host
+// token and passwords travel on this connection.
+Result<std::vector<std::string>> DirectoryUrls(std::string_view v) {
+  std::vector<std::string> urls;
+  while (!v.empty()) {
+    const size_t comma = v.find(',');
+    std::string_view item = Trim(v.substr(0, comma));
+    v = comma == std::string_view::npos ? std::string_view()
+                                        : v.substr(comma + 1);
+    if (item.empty()) continue;
+    while (item.ends_with('/')) item.remove_suffix(1);
+    if (!item.starts_with("https://") || item.size() == 8 ||
+        item.find_first_of("/?# \t", 8) != std::string_view::npos) {
+      return InvalidArgument(
+          "each directory must be an https://NAME[:PORT] URL without a path "
+          "(got " +
+          Quote(item) + ")");
+    }
+    urls.emplace_back(item);
+  }
+  if (urls.empty()) return InvalidArgument("must name at least one directory");
+  return urls;
+}
+
+// [fleet] keys_user: a user name (checked against the passwd database when
+// the agent starts, not here).
+Result<std::string> KeysUser(std::string_view v) {
+  for (const char ch : v) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                    ch == '_' || ch == '-' || ch == '.';
+    if (!ok) {
+      return InvalidArgument("must be a user name (a-z, 0-9, _ - .) (got " +
+                             Quote(v) + ")");
+    }
+  }
+  return std::string(v);
+}
+
 Result<std::string> BaseUrl(std::string_view v) {
   const bool http = v.starts_with("http://");
   const bool https = v.starts_with("https://");
@@ -472,11 +511,97 @@ constexpr KeySpec kKeys[] = {
      [](std::string_view v, Config& c) {
        return Set(ParsePath(v, /*allow_empty=*/false), c.nss.local_passwd_file);
      }},
+    // [directory]
+    {"directory", "listen",
+     [](std::string_view v, Config& c) {
+       if (v.empty()) {
+         c.directory.listen.clear();
+         return Status::Ok();
+       }
+       return Set(Listen(v), c.directory.listen);
+     }},
+    {"directory", "tls_cert",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, true), c.directory.tls_cert);
+     }},
+    {"directory", "tls_key",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, true), c.directory.tls_key);
+     }},
+    {"directory", "host_alarm_failures",
+     [](std::string_view v, Config& c) {
+       return Set(ParseU32(v, 1, 1000000), c.directory.host_alarm_failures);
+     }},
+    {"directory", "host_alarm_window",
+     [](std::string_view v, Config& c) {
+       return Set(ParseSecondsIn(v, Seconds{1}, Seconds{7 * 86400}),
+                  c.directory.host_alarm_window);
+     }},
+    // [fleet]
+    {"fleet", "enabled",
+     [](std::string_view v, Config& c) {
+       return Set(ParseBool(v), c.fleet.enabled);
+     }},
+    {"fleet", "agent_socket",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, false), c.fleet.agent_socket);
+     }},
+    {"fleet", "directories",
+     [](std::string_view v, Config& c) {
+       return Set(DirectoryUrls(v), c.fleet.directories);
+     }},
+    {"fleet", "tls_ca",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, true), c.fleet.tls_ca);
+     }},
+    {"fleet", "host_token_file",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, false), c.fleet.host_token_file);
+     }},
+    {"fleet", "connect_timeout",
+     [](std::string_view v, Config& c) {
+       return Set(ParseMillisIn(v, Millis{100}, Millis{60000}),
+                  c.fleet.connect_timeout);
+     }},
+    {"fleet", "request_timeout",
+     [](std::string_view v, Config& c) {
+       return Set(ParseMillisIn(v, Millis{500}, Millis{120000}),
+                  c.fleet.request_timeout);
+     }},
+    {"fleet", "keys_user",
+     [](std::string_view v, Config& c) {
+       return Set(KeysUser(v), c.fleet.keys_user);
+     }},
+    {"fleet", "ssh_keys_ttl",
+     [](std::string_view v, Config& c) {
+       return Set(ParseSecondsIn(v, Seconds{1}, Seconds{86400}),
+                  c.fleet.ssh_keys_ttl);
+     }},
+    {"fleet", "ssh_keys_max_stale",
+     [](std::string_view v, Config& c) {
+       return Set(ParseSecondsIn(v, Seconds{0}, Seconds{30 * 86400}),
+                  c.fleet.ssh_keys_max_stale);
+     }},
+    {"fleet", "sync_interval",
+     [](std::string_view v, Config& c) {
+       return Set(ParseSecondsIn(v, Seconds{1}, Seconds{3600}),
+                  c.fleet.sync_interval);
+     }},
+    {"fleet", "state_dir",
+     [](std::string_view v, Config& c) {
+       return Set(ParsePath(v, false), c.fleet.state_dir);
+     }},
+    // [offline]
+    {"offline", "max_age",
+     [](std::string_view v, Config& c) {
+       return Set(ParseSecondsIn(v, Seconds{0}, Seconds{90 * 86400}),
+                  c.offline.max_age);
+     }},
 };
 
-constexpr std::string_view kSections[] = {"database", "security", "lockout",
-                                          "totp",     "session",  "mail",
-                                          "portal",   "nss"};
+constexpr std::string_view kSections[] = {
+    "database", "security", "lockout",   "totp",  "session", "mail",
+    "portal",   "nss",      "directory", "fleet", "offline"};
 
 // Edit distance with adjacent transpositions (optimal string alignment).
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -615,7 +740,7 @@ class Parser {
       } else {
         reason +=
             " (known: database, security, lockout, totp, session, mail, "
-            "portal, nss)";
+            "portal, nss, directory, fleet, offline)";
       }
       return At(n, reason);
     }
@@ -744,6 +869,18 @@ class Parser {
                                  " too (set both or neither)"
                            : "is empty but " + std::string(other) +
                                  " is set (set both or neither)");
+    }
+    // [directory]: the hosts' listener speaks TLS only.
+    const DirectoryConfig& d = c.directory;
+    if (!d.listen.empty() && (d.tls_cert.empty() || d.tls_key.empty())) {
+      return At(LineOf("directory", "listen"), "listen",
+                "needs tls_cert and tls_key in [directory]: hosts reach the "
+                "directory over TLS only");
+    }
+    // [fleet]: the agent needs somewhere to go.
+    if (c.fleet.enabled && c.fleet.directories.empty()) {
+      return At(LineOf("fleet", "enabled"), "enabled",
+                "needs directories = https://... in [fleet]");
     }
     return Status::Ok();
   }

@@ -15,7 +15,7 @@ struct EventName {
   std::string_view name;
 };
 
-constexpr std::array<EventName, 45> kEventNames = {{
+constexpr std::array<EventName, 56> kEventNames = {{
     {AuditEvent::kLoginSuccess, "login_success"},
     {AuditEvent::kLoginFailure, "login_failure"},
     {AuditEvent::kUnknownUser, "unknown_user"},
@@ -62,6 +62,17 @@ constexpr std::array<EventName, 45> kEventNames = {{
     {AuditEvent::kExpiryChanged, "expiry_changed"},
     {AuditEvent::kSessionsRevoked, "sessions_revoked"},
     {AuditEvent::kGuardOverridden, "guard_overridden"},
+    {AuditEvent::kHostGroupCreated, "host_group_created"},
+    {AuditEvent::kHostGroupDeleted, "host_group_deleted"},
+    {AuditEvent::kHostGroupChanged, "host_group_changed"},
+    {AuditEvent::kAccessRuleAdded, "access_rule_added"},
+    {AuditEvent::kAccessRuleRemoved, "access_rule_removed"},
+    {AuditEvent::kHostAlarm, "host_alarm"},
+    {AuditEvent::kAccessDenied, "access_denied"},
+    {AuditEvent::kSshKeyAdded, "ssh_key_added"},
+    {AuditEvent::kSshKeyRemoved, "ssh_key_removed"},
+    {AuditEvent::kOfflineLogin, "offline_login"},
+    {AuditEvent::kOfflineFailure, "offline_failure"},
 }};
 
 // Code points that reorder or break lines in viewers (Trojan Source,

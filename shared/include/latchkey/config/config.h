@@ -143,6 +143,47 @@ struct NssConfig {
   std::string local_passwd_file = "/etc/passwd";
 };
 
+// [directory]: latchkey-portal's second listener, serving /host/v1 to hosts
+// in fleet mode (docs/fleet.md). Off while listen is empty. It only speaks
+// TLS: listen needs tls_cert and tls_key.
+struct DirectoryConfig {
+  std::string listen;  // "" = off; "0.0.0.0:8443", "[::]:8443"
+  std::string tls_cert;
+  std::string tls_key;
+  // Failed logins reported by one host within host_alarm_window that raise
+  // an alarm (audit host_alarm, metric). An alarm never locks anything.
+  uint32_t host_alarm_failures = 20;
+  Seconds host_alarm_window{15 * 60};
+};
+
+// [fleet]: a host in fleet mode. pam_latchkey.so and latchkey-ssh-keys talk
+// to latchkey-agent only, and the agent to the directories. Such a host's
+// file has no [database] password file and no secret key.
+struct FleetConfig {
+  bool enabled = false;
+  std::string agent_socket = "/run/latchkey/agent.sock";
+  // https://NAME[:PORT] of each directory, tried in this order.
+  std::vector<std::string> directories;
+  std::string tls_ca;  // CA file that verifies them; "" = the system CAs
+  std::string host_token_file = "/etc/latchkey/host.token";
+  Millis connect_timeout{2000};  // per directory
+  Millis request_timeout{5000};
+  // The AuthorizedKeysCommandUser: it may ask the agent for SSH keys and
+  // names (nothing else). "" = root only.
+  std::string keys_user;
+  Seconds ssh_keys_ttl{60};           // a key list is asked again after this
+  Seconds ssh_keys_max_stale{86400};  // served while no directory answers
+  Seconds sync_interval{30};          // the directory map is asked this often
+  std::string state_dir = "/var/lib/latchkey-agent";  // root-only, 0700
+};
+
+// [offline]: offline login on a fleet host (off by default).
+struct OfflineConfig {
+  // A cached password verifier confirmed by a sync within max_age lets its
+  // account (without TOTP) log in while no directory answers. 0 = off.
+  Seconds max_age{0};
+};
+
 struct Config {
   std::string path;  // the file it was read from, for messages
   DatabaseConfig database;
@@ -153,6 +194,9 @@ struct Config {
   MailConfig mail;
   PortalConfig portal;
   NssConfig nss;
+  DirectoryConfig directory;
+  FleetConfig fleet;
+  OfflineConfig offline;
 };
 
 // The CA bundle TLS verifies against when no tls_ca is set (Debian's
