@@ -97,8 +97,9 @@ Result<StoredSshKey> SshKeyStore::Remove(int64_t user_id, int64_t key_id) {
   LK_ASSIGN_OR_RETURN(std::optional<StoredSshKey> key, Find(user_id, key_id));
   if (!key) return NotFound("no such key");
   LK_ASSIGN_OR_RETURN(
-      uint64_t n, db_.Execute("DELETE FROM ssh_keys WHERE user_id = ? AND id = ?",
-                              {user_id, key_id}));
+      uint64_t n,
+      db_.Execute("DELETE FROM ssh_keys WHERE user_id = ? AND id = ?",
+                  {user_id, key_id}));
   if (n == 0) return NotFound("no such key");
   return std::move(*key);
 }

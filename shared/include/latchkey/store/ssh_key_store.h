@@ -47,7 +47,8 @@ class SshKeyStore {
   // The keys sshd may accept now: not expired (expires_at > now or none),
   // of an account that exists and is active. Oldest first. An unknown or
   // inactive user gives an empty list.
-  Result<std::vector<StoredSshKey>> ActiveForUsername(std::string_view username);
+  Result<std::vector<StoredSshKey>> ActiveForUsername(
+      std::string_view username);
   // The key `key_id` of `user_id`; nullopt when there is none (another
   // user's key id gives nullopt too).
   Result<std::optional<StoredSshKey>> Find(int64_t user_id, int64_t key_id);
