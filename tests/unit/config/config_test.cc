@@ -384,7 +384,7 @@ TEST(ParseConfigTest, ErrorsNameFileLineKeyAndReason) {
       {"unknown section", "[web]\n",
        "t.conf:1: unknown section [web] (known: database, security, lockout, "
        "totp, session, "
-       "mail, portal, nss)"},
+       "mail, portal, nss, directory, fleet, offline)"},
       {"sections are case-sensitive", "[Totp]\n",
        "t.conf:1: unknown section [Totp] (did you mean [totp]?)"},
       {"unknown key, suggestion", "[lockout]\nmax_failure = 3\n",
