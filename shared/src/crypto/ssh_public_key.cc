@@ -273,7 +273,7 @@ Result<SshPublicKey> ParseSshPublicKey(std::string_view line) {
   if (!KnownType(type)) {
     if (type == "ssh-dss") {
       return InvalidArgument(
-          "ssh-dss (DSA) keys are not accepted: DSA is weak and OpenSSH no "
+          "DSA keys (ssh-dss) are not accepted: DSA is weak and OpenSSH no "
           "longer supports it. Make a new key with ssh-keygen -t ed25519");
     }
     if (type.find("-cert-v01@openssh.com") != std::string_view::npos) {

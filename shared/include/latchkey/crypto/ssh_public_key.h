@@ -49,7 +49,7 @@ struct SshPublicKey {
 // Errors: InvalidArgument with a message that can be shown to the user as
 // it is, e.g. "paste the public key only: options such as command=\"...\"
 // are not accepted", "that is a private key; paste the .pub file",
-// "ssh-dss (DSA) keys are not accepted: ...", "RSA keys must have at least
+// "DSA keys (ssh-dss) are not accepted: ...", "RSA keys must have at least
 // 3072 bits; this one has 2048", "the key data is damaged (...)". Never
 // crashes or reads out of bounds on any input.
 Result<SshPublicKey> ParseSshPublicKey(std::string_view line);
