@@ -133,6 +133,8 @@ extern const Command kRoleAddCommand;
 extern const Command kRoleDeleteCommand;
 extern const Command kAuditExportCommand;
 extern const Command kStatsCommand;  // cmd_stats.cc (issue 11, overview)
+// cmd_user_ssh_key.cc (issue 12, part "sshkeys")
+extern const Command kUserSshKeyCommand;
 
 }  // namespace latchkey::cli
 

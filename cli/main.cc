@@ -55,6 +55,8 @@ const Command* const kCommands[] = {
     &kUserExpireCommand,
     &kUserVerifyEmailCommand,
     &kUserRevokeSessionsCommand,
+    // SSH public keys (issue 12, part "sshkeys")
+    &kUserSshKeyCommand,
 };
 // clang-format on
 

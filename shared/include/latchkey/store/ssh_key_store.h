@@ -8,6 +8,7 @@
 #ifndef LATCHKEY_STORE_SSH_KEY_STORE_H_
 #define LATCHKEY_STORE_SSH_KEY_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,6 +56,11 @@ class SshKeyStore {
   // Deletes the key `key_id` of `user_id` and returns it. Errors: NotFound
   // "no such key" (also for another user's key).
   Result<StoredSshKey> Remove(int64_t user_id, int64_t key_id);
+  // The number of keys of `user_id`, with the user's row locked (SELECT
+  // ... FOR UPDATE) until the caller's transaction ends, so that two adds
+  // at once count one after the other (the per-user limit). Call inside a
+  // transaction. Errors: NotFound "no user with id N".
+  Result<size_t> CountForUserLocked(int64_t user_id);
 
  private:
   db::Connection& db_;
