@@ -601,5 +601,62 @@ class FleetFallbackStackTest(FleetTest):
         self.assertTrue(r.ok, r)
 
 
+class FleetValgrindTest(FleetTest):
+    """valgrind memcheck over the fleet-mode phases: no errors, nothing
+    definitely lost, nothing kept per transaction."""
+
+    VALGRIND = ["valgrind", "--tool=memcheck", "--leak-check=full",
+                "--errors-for-leak-kinds=definite", "--error-exitcode=99",
+                "--num-callers=40"]
+
+    def setUp(self):
+        super().setUp()
+        if not shutil.which("valgrind"):
+            self.skipTest("valgrind is not installed")
+
+    def summary(self, log):
+        text = lkharness.read_file(log)
+
+        def grab(pattern):
+            m = re.search(pattern, text)
+            return int(m.group(1).replace(",", "")) if m else 0
+        return (grab(r"ERROR SUMMARY: ([\d,]+) errors"),
+                grab(r"definitely lost: ([\d,]+) bytes"),
+                grab(r"in use at exit: ([\d,]+) bytes"), text)
+
+    def test_all_phases(self):
+        log = os.path.join(self.tmp.path, "fleet.vg.log")
+        new = "a much longer new password"
+        r = self.pam(self.stack("fl-vg"), "tina",
+                     ["authenticate", "acct_mgmt", "open_session",
+                      "close_session", "chauthtok"],
+                     [GOOD, CODE, GOOD, new, new], timeout=300,
+                     wrapper=self.VALGRIND + ["--log-file=" + log],
+                     extra_env={"PAM_WRAPPER_DISABLE_DEEPBIND": "1"})
+        self.directory.passwords["tina"] = GOOD
+        errors, lost, _, text = self.summary(log)
+        self.assertTrue(r.ok, r)
+        self.assertEqual((errors, lost), (0, 0), text[-6000:])
+
+    def test_nothing_kept_per_transaction(self):
+        loop = os.environ.get("PAM_LOOP")
+        if not loop:
+            self.skipTest("PAM_LOOP not set: run through ctest")
+        svc = self.stack("fl-vg-loop")
+        in_use = {}
+        for n in (1, 3):
+            log = os.path.join(self.tmp.path, "fleet-loop%d.vg.log" % n)
+            res = subprocess.run(
+                self.VALGRIND + ["--log-file=" + log, loop,
+                                 self.services.path, svc, "alice", GOOD,
+                                 str(n)],
+                capture_output=True, text=True, timeout=300)
+            errors, lost, in_use[n], text = self.summary(log)
+            self.assertEqual(res.returncode, 0, res.stderr + text[-6000:])
+            self.assertEqual((errors, lost), (0, 0), text[-6000:])
+        self.assertEqual(in_use[1], in_use[3], in_use)
+        self.assertEqual(self.agent.connections, 4 * (1 + 3))
+
+
 if __name__ == "__main__":
     unittest.main()
