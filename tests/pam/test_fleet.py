@@ -577,10 +577,17 @@ class FleetFallbackStackTest(FleetTest):
         down = self.write_config("fb-down.conf",
                                  os.path.join(self.tmp.path, "none.sock"))
         with h.local_unix_user("local unix password 7") as local:
-            # A local name is answered before the agent is asked ...
-            r = self.pam(self.fallback("fb-local", self.config), local,
-                         ["authenticate"], ["local unix password 7"])
-            self.assertTrue(r.ok, r)
+            # A local name is answered before the agent is asked, whether
+            # or not it is up ...
+            for name, config in (("fb-local", self.config),
+                                 ("fb-local-down", down)):
+                r = self.pam(self.fallback(name, config), local,
+                             ["authenticate"], ["local unix password 7"])
+                self.assertTrue(r.ok, r)
+                self.assertEqual(r.prompts, ["Password: "])
+                r = self.pam(self.fallback(name, config), local,
+                             ["authenticate"], ["wrong"])
+                self.assertTrue(r.failed_with("PAM_AUTH_ERR"), r)
             self.assertEqual(self.requests(), [])
         # ... and a name the host does not know goes on past a dead agent.
         r = self.pam(self.fallback("fb-down", down, then="pam_permit.so"),
