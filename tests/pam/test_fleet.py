@@ -477,6 +477,11 @@ class FleetConnectionTest(FleetTest):
         sockets = [l for l in r.stdout.splitlines()
                    if re.search(r"-> socket:\[\d+\]", l)]
         self.assertEqual(sockets, [], r.stdout)
+        # The code prompt came between two requests on one connection: it
+        # was open while the program ran.
+        self.assertEqual(self.agent.requests[0][0], self.agent.requests[1][0])
+        self.assertEqual(self.agent.ops()[:2], ["authenticate",
+                                                "second_factor"])
 
 
 class FleetAgentDownTest(FleetTest):
