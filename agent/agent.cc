@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <malloc.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -757,6 +758,9 @@ void Agent::SyncLoop() {
     lock.unlock();
     const Status synced = Sync();
     if (!synced.ok()) Log(LogLevel::kWarning, "sync: " + synced.message());
+    // The map's JSON came and went in this thread's malloc arena: give the
+    // freed pages back, so the idle agent stays small.
+    malloc_trim(0);
     const auto interval = settings()->config.fleet.sync_interval;
     lock.lock();
     sync_wake_.wait_for(lock, interval,

@@ -4,6 +4,7 @@ root-only, and tests call it as other users through setpriv)."""
 
 import json
 import os
+import pwd
 import signal
 import socket
 import struct
@@ -167,14 +168,15 @@ lock_duration = 60s
 
     def call_as(self, user, request):
         """The request from a process running as `user` (setpriv)."""
+        pw = pwd.getpwnam(user)
         out = subprocess.run(
-            ["setpriv", "--reuid=" + user, "--regid=" + user,
+            ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid,
              "--clear-groups", "/usr/bin/python3", "-c", CLIENT_CODE,
              self.socket, json.dumps(request)],
             capture_output=True, text=True, timeout=30)
         line = out.stdout.strip()
-        if line.startswith("ERROR"):
-            return {"error": line}
+        if not line or line.startswith("ERROR"):
+            return {"error": line or out.stderr}
         return json.loads(line)
 
     def signal(self, sig):
