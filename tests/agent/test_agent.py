@@ -91,7 +91,9 @@ class AgentTest(unittest.TestCase):
                         "gecos": "Alice", "home": "/home/alice",
                         "shell": "/bin/bash"}]
         h = self.host([d])
-        wait_until(lambda: os.path.exists(h.passwd))
+        # The files are written first, then the agent's copy is swapped in.
+        wait_until(lambda: h.call({"op": "passwd", "user": "alice"})
+                   ["status"] == "ok")
         got = h.call_as("daemon", {"op": "ssh_keys", "user": "alice"})
         self.assertEqual(got["status"], "ok")
         self.assertEqual(got["keys"], [KEY_A])
@@ -295,7 +297,8 @@ class AgentTest(unittest.TestCase):
                         {"name": "root", "gid": 20101, "members": []},
                         {"name": "wheel0", "gid": 0, "members": ["alice"]}]
         h = self.host([d])
-        wait_until(lambda: os.path.exists(h.passwd) and os.path.exists(h.group))
+        wait_until(lambda: h.call({"op": "passwd", "user": "alice"})
+                   ["status"] == "ok")
         with open(h.passwd) as f:
             self.assertEqual(
                 f.read(), "alice:x:20001:20001:Alice A:/home/alice:/bin/bash\n")
