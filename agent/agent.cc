@@ -263,8 +263,9 @@ std::optional<uid_t> Agent::keys_uid() const { return settings()->keys_uid; }
 
 Result<DirectoryAnswer> Agent::Call(Settings& s, std::string_view method,
                                     std::string_view path,
-                                    std::string_view body) {
-  Result<DirectoryAnswer> a = s.client->Call(method, path, body);
+                                    std::string_view body,
+                                    DirectoryClient::Order order) {
+  Result<DirectoryAnswer> a = s.client->Call(method, path, body, order);
   if (a.ok()) {
     if (!was_online_.exchange(true)) {
       Log(LogLevel::kInfo, "directory " + a->directory + " answers again");
@@ -635,9 +636,11 @@ Status Agent::SyncMap(Settings& s) {
     const std::lock_guard lock(map_mu_);
     since = map_version_;
   }
-  LK_ASSIGN_OR_RETURN(
-      DirectoryAnswer a,
-      Call(s, "GET", "/host/v1/map?since=" + UrlEncode(since), {}));
+  // Each sync starts at the first directory of the list: the agent goes
+  // back to it once it answers again.
+  LK_ASSIGN_OR_RETURN(DirectoryAnswer a,
+                      Call(s, "GET", "/host/v1/map?since=" + UrlEncode(since),
+                           {}, DirectoryClient::Order::kFromFirst));
   std::string message;
   const std::optional<json> answer = AnswerObject(a, &message);
   if (!answer) return latchkey::Unavailable("map: " + message);

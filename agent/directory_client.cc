@@ -175,17 +175,14 @@ Result<DirectoryAnswer> DirectoryClient::CallOne(
 
 Result<DirectoryAnswer> DirectoryClient::Call(std::string_view method,
                                               std::string_view path,
-                                              std::string_view body) {
+                                              std::string_view body,
+                                              Order order) {
   const size_t n = options_.directories.size();
   if (n == 0) return Unavailable("no directory is configured");
-  size_t start;
-  {
+  size_t start = 0;
+  if (order == Order::kPreferred) {
     const std::lock_guard lock(mu_);
     start = preferred_;
-    if (start != 0 && std::chrono::steady_clock::now() - left_primary_at_ >=
-                          options_.primary_retry) {
-      start = 0;  // time to see whether the first one is back
-    }
   }
   void* handle = TakeHandle();
   if (handle == nullptr) return Unavailable("curl_easy_init failed");
@@ -199,10 +196,6 @@ Result<DirectoryAnswer> DirectoryClient::Call(std::string_view method,
       GiveHandle(handle);
       if (answer.ok()) {
         const std::lock_guard lock(mu_);
-        // The first of the list was tried and failed: try it again
-        // first only after primary_retry.
-        if (index != 0 && start == 0)
-          left_primary_at_ = std::chrono::steady_clock::now();
         preferred_ = index;
         online_ = true;
       }

@@ -171,19 +171,32 @@ class AgentTest(unittest.TestCase):
         self.assertTrue(agents.pop().startswith("latchkey-agent/"))
 
     def test_back_to_the_first_directory(self):
-        # Directory 1 down at first, then back: calls go to directory 2 and
-        # return to directory 1 (primary_retry is 60 s; a SIGHUP resets it).
+        # Directory 1 down at first: calls go to directory 2. Once it is
+        # back, the next sync (which starts at the top of the list) finds
+        # it, and calls go there again.
         port = free_port()
         d2 = self.fake()
         d2.add_user("alice", "pw", keys=[KEY_A])
         h = self.host(["https://127.0.0.1:%d" % port, d2.url],
-                      sync_interval="1h")
+                      sync_interval="1s")
         self.assertEqual(h.call({"op": "ping"})["directory"], d2.url)
         d1 = self.fake(port)
-        h.signal(signal.SIGHUP)
-        self.assertEqual(
-            wait_until(lambda: h.call({"op": "ping"})["directory"] == d1.url),
-            True)
+        d1.add_user("alice", "pw", keys=[KEY_B])
+        self.assertTrue(wait_until(
+            lambda: h.call({"op": "ping"})["directory"] == d1.url))
+        self.assertEqual(h.call({"op": "ssh_keys", "user": "alice"})["keys"],
+                         [KEY_B])
+
+    def test_no_database_library_or_secret_is_loaded(self):
+        d = self.fake()
+        h = self.host([d])
+        with open("/proc/%d/maps" % h.proc.pid) as f:
+            maps = f.read()
+        self.assertNotIn("libmariadb", maps)
+        self.assertNotIn("libmysql", maps)
+        # The config names no [database] password file or secret key, and
+        # the agent starts without them.
+        self.assertTrue(h.call({"op": "ping"})["online"])
 
     # --- the SSH key cache --------------------------------------------------
 
