@@ -266,6 +266,17 @@ Result<DirectoryAnswer> Agent::Call(Settings& s, std::string_view method,
                                     std::string_view body,
                                     DirectoryClient::Order order) {
   Result<DirectoryAnswer> a = s.client->Call(method, path, body, order);
+  if (a.ok() && a->http_status == 401) {
+    // Revoked (or a wrong token): an online "no". Nothing cached may
+    // answer for this host any more.
+    keys_.Clear();
+    accounts_.Clear();
+    if (!offline_->Users().empty()) {
+      Log(LogLevel::kWarning,
+          "the directory refused this host: offline verifiers dropped");
+      (void)offline_->DropAll();
+    }
+  }
   if (a.ok()) {
     if (!was_online_.exchange(true)) {
       Log(LogLevel::kInfo, "directory " + a->directory + " answers again");
@@ -342,17 +353,22 @@ AgentReply Agent::SshKeys(Settings& s, const json& req) {
   }
   Result<DirectoryAnswer> a =
       Call(s, "GET", "/host/v1/ssh-keys?user=" + UrlEncode(user), {});
-  if (!a.ok()) {
+  std::string message = a.ok() ? "" : a.status().message();
+  std::optional<json> answer;
+  if (a.ok()) {
+    if (a->http_status == 401) return UnavailableReply("host refused");
+    answer = AnswerObject(*a, &message);
+  }
+  // No directory, or one that cannot answer now (5xx, or its database is
+  // down): the cached keys, up to ssh_keys_max_stale.
+  if (!answer || StrField(*answer, "status") == "unavailable") {
     if (auto stale = keys_.Stale(user, now, f.ssh_keys_max_stale.count())) {
       return Reply({{"status", "ok"}, {"keys", stale->keys}, {"stale", true}});
     }
     return UnavailableReply(
-        "no directory answered and no keys cached within "
+        "no directory could answer and no keys are cached within "
         "ssh_keys_max_stale");
   }
-  std::string message;
-  const std::optional<json> answer = AnswerObject(*a, &message);
-  if (!answer) return UnavailableReply(message);
   const std::string status = StrField(*answer, "status");
   if (status == "unknown_user") {
     keys_.Put(user, {false, {}, now});
@@ -557,23 +573,29 @@ AgentReply Agent::Account(Settings& s, const json& req) {
   const int64_t now = clock_.NowUnix();
   Result<DirectoryAnswer> a = Call(s, "POST", "/host/v1/account", body.dump());
   if (a.ok()) {
+    if (a->http_status == 401) return UnavailableReply("host refused");
     std::string message;
     std::optional<json> answer = AnswerObject(*a, &message);
-    if (!answer) return UnavailableReply(message);
-    if (StrField(*answer, "status") == "ok") {
-      accounts_.PutOk(key, now);
-    } else {
-      accounts_.Forget(key);
+    const std::string status = answer ? StrField(*answer, "status") : "";
+    if (answer && status != "unavailable") {
+      if (status == "ok") {
+        accounts_.PutOk(key, now);
+      } else {
+        accounts_.Forget(key);
+      }
+      (*answer)["offline"] = false;
+      return Reply(*answer);
     }
-    (*answer)["offline"] = false;
-    return Reply(*answer);
-  }
-  const int64_t max_age = s.config.offline.max_age.count();
-  if (max_age > 0) {
-    if (std::optional<OfflineEntry> e = offline_->Get(user);
-        e && VerifierUsable(e->confirmed_at, now, max_age)) {
-      return Reply({{"status", OfflineAccountStatus(*e, service, roles)},
-                    {"offline", true}});
+    // A directory that cannot answer now (5xx, its database down): online,
+    // so no offline verifier; the last ok answer still serves key logins.
+  } else {
+    const int64_t max_age = s.config.offline.max_age.count();
+    if (max_age > 0) {
+      if (std::optional<OfflineEntry> e = offline_->Get(user);
+          e && VerifierUsable(e->confirmed_at, now, max_age)) {
+        return Reply({{"status", OfflineAccountStatus(*e, service, roles)},
+                      {"offline", true}});
+      }
     }
   }
   if (accounts_.OkWithin(key, now, s.config.fleet.ssh_keys_max_stale.count()))

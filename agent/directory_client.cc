@@ -161,11 +161,9 @@ Result<DirectoryAnswer> DirectoryClient::CallOne(
   }
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  if (status >= 500 || status == 429) {
-    WipeString(received.bytes);
-    return Unavailable(base + ": HTTP " + std::to_string(status));
-  }
-  *failover = false;
+  // Busy or broken (5xx, 429): the next directory may do better, but this
+  // one did answer.
+  *failover = status >= 500 || status == 429;
   DirectoryAnswer answer;
   answer.http_status = status;
   answer.directory = base;
@@ -187,11 +185,18 @@ Result<DirectoryAnswer> DirectoryClient::Call(std::string_view method,
   void* handle = TakeHandle();
   if (handle == nullptr) return Unavailable("curl_easy_init failed");
   std::string failures;
+  std::optional<DirectoryAnswer> busy;  // the last 5xx/429 answer
   for (size_t i = 0; i < n; ++i) {
     const size_t index = (start + i) % n;
     bool failover = true;
     Result<DirectoryAnswer> answer = CallOne(
         handle, options_.directories[index], method, path, body, &failover);
+    if (answer.ok() && failover) {
+      failures += (failures.empty() ? "" : "; ") + answer->directory +
+                  ": HTTP " + std::to_string(answer->http_status);
+      busy = std::move(*answer);
+      continue;
+    }
     if (answer.ok() || !failover) {
       GiveHandle(handle);
       if (answer.ok()) {
@@ -205,6 +210,11 @@ Result<DirectoryAnswer> DirectoryClient::Call(std::string_view method,
     failures += answer.status().message();
   }
   GiveHandle(handle);
+  if (busy) {
+    // Answered, if only to say it cannot: online, not an outage.
+    online_ = true;
+    return std::move(*busy);
+  }
   online_ = false;
   return Unavailable("no directory answered: " + failures);
 }

@@ -59,9 +59,11 @@ class DirectoryClient {
   // (with its query string), `body` the JSON for a POST (wiped by the
   // caller: it may hold passwords). Returns the first answer that is not a
   // failover case, whatever its HTTP status (the caller reads 200, 401,
-  // 400 ...). Errors: Unavailable "no directory answered: ..." naming each
-  // directory's failure when every directory failed (not reachable, TLS
-  // refused, timed out, or 5xx/429).
+  // 400 ...); when every directory failed and one of them answered 5xx or
+  // 429, that answer (a directory that answers is no outage). Errors:
+  // Unavailable "no directory answered: ..." naming each directory's
+  // failure when none answered at all (not reachable, TLS refused, timed
+  // out).
   enum class Order { kPreferred, kFromFirst };
   Result<DirectoryAnswer> Call(std::string_view method, std::string_view path,
                                std::string_view body = {},

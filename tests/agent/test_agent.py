@@ -294,6 +294,37 @@ class AgentTest(unittest.TestCase):
         got = h.call({"op": "authenticate", "user": "alice",
                       "password": "pw-alice-123", "service": "sshd"})
         self.assertEqual(got["status"], "unavailable")
+        # An online "no": the caches and verifiers are gone, also once the
+        # directory cannot be reached any more.
+        self.assertEqual(h.offline_users(), {})
+        d.stop()
+        self.assertEqual(h.call({"op": "ssh_keys", "user": "alice"})["status"],
+                         "unavailable")
+
+    def test_a_busy_directory_is_online_no_offline_login(self):
+        d = self.fake()
+        d.add_user("alice", "pw-alice-123", keys=[KEY_A])
+        h = self.host([d], ttl="1s", offline_max_age="1h")
+        self.assertEqual(
+            h.call({"op": "authenticate", "user": "alice",
+                    "password": "pw-alice-123", "service": "sshd"})["status"],
+            "ok")
+        acct = {"op": "account", "user": "alice", "service": "sshd"}
+        self.assertEqual(h.call(acct)["status"], "ok")
+        self.assertEqual(h.call({"op": "ssh_keys", "user": "alice"})["status"],
+                         "ok")
+        wait_until(lambda: "alice" in h.offline_users())
+        d.fail_with = 503  # the KDF queue full, or its database down
+        time.sleep(1.1)
+        got = h.call({"op": "authenticate", "user": "alice",
+                      "password": "pw-alice-123", "service": "sshd"})
+        self.assertEqual(got["status"], "unavailable")
+        self.assertNotEqual(got.get("offline"), True)
+        # Key logins still work from the caches.
+        got = h.call({"op": "ssh_keys", "user": "alice"})
+        self.assertEqual((got["status"], got["stale"]), ("ok", True))
+        self.assertEqual(h.call(acct)["status"], "ok")
+        self.assertEqual(h.audit_queue(), [])
 
     # --- account -----------------------------------------------------------
 
