@@ -81,6 +81,12 @@ std::vector<std::string> Strings(const json& j) {
   return out;
 }
 
+// The request's "totp" ("auto" when missing or not a string).
+std::string TotpMode(const json& req) {
+  const auto it = req.find("totp");
+  return it != req.end() && it->is_string() ? it->get<std::string>() : "auto";
+}
+
 json Optional(const json& j, const char* key) {
   const auto it = j.find(key);
   return it == j.end() ? json(nullptr) : *it;
@@ -415,7 +421,7 @@ AgentReply Agent::Authenticate(Settings& s, json& req) {
                {"rhost", StrField(req, "rhost")},
                {"tty", StrField(req, "tty")},
                {"nss_uid", Optional(req, "nss_uid")},
-               {"totp", req.value("totp", std::string("auto"))}};
+               {"totp", TotpMode(req)}};
   const Secret text = DumpWiping(body, {"password"});
   Result<DirectoryAnswer> a =
       Call(s, "POST", "/host/v1/authenticate", text.view());
@@ -499,7 +505,7 @@ AgentReply Agent::AuthenticateOffline(Settings& s, const std::string& user,
   const std::optional<OfflineEntry> entry =
       max_age > 0 ? offline_->Get(user) : std::nullopt;
   if (!entry || !VerifierUsable(entry->confirmed_at, now, max_age) ||
-      req.value("totp", std::string("auto")) == "required") {
+      TotpMode(req) == "required") {
     return UnavailableReply(
         "no directory answered and no usable offline verifier");
   }
@@ -667,7 +673,9 @@ Status Agent::SyncMap(Settings& s) {
   const std::optional<json> answer = AnswerObject(a, &message);
   if (!answer) return latchkey::Unavailable("map: " + message);
   const std::string version = StrField(*answer, "version");
-  if (answer->value("unchanged", false) && version == since && !since.empty())
+  const json unchanged = Optional(*answer, "unchanged");
+  if (unchanged.is_boolean() && unchanged.get<bool>() && version == since &&
+      !since.empty())
     return Status::Ok();
   std::vector<NssPasswdEntry> users;
   std::vector<NssGroupEntry> groups;
@@ -781,7 +789,12 @@ void Agent::SyncLoop() {
   while (!sync_stop_) {
     sync_now_ = false;
     lock.unlock();
-    const Status synced = Sync();
+    Status synced = Status::Ok();
+    try {
+      synced = Sync();
+    } catch (const std::exception& e) {  // a directory's odd JSON: log, go on
+      synced = Internal(std::string("sync failed: ") + e.what());
+    }
     if (!synced.ok()) Log(LogLevel::kWarning, "sync: " + synced.message());
     // The map's JSON came and went in this thread's malloc arena: give the
     // freed pages back, so the idle agent stays small.

@@ -407,6 +407,20 @@ class AgentTest(unittest.TestCase):
             "since=%s" % r[2].get("since") for r in d.requests
             if r[1] == "/host/v1/map"))
 
+    def test_odd_map_json_is_skipped_not_fatal(self):
+        d = self.fake()
+        d.map_users = [{"name": "alice", "uid": "20001"}, 5, None,
+                       {"name": ["x"], "uid": 20002, "gid": 20002,
+                        "home": "/home/x", "shell": "/bin/sh"},
+                       {"name": "bob", "uid": 20003, "gid": 20003,
+                        "gecos": 7, "home": "/home/bob", "shell": "/bin/sh"}]
+        d.map_groups = "not a list"
+        h = self.host([d])
+        self.assertTrue(wait_until(
+            lambda: h.call({"op": "passwd", "user": "bob"})["status"] == "ok"))
+        self.assertEqual(read(h.passwd), "bob:x:20003:20003::/home/bob:/bin/sh\n")
+        self.assertIsNone(h.proc.poll())
+
     # --- offline login --------------------------------------------------
 
     def login(self, h, password, user="alice", **extra):
