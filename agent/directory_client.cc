@@ -11,6 +11,7 @@ namespace latchkey::agent {
 namespace {
 
 constexpr size_t kMaxIdleHandles = 4;
+constexpr long kMaxConnections = 16;
 constexpr size_t kMaxBody = size_t{8} << 20;  // a map of many thousand users
 
 struct Body {
@@ -88,6 +89,9 @@ void* DirectoryClient::TakeHandle() {
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.tls_ca.empty())
     curl_easy_setopt(h, CURLOPT_CAINFO, options_.tls_ca.c_str());
+  // Keep as many connections as calls can run at once (the socket
+  // server's workers), so a burst does not churn TLS handshakes.
+  curl_easy_setopt(h, CURLOPT_MAXCONNECTS, kMaxConnections);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 30L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 15L);

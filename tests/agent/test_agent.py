@@ -9,11 +9,13 @@ import shutil
 import signal
 import socket
 import stat
+import struct
 import tempfile
+import threading
 import time
 import unittest
 
-from agent_harness import AGENT, AgentHost, wait_until
+from agent_harness import AGENT, AgentHost, recv_exact, wait_until
 from fake_directory import FakeDirectory, make_test_ca
 
 TOKEN = "tok-" + "a" * 40
@@ -145,6 +147,38 @@ class AgentTest(unittest.TestCase):
         d = self.fake()
         h = self.host([d])
         self.assertEqual(h.call({"no_op": 1})["status"], "bad_request")
+        # A length above 1 MiB: bad_request, and the connection closes.
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(5)
+        s.connect(h.socket)
+        s.sendall(struct.pack(">I", (1 << 20) + 1))
+        n = struct.unpack(">I", recv_exact(s, 4))[0]
+        self.assertEqual(json.loads(recv_exact(s, n))["status"], "bad_request")
+        self.assertEqual(s.recv(1), b"")
+        s.close()
+
+    def test_many_callers_at_once(self):
+        d = self.fake()
+        for i in range(40):
+            d.add_user("user%d" % i, "pw", keys=[KEY_A])
+        h = self.host([d], ttl="1s")
+        results = []
+
+        def worker(i):
+            for j in range(5):
+                results.append(
+                    h.call({"op": "ssh_keys", "user": "user%d" % ((i + j) % 40)})
+                    ["status"])
+
+        threads = [threading.Thread(target=worker, args=(i,))
+                   for i in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(results, ["ok"] * 200)
+        # A bounded handle pool: a few connections, not one per call.
+        self.assertLessEqual(d.connections, 17)
 
     # --- failover and keep-alive -------------------------------------------
 
