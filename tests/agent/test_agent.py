@@ -55,7 +55,8 @@ class AgentTest(unittest.TestCase):
         for h in self.hosts:
             code = h.stop()
             shutil.rmtree(h.root, ignore_errors=True)
-            self.assertIn(code, (0, None), "the agent did not stop cleanly")
+            if code is not None and not getattr(h, "expect_failure", False):
+                self.assertEqual(code, 0, "the agent did not stop cleanly")
         for f in self.fakes:
             f.stop()
 
@@ -142,6 +143,18 @@ class AgentTest(unittest.TestCase):
         self.assertTrue(os.path.exists(h.socket))  # left behind
         h.start()
         self.assertTrue(h.call({"op": "ping"})["online"])
+
+    def test_a_token_file_others_can_read_is_refused(self):
+        d = self.fake()
+        h = AgentHost(self.ca, [d.url])
+        self.hosts.append(h)
+        os.chmod(h.token_file, 0o644)
+        with self.assertRaises(RuntimeError) as caught:
+            h.start()
+        self.assertIn(h.token_file, str(caught.exception))
+        self.assertNotIn(TOKEN, str(caught.exception))
+        self.assertNotEqual(h.proc.returncode, 0)
+        h.expect_failure = True
 
     def test_bad_frame_is_answered_and_closed(self):
         d = self.fake()
