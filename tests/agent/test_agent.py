@@ -601,15 +601,24 @@ class AgentTest(unittest.TestCase):
     def test_state_survives_a_restart_and_sigterm_is_clean(self):
         d = self.fake()
         d.add_user("alice", "pw-alice-123")
+        d.map_users = [{"name": "alice", "uid": 20001, "gid": 20001,
+                        "gecos": "", "home": "/home/alice",
+                        "shell": "/bin/sh"}]
         h = self.host([d], offline_max_age="1h")
         self.assertEqual(self.login(h, "pw-alice-123")["status"], "ok")
         wait_until(lambda: "alice" in h.offline_users())
+        wait_until(lambda: h.call({"op": "passwd", "user": "alice"})
+                   ["status"] == "ok")
         self.assertEqual(h.stop(), 0)
         self.assertFalse(os.path.exists(h.socket))
         d.stop()
         h.start()
         got = self.login(h, "pw-alice-123")
         self.assertEqual((got["status"], got["offline"]), ("ok", True))
+        # Names from the files it wrote, before any sync.
+        got = h.call({"op": "passwd", "user": "alice"})
+        self.assertEqual((got["status"], got["uid"], got["home"]),
+                         ("ok", 20001, "/home/alice"))
 
     def test_no_password_or_token_in_the_log(self):
         d = self.fake()
