@@ -676,9 +676,10 @@ Status Agent::SyncMap(Settings& s) {
   if (!answer) return latchkey::Unavailable("map: " + message);
   const std::string version = StrField(*answer, "version");
   const json unchanged = Optional(*answer, "unchanged");
-  if (unchanged.is_boolean() && unchanged.get<bool>() && version == since &&
-      !since.empty())
-    return Status::Ok();
+  if (unchanged.is_boolean() && unchanged.get<bool>()) return Status::Ok();
+  // No list at all is a broken answer, not an empty map: the files stay.
+  if (!Optional(*answer, "users").is_array())
+    return InvalidArgument("map: the answer has no users list");
   std::vector<NssPasswdEntry> users;
   std::vector<NssGroupEntry> groups;
   for (const json& u : Optional(*answer, "users")) {

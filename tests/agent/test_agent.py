@@ -448,6 +448,21 @@ class AgentTest(unittest.TestCase):
             lambda: read(h.passwd) == "" and read(h.group) == ""))
         self.assertEqual(h.call({"op": "passwd", "user": "alice"}),
                          {"status": "unknown_user"})
+        # A broken answer (no users list) leaves the files alone.
+        with d.lock:
+            d.map_users = [good]
+            d.map_version = "3"
+        self.assertTrue(wait_until(lambda: "alice" in read(h.passwd)))
+        with d.lock:
+            d.map_users = None
+            d.map_version = "4"
+        self.assertTrue(wait_until(
+            lambda: "map: the answer has no users list" in h.read_log()))
+        self.assertIn("alice", read(h.passwd))
+        with d.lock:
+            d.map_users = []
+            d.map_version = "2"
+        self.assertTrue(wait_until(lambda: read(h.passwd) == ""))
         # Unchanged versions are not fetched whole again.
         time.sleep(1.5)
         self.assertIn("since=2", "".join(
