@@ -11,6 +11,7 @@
 #include "latchkey/base/result.h"
 #include "latchkey/config/config.h"
 #include "latchkey/db/db.h"
+#include "latchkey/nss/nss_files.h"
 
 namespace latchkey {
 
@@ -68,21 +69,8 @@ Result<NssSyncReport> SyncNss(db::Connection& db, const Clock& clock,
 
 // The directory map (fleet mode, docs/fleet-protocol.md): the entries
 // SyncNss writes, as data, for the hosts' agents to write themselves.
-struct NssUserEntry {
-  std::string name;
-  int64_t uid = 0;
-  int64_t gid = 0;  // the user's own group: the same number
-  std::string gecos;
-  std::string home;
-  std::string shell;
-};
-struct NssGroupEntry {
-  std::string name;
-  int64_t gid = 0;
-  std::vector<std::string> members;  // nss-sync writes none
-};
 struct NssMap {
-  std::vector<NssUserEntry> users;  // sorted by uid
+  std::vector<NssPasswdEntry> users;  // sorted by uid
   std::vector<NssGroupEntry> groups;
 };
 
