@@ -52,7 +52,8 @@ int RunSet(Context& ctx, const ParsedArgs& args) {
     changed = *moved;
   }
   if (may_reset) {
-    Result<bool> set = admin.SetMayResetPasswords(name, *may_reset, ctx.actor());
+    Result<bool> set =
+        admin.SetMayResetPasswords(name, *may_reset, ctx.actor());
     if (!set.ok()) return ctx.Fail(set.status());
     changed = changed || *set;
   }

@@ -7,8 +7,8 @@ namespace latchkey::cli {
 nlohmann::json HostSummaryJson(const HostSummary& h) {
   return {{"name", h.name},
           {"kind", h.kind},
-          {"group", h.group.empty() ? nlohmann::json(nullptr)
-                                    : nlohmann::json(h.group)},
+          {"group",
+           h.group.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.group)},
           {"may_reset_passwords", h.may_reset_passwords},
           {"created_at", JsonTime(h.created_at)},
           {"last_seen_at", JsonTime(h.last_seen_at)},

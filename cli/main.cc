@@ -68,7 +68,7 @@ const Command* const kCommands[] = {
 
 // Words that start a two-word command ("user add").
 constexpr std::string_view kGroups[] = {"user", "audit", "host", "role",
-                                         "host-group"};
+                                        "host-group"};
 
 constexpr OptionSpec kGlobalOptions[] = {
     {"--config", true, ""},

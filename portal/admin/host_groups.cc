@@ -152,11 +152,10 @@ GroupLookup FindGroup(Context& ctx, bool api) {
   if (d.ok()) {
     out.detail = std::move(*d);
   } else if (d.status().code() == StatusCode::kNotFound) {
-    out.refusal =
-        api ? ctx.ApiError(404, "not_found",
-                           "There is no host group of that name.")
-            : ctx.Error(404, "not_found",
-                        "There is no host group of that name.");
+    out.refusal = api ? ctx.ApiError(404, "not_found",
+                                     "There is no host group of that name.")
+                      : ctx.Error(404, "not_found",
+                                  "There is no host group of that name.");
   } else {
     out.refusal = ctx.Fail(d.status(), "reading a host group");
   }
@@ -195,18 +194,19 @@ nlohmann::json GroupDetailJson(const HostGroupDetail& d) {
 Response ApiRefused(Context& ctx, const Status& s, std::string_view field) {
   const int status = HostActionStatus(s);
   if (status == 409) {
-    return ctx.ApiError(
-        409,
-        s.code() == StatusCode::kAlreadyExists ? "already_exists"
-                                               : "guard_rail",
-        Sentence(s.message()));
+    return ctx.ApiError(409,
+                        s.code() == StatusCode::kAlreadyExists
+                            ? "already_exists"
+                            : "guard_rail",
+                        Sentence(s.message()));
   }
   if (status == 422) {
     FieldErrors errors;
     errors.Add(field.empty() ? "request" : field, FieldSentence(s, field));
     return InvalidFields(ctx, errors);
   }
-  if (status == 404) return ctx.ApiError(404, "not_found", Sentence(s.message()));
+  if (status == 404)
+    return ctx.ApiError(404, "not_found", Sentence(s.message()));
   return ctx.Fail(s, "an admin action on a host group");
 }
 
@@ -283,8 +283,8 @@ Response AdminHostGroupRuleRemove(Context& ctx) {
   GroupForm form;
   CheckRule(role, service, form.errors);
   if (!form.errors.empty()) return RenderGroup(ctx, *g.detail, form, 422);
-  const Status s = HostAdmin(ctx.services())
-                       .DenyRole(name, role, service, ActorOf(ctx));
+  const Status s =
+      HostAdmin(ctx.services()).DenyRole(name, role, service, ActorOf(ctx));
   if (!s.ok()) return Refused(ctx, s, {}, std::move(form));
   return ctx.Redirect(GroupPath(name, "access_rule_removed"));
 }
@@ -300,8 +300,7 @@ Response AdminHostGroupDelete(Context& ctx) {
                     "Type the host group's name, " + name + ", to confirm.");
     return RenderGroup(ctx, *g.detail, form, 422);
   }
-  const Status s =
-      HostAdmin(ctx.services()).DeleteGroup(name, ActorOf(ctx));
+  const Status s = HostAdmin(ctx.services()).DeleteGroup(name, ActorOf(ctx));
   if (!s.ok()) return Refused(ctx, s, {}, std::move(form));
   return ctx.Redirect("/admin/host-groups?notice=host_group_deleted");
 }

@@ -30,8 +30,8 @@ nlohmann::json HostJson(const HostSummary& h) {
   };
   return {{"name", h.name},
           {"kind", h.kind},
-          {"group", h.group.empty() ? nlohmann::json(nullptr)
-                                    : nlohmann::json(h.group)},
+          {"group",
+           h.group.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.group)},
           {"may_reset_passwords", h.may_reset_passwords},
           {"created_at", h.created_at},
           {"last_seen_at", time(h.last_seen_at)},
@@ -158,9 +158,8 @@ Response Refused(Context& ctx, const std::string& host, const Status& s,
 
 Response Back(Context& ctx, std::string_view notice) {
   const std::string_view back = ctx.req().Field(kReturnToField);
-  return ctx.Redirect(
-      WithNotice(back.empty() ? "/admin/hosts" : AdminReturnPath(back),
-                 notice));
+  return ctx.Redirect(WithNotice(
+      back.empty() ? "/admin/hosts" : AdminReturnPath(back), notice));
 }
 
 // A host that names no row is a 404 before the form is read, so a typo in
@@ -186,12 +185,12 @@ Response AdminHostGroupSubmit(Context& ctx) {
   const std::string host(ctx.req().Param("host"));
   if (auto r = UnknownHost(ctx, host, false)) return std::move(*r);
   const std::string group(Trim(ctx.req().Field("group")));
-  Result<bool> moved = HostAdmin(ctx.services())
-                           .SetHostGroup(host,
-                                         group.empty()
-                                             ? std::nullopt
-                                             : std::optional<std::string>(group),
-                                         ActorOf(ctx));
+  Result<bool> moved =
+      HostAdmin(ctx.services())
+          .SetHostGroup(
+              host,
+              group.empty() ? std::nullopt : std::optional<std::string>(group),
+              ActorOf(ctx));
   if (!moved.ok()) {
     // An unknown group is the field's error, not a missing page.
     if (moved.status().code() == StatusCode::kNotFound) {
@@ -215,9 +214,9 @@ Response AdminHostMayResetSubmit(Context& ctx) {
     form.errors.Add("may_reset_passwords", "Choose on or off.");
     return RenderHosts(ctx, form, 422);
   }
-  Result<bool> set = HostAdmin(ctx.services())
-                         .SetMayResetPasswords(host, value == "on",
-                                               ActorOf(ctx));
+  Result<bool> set =
+      HostAdmin(ctx.services())
+          .SetMayResetPasswords(host, value == "on", ActorOf(ctx));
   if (!set.ok()) return Refused(ctx, host, set.status(), {});
   return Back(ctx, "admin_host_flag_saved");
 }
@@ -230,8 +229,8 @@ Response AdminHostRevokeSubmit(Context& ctx) {
     HostsForm form;
     form.host = host;
     form.confirm = confirm;
-    form.errors.Add("confirm", "Type the host's name, " + host +
-                                   ", to confirm.");
+    form.errors.Add("confirm",
+                    "Type the host's name, " + host + ", to confirm.");
     return RenderHosts(ctx, form, 422);
   }
   Result<HostSummary> revoked =

@@ -28,7 +28,8 @@ Status HostAdmin::Audit(AuditEvent event, const std::string& what,
   // No account is the subject: the group or host is named in the detail,
   // with the acting admin.
   return services_.audit().Record(event, std::nullopt, {}, actor.ctx,
-                                  AuditOutcome::kOk, what + " by " + actor.name);
+                                  AuditOutcome::kOk,
+                                  what + " by " + actor.name);
 }
 
 Status HostAdmin::Rail(const std::string& refusal, const AdminActor& actor) {
@@ -90,10 +91,9 @@ Result<HostGroupSummary> HostAdmin::CreateGroup(std::string_view name,
   }
   LK_ASSIGN_OR_RETURN(db::Transaction tx,
                       db::Transaction::Start(services_.db()));
-  LK_ASSIGN_OR_RETURN(HostGroupSummary group,
-                      store_.Create(name, description));
-  LK_RETURN_IF_ERROR(Audit(AuditEvent::kHostGroupCreated,
-                           "host group " + group.name, actor));
+  LK_ASSIGN_OR_RETURN(HostGroupSummary group, store_.Create(name, description));
+  LK_RETURN_IF_ERROR(
+      Audit(AuditEvent::kHostGroupCreated, "host group " + group.name, actor));
   LK_RETURN_IF_ERROR(tx.Commit());
   return group;
 }
@@ -104,9 +104,8 @@ Status HostAdmin::DeleteGroup(std::string_view name, const AdminActor& actor) {
   LK_ASSIGN_OR_RETURN(HostGroupSummary group, LockGroup(name));
   if (group.hosts > 0) {
     const std::string hosts = Count(group.hosts, "host", "hosts");
-    LK_RETURN_IF_ERROR(Rail("host group " + group.name + " still has " +
-                                hosts + ": move or revoke its " + hosts +
-                                " first",
+    LK_RETURN_IF_ERROR(Rail("host group " + group.name + " still has " + hosts +
+                                ": move or revoke its " + hosts + " first",
                             actor));
   }
   LK_ASSIGN_OR_RETURN(bool deleted, store_.Delete(group.id));
@@ -119,8 +118,7 @@ Status HostAdmin::DeleteGroup(std::string_view name, const AdminActor& actor) {
 }
 
 Status HostAdmin::AllowRole(std::string_view group_name, std::string_view role,
-                            std::string_view service,
-                            const AdminActor& actor) {
+                            std::string_view service, const AdminActor& actor) {
   if (Status s = ValidateRoleName(role); !s.ok()) return s.WithContext("role");
   if (Status s = ValidateRuleService(service); !s.ok()) {
     return s.WithContext("service");
@@ -145,8 +143,8 @@ Status HostAdmin::DenyRole(std::string_view group_name, std::string_view role,
   LK_ASSIGN_OR_RETURN(db::Transaction tx,
                       db::Transaction::Start(services_.db()));
   LK_ASSIGN_OR_RETURN(HostGroupSummary group, LockGroup(group_name));
-  const std::string rule = "role " + std::string(role) + " (" +
-                           ServiceLabel(service) + ")";
+  const std::string rule =
+      "role " + std::string(role) + " (" + ServiceLabel(service) + ")";
   LK_ASSIGN_OR_RETURN(std::vector<AccessRule> rules, store_.Rules(group.id));
   bool found = false;
   for (const AccessRule& r : rules) {
@@ -170,8 +168,7 @@ Status HostAdmin::DenyRole(std::string_view group_name, std::string_view role,
                actor));
     }
   }
-  LK_ASSIGN_OR_RETURN(bool removed,
-                      store_.RemoveRule(group.id, role, service));
+  LK_ASSIGN_OR_RETURN(bool removed, store_.RemoveRule(group.id, role, service));
   if (!removed) return NotFound(group.name + " has no rule for " + rule);
   LK_RETURN_IF_ERROR(Audit(AuditEvent::kAccessRuleRemoved,
                            "role " + std::string(role) + " -> host group " +
@@ -220,11 +217,11 @@ Result<bool> HostAdmin::SetHostGroup(std::string_view host_name,
     }
   }
   LK_RETURN_IF_ERROR(store_.SetHostGroup(host.id, target_id));
-  LK_RETURN_IF_ERROR(Audit(
-      AuditEvent::kHostGroupChanged,
-      "host " + host.name + " moved from " + GroupLabel(host.group) + " to " +
-          GroupLabel(target ? target->name : std::string()),
-      actor));
+  LK_RETURN_IF_ERROR(
+      Audit(AuditEvent::kHostGroupChanged,
+            "host " + host.name + " moved from " + GroupLabel(host.group) +
+                " to " + GroupLabel(target ? target->name : std::string()),
+            actor));
   LK_RETURN_IF_ERROR(tx.Commit());
   return true;
 }
@@ -246,10 +243,10 @@ Result<bool> HostAdmin::SetMayResetPasswords(std::string_view host_name,
   }
   if (host.may_reset_passwords == allowed) return false;
   LK_RETURN_IF_ERROR(store_.SetMayResetPasswords(host.id, allowed));
-  LK_RETURN_IF_ERROR(Audit(AuditEvent::kHostGroupChanged,
-                           "host " + host.name + " may reset passwords: " +
-                               (allowed ? "yes" : "no"),
-                           actor));
+  LK_RETURN_IF_ERROR(Audit(
+      AuditEvent::kHostGroupChanged,
+      "host " + host.name + " may reset passwords: " + (allowed ? "yes" : "no"),
+      actor));
   LK_RETURN_IF_ERROR(tx.Commit());
   return true;
 }

@@ -89,8 +89,9 @@ HostGroupStore::HostGroupStore(db::Connection& db, const Clock& clock)
     : db_(db), clock_(clock) {}
 
 Result<std::vector<HostGroupSummary>> HostGroupStore::List() {
-  LK_ASSIGN_OR_RETURN(std::vector<db::Row> rows,
-                      db_.Query(std::string(kGroupColumns) + "ORDER BY g.name"));
+  LK_ASSIGN_OR_RETURN(
+      std::vector<db::Row> rows,
+      db_.Query(std::string(kGroupColumns) + "ORDER BY g.name"));
   std::vector<HostGroupSummary> out;
   out.reserve(rows.size());
   for (const db::Row& row : rows) out.push_back(GroupFromRow(row));
@@ -161,8 +162,8 @@ Result<std::vector<AccessRule>> HostGroupStore::Rules(int64_t group_id) {
   std::vector<AccessRule> out;
   out.reserve(rows.size());
   for (const db::Row& row : rows) {
-    out.push_back({row.i64(0), row.str(1), row.str(2),
-                   row.unix_time(3).value_or(0)});
+    out.push_back(
+        {row.i64(0), row.str(1), row.str(2), row.unix_time(3).value_or(0)});
   }
   return out;
 }

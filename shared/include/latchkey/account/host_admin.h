@@ -39,7 +39,7 @@ class Services;
 
 struct HostGroupDetail {
   HostGroupSummary group;
-  std::vector<AccessRule> rules;  // by role, then service
+  std::vector<AccessRule> rules;   // by role, then service
   std::vector<HostSummary> hosts;  // by name, revoked ones too
 };
 
