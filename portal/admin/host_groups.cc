@@ -21,6 +21,7 @@
 
 #include "latchkey/account/host_admin.h"
 #include "latchkey/account/role_admin.h"
+#include "latchkey/base/field_errors.h"
 #include "latchkey/base/strings.h"
 #include "portal/admin/gate.h"
 #include "portal/admin/host_views.h"

@@ -77,7 +77,7 @@ class HostGroupTest(lkctl.CliTestCase):
         self.fails(2, "a host group name is 1 to 64", "host-group", "add",
                    "Web")
         self.fails(2, "a host group name is 1 to 64", "host-group", "add",
-                   "-web")
+                   "_web")
         self.fails(2, "--description: the description may hold at most 255",
                    "host-group", "add", "wordy", "--description", "x" * 256)
         self.fails(2, "missing NAME", "host-group", "add")
