@@ -185,7 +185,7 @@ class AdminHostsTest(PortalTestCase, ApiAsserts):
         # Moving the host out of the group is the same loss.
         r = self.post(f"/admin/hosts/{host}/group", {"group": ""})
         self.assertEqual(r.status, 409, r)
-        self.assertIn(f"you cannot move {host} to no group", r.text)
+        self.assertIn(f"cannot move {host} to no group", r.text)
         self.assertEqual(self.host_row(host)[0], name)
 
     def test_delete_group(self):
