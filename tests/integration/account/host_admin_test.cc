@@ -82,7 +82,8 @@ TEST_F(HostAdminTest, GroupsAreCreatedListedAndAudited) {
             "a host group named 'web' exists already");
   auto bad = admin.CreateGroup("Web", "", Root());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(bad.status().message().starts_with("name: ")) << bad.status();
+  EXPECT_TRUE(bad.status().message().starts_with("name: "))
+      << bad.status().ToString();
   auto wordy = admin.CreateGroup("db", std::string(256, 'x'), Root());
   EXPECT_EQ(wordy.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Events("host_group_created"), 1);
@@ -128,7 +129,7 @@ TEST_F(HostAdminTest, RulesAreAddedAndRemovedWithTheirRefusals) {
        {"SSHD", "ss hd", "sshd.", "a234567890123456789012345678901234"}) {
     Status s = admin.AllowRole("db", "dba", bad, Root());
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
-    EXPECT_TRUE(s.message().starts_with("service: ")) << s;
+    EXPECT_TRUE(s.message().starts_with("service: ")) << s.ToString();
   }
   EXPECT_EQ(admin.AllowRole("db", "Dba", "", Root()).code(),
             StatusCode::kInvalidArgument);
