@@ -503,7 +503,7 @@ class PortalRoleHostAdminTest : public testing::ServicesTest {
   std::unique_ptr<Services> portal_services_;
 };
 
-TEST_F(PortalRoleHostAdminTest, ManagesGroupsRulesAndHostsButNoTokens) {
+TEST_F(PortalRoleHostAdminTest, ManagesGroupsRulesAndHostsButAddsNone) {
   ASSERT_TRUE(s().db()
                   .Execute("INSERT INTO hosts (name, kind, token_sha256, "
                            "created_at) VALUES ('web1', 'fleet', "
