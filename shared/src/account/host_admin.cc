@@ -145,9 +145,10 @@ Status HostAdmin::DenyRole(std::string_view group_name, std::string_view role,
   LK_ASSIGN_OR_RETURN(HostGroupSummary group, LockGroup(group_name));
   const std::string rule =
       "role " + std::string(role) + " (" + ServiceLabel(service) + ")";
-  LK_ASSIGN_OR_RETURN(std::vector<AccessRule> rules, store_.Rules(group.id));
+  LK_ASSIGN_OR_RETURN(std::vector<HostAccessRule> rules,
+                      store_.Rules(group.id));
   bool found = false;
-  for (const AccessRule& r : rules) {
+  for (const HostAccessRule& r : rules) {
     found = found || (r.role == role && r.service == service);
   }
   if (!found) return NotFound(group.name + " has no rule for " + rule);

@@ -152,14 +152,14 @@ Result<bool> HostGroupStore::Delete(int64_t group_id) {
   return n > 0;
 }
 
-Result<std::vector<AccessRule>> HostGroupStore::Rules(int64_t group_id) {
+Result<std::vector<HostAccessRule>> HostGroupStore::Rules(int64_t group_id) {
   LK_ASSIGN_OR_RETURN(
       std::vector<db::Row> rows,
       db_.Query("SELECT r.id, ro.name, r.service, r.created_at FROM "
                 "host_access_rules r JOIN roles ro ON ro.id = r.role_id WHERE "
                 "r.group_id = ? ORDER BY ro.name, r.service",
                 {group_id}));
-  std::vector<AccessRule> out;
+  std::vector<HostAccessRule> out;
   out.reserve(rows.size());
   for (const db::Row& row : rows) {
     out.push_back(

@@ -39,8 +39,8 @@ class Services;
 
 struct HostGroupDetail {
   HostGroupSummary group;
-  std::vector<AccessRule> rules;   // by role, then service
-  std::vector<HostSummary> hosts;  // by name, revoked ones too
+  std::vector<HostAccessRule> rules;  // by role, then service
+  std::vector<HostSummary> hosts;     // by name, revoked ones too
 };
 
 class HostAdmin {

@@ -36,7 +36,7 @@ struct HostGroupSummary {
   int64_t rules = 0;       // its access rules
 };
 
-struct AccessRule {
+struct HostAccessRule {
   int64_t id = 0;
   std::string role;
   std::string service;  // "" = every service
@@ -96,7 +96,7 @@ class HostGroupStore {
   Result<bool> Delete(int64_t group_id);
 
   // The group's rules by role, then service.
-  Result<std::vector<AccessRule>> Rules(int64_t group_id);
+  Result<std::vector<HostAccessRule>> Rules(int64_t group_id);
   // Adds the rule. Errors: NotFound "no role named 'ops'", AlreadyExists
   // "role ops may already log in to web (every service)". The role name
   // and service must have passed ValidateRoleName / ValidateRuleService.
