@@ -210,8 +210,10 @@ class Directory:
             "",
             "[security]",
             f"secret_key_file = {fleet.box.key_file}",
+        ] + ([
             f"argon2_memory_kib = {fleet.argon2_memory_kib}",
             "argon2_time = 1",
+        ] if fleet.argon2_memory_kib else []) + [
             "",
             "[lockout]",
             "max_failures = 50",
@@ -444,6 +446,8 @@ class Fleet:
 
     def __init__(self, door="fleet", max_age="0", ssh_keys_ttl="1s",
                  argon2_memory_kib=1024, start_agents=True):
+        """argon2_memory_kib: the directories' and latchkeyctl's Argon2id
+        memory (time 1); None for the built-in parameters (benchmarks)."""
         self.processes = []  # more processes to stop (sshd ...)
         self.directories = []
         self.hosts = []
@@ -461,8 +465,15 @@ class Fleet:
             text = self.box.config_text
             text = lkharness.set_key(text, "nss", "home_base", self.home)
             text = lkharness.set_key(text, "lockout", "max_failures", "50")
-            text = lkharness.set_key(text, "security", "argon2_memory_kib",
-                                     str(argon2_memory_kib))
+            if argon2_memory_kib:
+                text = lkharness.set_key(text, "security",
+                                         "argon2_memory_kib",
+                                         str(argon2_memory_kib))
+            else:  # the built-in (production) Argon2id parameters
+                text = "\n".join(
+                    line for line in text.splitlines()
+                    if not line.strip().startswith(("argon2_memory_kib",
+                                                    "argon2_time"))) + "\n"
             self.box.write_config(text)
             self.config = self.box.config
             self.box.migrate()
