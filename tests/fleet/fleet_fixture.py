@@ -204,7 +204,7 @@ class Directory:
             f"hosts = {env['LK_DB_HOST']}:{env['LK_DB_PORT']}",
             f"name = {fleet.box.db_name}",
             f"user = {env['LK_DB_USER']}",
-            f"password_file = {env['LK_DB_PASSWORD_FILE']}",
+            f"password_file = {fleet.db_password_file}",
             "connect_timeout = 2s",
             "tls = off",
             "",
@@ -476,6 +476,11 @@ class Fleet:
                                                     "argon2_time"))) + "\n"
             self.box.write_config(text)
             self.config = self.box.config
+            # The directories' own copy of the database password, so that a
+            # test can watch who opens it without seeing other tests.
+            self.db_password_file = lkharness.copy_private(
+                self.box.env["LK_DB_PASSWORD_FILE"],
+                os.path.join(self.tmp, "db.password"))
             self.box.migrate()
             self.ca, self.cert, self.cert_key = make_ca(self.tmp)
             self.directories = [Directory(self, 0), Directory(self, 1)]
