@@ -464,6 +464,14 @@ class Fleet:
             os.mkdir(self.maildir, 0o777)
             text = self.box.config_text
             text = lkharness.set_key(text, "nss", "home_base", self.home)
+            # The admin side's nss-sync hands out uids (the directory map
+            # holds only accounts that have one); its own files stay here.
+            admin_nss = os.path.join(self.tmp, "admin-extrausers")
+            os.mkdir(admin_nss, 0o755)
+            text = lkharness.set_key(text, "nss", "passwd_file",
+                                     os.path.join(admin_nss, "passwd"))
+            text = lkharness.set_key(text, "nss", "group_file",
+                                     os.path.join(admin_nss, "group"))
             text = lkharness.set_key(text, "lockout", "max_failures", "50")
             if argon2_memory_kib:
                 text = lkharness.set_key(text, "security",
@@ -533,10 +541,15 @@ class Fleet:
                                  f"{r.returncode}: {r.stderr}{r.stdout}")
         return r
 
-    def add_user(self, name, *extra, password=PASSWORD):
+    def add_user(self, name, *extra, password=PASSWORD, uid=True):
+        """A database account; with uid, `latchkeyctl nss-sync` on the
+        admin side then gives it its uid, as docs/nss.md has the admin do
+        (the directory map serves accounts with a uid only)."""
         self.ok("user", "add", name, "--email", f"{name}@example.org",
                 "--full-name", f"Fleet {name}", "--password-stdin", *extra,
                 stdin=password + "\n")
+        if uid:
+            self.ok("nss-sync")
 
     def enable_totp(self, name):
         return json.loads(self.ok("--json", "user", "totp-enable",
