@@ -260,8 +260,9 @@ class FleetSshdTest(ff.FleetTestCase):
         self.assertIsNone(host.passwd_entry(user))
         self.assertFalse(e2e.user_exists_locally(user))
         self.fleet.add_user(user)
-        # The agent writes it from the directory map at its next sync
-        # (sync_interval 1s); nobody runs nss-sync.
+        # The admin side's nss-sync gave it a uid (in the admin's own
+        # files); this host's entry is the one its agent writes from the
+        # directory map at its next sync (sync_interval 1s).
         entry = host.wait_for_entry(user, timeout=10)
         self.assertEqual(int(entry[2]), self.fleet.show(user)["uid"])
         r = self.password_login(user, ff.PASSWORD,
