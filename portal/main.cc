@@ -26,6 +26,7 @@
 #include "latchkey/store/rate_limit.h"
 #include "latchkey/store/session_store.h"
 #include "portal/app.h"
+#include "portal/directory/host_api.h"
 #include "portal/listen.h"
 #include "portal/log.h"
 #include "portal/mail_worker.h"
@@ -208,9 +209,40 @@ int Run(int argc, char** argv) {
   if (!fd.ok()) return Fail(fd.status().message());
   const uint16_t port = BoundPort(*fd);
 
+  // [directory]: the hosts' listener (fleet mode), TLS only, with its own
+  // route table; its files are read and its socket bound before the drop.
+  const DirectoryConfig& directory = config->directory;
+  std::unique_ptr<HostApi> host_api;
+  ServerOptions directory_server;
+  int directory_fd = -1;
+  std::string directory_url;
+  if (!directory.listen.empty()) {
+    Result<std::string> cert = ReadPlainFile(directory.tls_cert);
+    if (!cert.ok()) return Fail(cert.status().message());
+    Result<Secret> key = ReadSecretFile(directory.tls_key, false);
+    if (!key.ok()) return Fail(key.status().message());
+    directory_server.tls_cert_pem = std::move(*cert);
+    directory_server.tls_key_pem = std::move(*key);
+    Result<ListenAddress> where = ParseListen(directory.listen);
+    if (!where.ok()) {
+      return Fail(config_path +
+                  ": [directory] listen: " + where.status().message());
+    }
+    Result<int> bound = BindListenSocket(*where);
+    if (!bound.ok()) return Fail(bound.status().message());
+    directory_fd = *bound;
+    directory_url =
+        "https://" +
+        (where->host.find(':') != std::string::npos ? "[" + where->host + "]"
+                                                    : where->host) +
+        ":" + std::to_string(BoundPort(directory_fd));
+    host_api = std::make_unique<HostApi>(**app);
+  }
+
   const Status dropped = DropPrivileges(portal.user);
   if (!dropped.ok()) {
     ::close(*fd);
+    if (directory_fd >= 0) ::close(directory_fd);
     return Fail(dropped.message());
   }
 
@@ -218,7 +250,24 @@ int Run(int argc, char** argv) {
   server.threads = cores;
   Result<std::unique_ptr<Server>> running =
       Server::Start(**app, std::move(server));
-  if (!running.ok()) return Fail(running.status().message());
+  if (!running.ok()) {
+    if (directory_fd >= 0) ::close(directory_fd);
+    return Fail(running.status().message());
+  }
+  std::unique_ptr<Server> directory_running;
+  if (host_api) {
+    directory_server.listen_fd = directory_fd;
+    directory_server.threads = cores;
+    directory_server.route_set = host_api.get();
+    Result<std::unique_ptr<Server>> started =
+        Server::Start(**app, std::move(directory_server));
+    if (!started.ok()) {
+      return Fail("[directory] listener: " + started.status().message());
+    }
+    directory_running = std::move(*started);
+    LogLine("directory for hosts listening on " + directory_url +
+            " (/host/v1)");
+  }
   (*mail)->Start();
   LogLine(std::string("listening on ") +
           ((*running)->tls() ? "https://" : "http://") +
@@ -248,6 +297,9 @@ int Run(int argc, char** argv) {
       last_maintained = now;
     }
   }
+  if (directory_running) directory_running->Stop();
+  directory_running.reset();
+  host_api.reset();
   (*running)->Stop();
   running->reset();
   // The worker's thread ends before the metrics it counts into; the

@@ -100,6 +100,8 @@ nlohmann::json Request::Json() const {
   return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
 }
 
-bool Request::WantsJson() const { return path.rfind("/api/", 0) == 0; }
+bool Request::WantsJson() const {
+  return path.rfind("/api/", 0) == 0 || path.rfind("/host/", 0) == 0;
+}
 
 }  // namespace latchkey::portal

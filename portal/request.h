@@ -88,7 +88,7 @@ struct Request {
   // The body parsed as JSON; a discarded value (is_discarded()) when it is
   // not JSON. Never throws.
   nlohmann::json Json() const;
-  bool WantsJson() const;  // an /api/ path
+  bool WantsJson() const;  // an /api/ or /host/ (directory) path
 };
 
 }  // namespace latchkey::portal

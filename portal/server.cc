@@ -267,9 +267,10 @@ std::optional<Response> Begin(RequestState& st, const char* url,
   req.client_ip = client.ip;
   req.is_https = client.is_https;
 
-  st.match = MatchRoute(app.routes(), req.method, req.path);
-  st.metric_index = st.match.kind == RouteMatch::kFound ? st.match.index
-                                                        : app.unmatched_index();
+  st.match = MatchRoute(server.routes(), req.method, req.path);
+  st.metric_index = st.match.kind == RouteMatch::kFound
+                        ? st.match.index
+                        : server.routes().size();
   if (st.match.kind == RouteMatch::kNotFound) {
     return NotFoundResponse(app, req);
   }
@@ -318,6 +319,15 @@ bool Feed(RequestState& st, const char* data, size_t size) {
   return true;
 }
 
+// The route's handler, through the listener's own dispatcher if it has one.
+Response DispatchFor(RequestState& st, Services* services) noexcept {
+  App& app = st.server->app();
+  if (RouteSet* set = st.server->route_set()) {
+    return set->Dispatch(app, st.req, st.match.index, services);
+  }
+  return Dispatch(app, st.req, *st.match.route, services);
+}
+
 void ResumeWith(RequestState* st, Response response) noexcept {
   MHD_Connection* conn = st->conn;
   try {
@@ -340,9 +350,7 @@ MHD_Result RunOnKdfPool(RequestState& st) {
   RequestState* p = &st;
   MHD_suspend_connection(st.conn);
   const bool queued = app.kdf().Submit(
-      [p, &app](Services& services) {
-        ResumeWith(p, Dispatch(app, p->req, *p->match.route, &services));
-      },
+      [p](Services& services) { ResumeWith(p, DispatchFor(*p, &services)); },
       [p, &app](KdfPool::Rejection why) {
         app.metrics().CountKdfRejected(why == KdfPool::Rejection::kTooSlow);
         Response busy;
@@ -396,7 +404,7 @@ MHD_Result Finish(RequestState& st) {
   }
   if (not_text) return Send(st, NotTextResponse(app, st.req, *not_text));
   if ((route.flags & kKdfBound) != 0) return RunOnKdfPool(st);
-  return Send(st, Dispatch(app, st.req, route, nullptr));
+  return Send(st, DispatchFor(st, nullptr));
 }
 
 // After an exception in a callback: a 500 page with an incident id if
@@ -465,8 +473,12 @@ void OnCompleted(void* /*cls*/, MHD_Connection* /*conn*/, void** req_cls,
       const double seconds = std::chrono::duration<double>(
                                  std::chrono::steady_clock::now() - st->start)
                                  .count();
-      st->server->app().metrics().ObserveRequest(st->metric_index, st->status,
-                                                 seconds);
+      if (RouteSet* set = st->server->route_set()) {
+        set->Observe(st->metric_index, st->status, seconds);
+      } else {
+        st->server->app().metrics().ObserveRequest(st->metric_index, st->status,
+                                                   seconds);
+      }
       const std::string_view route = st->match.kind == RouteMatch::kFound
                                          ? st->match.route->pattern
                                          : std::string_view("-");

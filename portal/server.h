@@ -11,10 +11,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "latchkey/base/result.h"
 #include "latchkey/base/secret.h"
+#include "latchkey/services/services.h"
 #include "portal/app.h"
 #include "portal/response.h"
 
@@ -36,12 +38,30 @@ struct ServerLimits {
   size_t max_field_bytes = 8 * 1024;  // a form field that is not a file
 };
 
+// A route table with its own dispatcher, served instead of the portal's
+// (the [directory] listener, portal/directory/host_api.h): nothing of the
+// portal's table is reachable through it, nor its routes through the
+// portal's. Implementations are thread-safe; Dispatch never throws.
+class RouteSet {
+ public:
+  virtual ~RouteSet() = default;
+  virtual std::span<const Route> routes() const = 0;
+  // Runs routes()[index] (on an HTTP thread, or a KDF worker with its
+  // Services for kKdfBound routes).
+  virtual Response Dispatch(App& app, const Request& request, size_t index,
+                            Services* services) noexcept = 0;
+  // One answered request: `index` into routes(), routes().size() for an
+  // unmatched path.
+  virtual void Observe(size_t index, int code, double seconds) noexcept = 0;
+};
+
 struct ServerOptions {
   int listen_fd = -1;  // a bound, listening socket (the server takes it)
   unsigned threads = 2;
   std::string tls_cert_pem;  // both set: HTTPS
   Secret tls_key_pem;
   ServerLimits limits;
+  RouteSet* route_set = nullptr;  // nullptr: the portal's routes (App)
 };
 
 // The headers on every response: CSP, X-Frame-Options, Referrer-Policy,
@@ -62,6 +82,11 @@ class Server {
   App& app() { return app_; }
   const ServerLimits& limits() const { return options_.limits; }
   bool tls() const { return !options_.tls_cert_pem.empty(); }
+  RouteSet* route_set() const { return options_.route_set; }
+  std::span<const Route> routes() const {
+    return options_.route_set != nullptr ? options_.route_set->routes()
+                                         : app_.routes();
+  }
 
  private:
   Server(App& app, ServerOptions options)

@@ -116,3 +116,12 @@ GRANT SELECT ON schema_migrations TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON stats_hours TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE, DELETE ON stats_hour_names TO latchkey_portal;
 GRANT SELECT, INSERT, UPDATE ON stats_rollup TO latchkey_portal;
+-- The directory service (fleet mode, issue 12 part "dir"): latchkey-portal's
+-- [directory] listener looks hosts up by token and records when they call,
+-- reads host groups, access rules and SSH keys. No INSERT on hosts: only
+-- latchkeyctl adds hosts and tokens.
+GRANT SELECT ON hosts TO latchkey_portal;
+GRANT UPDATE (last_seen_at, agent_version) ON hosts TO latchkey_portal;
+GRANT SELECT ON host_groups TO latchkey_portal;
+GRANT SELECT ON host_access_rules TO latchkey_portal;
+GRANT SELECT ON ssh_keys TO latchkey_portal;

@@ -26,6 +26,9 @@ LK_DEB_PACKAGES=(
   nlohmann-json3-dev
   # Tests and formatting; a real SMTP server for the mail tests
   libgtest-dev libgmock-dev clang-format python3-aiosmtpd
+  # The openssl command: test CAs and certificates for TLS tests (the
+  # directory service's, the portal's)
+  openssl
   # PAM stack tests: pamtester under pam_wrapper (its own service dirs, never
   # /etc/pam.d), valgrind memcheck of the module, mkpasswd for
   # legacy crypt(3) hashes; pam_mysql only for bench/pam's comparison

@@ -3,6 +3,7 @@ the latchkey_pam role. The SQL is printed (holding the password's hash, not
 the password) or, with --admin-config, run on a database admin's login; the
 password goes once to a 0600 file that is never overwritten."""
 
+import hashlib
 import os
 import stat
 import subprocess
@@ -134,6 +135,105 @@ class HostTest(lkctl.CliTestCase):
     def test_bad_names_are_usage_errors(self):
         for bad in ("Web1", ".x", "a b", "x" * 49, "a'b", "_x"):
             self.fails(2, "host name", "host", "add", bad)
+
+
+class FleetHostTest(lkctl.CliTestCase):
+    """host add --fleet: a 256-bit token written once to a new 0600 file,
+    only its SHA-256 stored; list shows the group, last seen and agent
+    version; revoke works for fleet hosts. Host groups are another part's
+    CLI, so the group is made with SQL here."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.prefix = "f%d" % os.getpid()
+        cls.box.query("INSERT INTO host_groups (name, created_at) VALUES "
+                      "('%sweb', NOW(6))" % cls.prefix)
+
+    def name(self, suffix):
+        return self.prefix + suffix
+
+    def test_token_file_is_new_0600_and_only_its_hash_is_stored(self):
+        host = self.name("a")
+        path = os.path.join(self.box.tmp, "a.token")
+        r = self.ok("host", "add", host, "--fleet", "--group",
+                    self.name("web"), "--token-file", path)
+        self.assertIn(path, r.stdout)
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        with open(path, encoding="utf-8") as f:
+            token = f.read().rstrip("\n")
+        self.assertRegex(token, r"^lkh_[A-Za-z0-9_-]{43}$")
+        self.assertNotIn(token, r.stdout + r.stderr)
+        row = self.box.query(
+            "SELECT kind, HEX(token_sha256), db_user IS NULL, "
+            "may_reset_passwords FROM hosts WHERE name = '%s'" % host).split()
+        self.assertEqual(row[0], "fleet")
+        self.assertEqual(row[1].lower(),
+                         hashlib.sha256(token.encode()).hexdigest())
+        self.assertEqual(row[2:], ["1", "0"])
+        dump = self.box.query("SELECT * FROM hosts")
+        self.assertNotIn(token, dump)
+        self.assertNotIn(token[4:], dump)
+        # Never overwritten: a second host with the same file is refused,
+        # and no row is made for it.
+        self.fails(1, "never overwritten", "host", "add", self.name("b"),
+                   "--fleet", "--group", self.name("web"), "--token-file",
+                   path)
+        with open(path, encoding="utf-8") as f:
+            self.assertEqual(f.read().rstrip("\n"), token)
+        names = [h["name"] for h in self.ok_json("host", "list")]
+        self.assertNotIn(self.name("b"), names)
+
+    def test_default_file_stdout_and_flags(self):
+        host = self.name("c")
+        cwd = os.getcwd()
+        os.chdir(self.box.tmp)
+        try:
+            r = self.ok("host", "add", host, "--fleet", "--group",
+                        self.name("web"), "--may-reset-passwords")
+        finally:
+            os.chdir(cwd)
+        path = os.path.join(self.box.tmp, host + ".token")
+        self.assertTrue(os.path.exists(path), r.stdout)
+        self.assertIn(host + ".token", r.stdout)
+        r = self.ok("host", "add", self.name("d"), "--fleet", "--group",
+                    self.name("web"), "--token-file", "-")
+        self.assertRegex(r.stdout.strip(), r"^lkh_[A-Za-z0-9_-]{43}$")
+        listed = {h["name"]: h for h in self.ok_json("host", "list")}
+        self.assertTrue(listed[host]["may_reset_passwords"])
+        self.assertFalse(listed[self.name("d")]["may_reset_passwords"])
+        self.assertEqual(listed[host]["group"], self.name("web"))
+        self.assertIsNone(listed[host]["last_seen_at"])
+        self.assertIsNone(listed[host]["agent_version"])
+
+    def test_list_shows_last_seen_and_version(self):
+        host = self.name("e")
+        self.ok("host", "add", host, "--fleet", "--group", self.name("web"),
+                "--token-file", "-")
+        self.box.query("UPDATE hosts SET last_seen_at = NOW(6), "
+                       "agent_version = '1.2.3' WHERE name = '%s'" % host)
+        text = self.ok("host", "list").stdout
+        line = [l for l in text.splitlines() if l.startswith(host + " ")][0]
+        self.assertIn(self.name("web"), line)
+        self.assertIn("1.2.3", line)
+        self.assertIn("fleet", line)
+        self.assertIn("GROUP", text)
+        self.assertIn("VERSION", text)
+        doc = self.ok_json("host", "revoke", host)
+        self.assertIsNotNone(doc["revoked_at"])
+        self.assertNotIn("sql", doc)
+
+    def test_refusals(self):
+        self.fails(1, "no host group", "host", "add", self.name("g"),
+                   "--fleet", "--group", "nosuchgroup", "--token-file", "-")
+        path = os.path.join(self.box.tmp, "g.token")
+        self.fails(1, "host-group add nosuchgroup", "host", "add",
+                   self.name("g"), "--fleet", "--group", "nosuchgroup",
+                   "--token-file", path)
+        self.assertFalse(os.path.exists(path))
+        self.fails(2, "--group", "host", "add", self.name("g"), "--fleet")
+        self.fails(2, "--fleet", "host", "add", self.name("g"), "--group",
+                   self.name("web"))
 
 
 if __name__ == "__main__":

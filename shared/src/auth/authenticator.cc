@@ -144,7 +144,7 @@ AuthOutcome Authenticator::PasswordFirst(std::string_view login,
 
   Result<LoginLookup> looked_up =
       LookUpLogin(db_, clock_, lockout_store_.config(), login,
-                  options.usernames_only, ctx.rhost);
+                  options.usernames_only, ctx.rhost, ctx.host);
   if (!looked_up.ok()) return Unavailable(login, ctx, looked_up.status());
   if (looked_up->user && !HoldsHostUid(*looked_up->user, options.host_uid)) {
     looked_up->user.reset();  // the name is another account's on this host

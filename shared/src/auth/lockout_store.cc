@@ -29,7 +29,17 @@ Where WhereOf(const LockSubject& s) {
 
 }  // namespace
 
-std::string IpKey(std::string_view rhost, uint32_t prefix_v6) {
+std::string IpKey(std::string_view rhost, uint32_t prefix_v6,
+                  std::string_view host) {
+  if (!host.empty()) {
+    const std::string prefix = "host:" + EscapeLogField(host, 64) + "/";
+    std::string address = IpKey(rhost, prefix_v6);
+    // The column holds kAuditRhostMax characters (the prefix is ASCII).
+    if (prefix.size() + address.size() > kAuditRhostMax) {
+      address = EscapeLogField(rhost, kAuditRhostMax - prefix.size());
+    }
+    return prefix + address;
+  }
   const std::string text(rhost.substr(0, 64));
   std::array<unsigned char, 16> a{};
   char out[INET6_ADDRSTRLEN + 8] = {};
@@ -280,9 +290,10 @@ Status LockoutStore::LockUntil(int64_t user_id, int64_t until) {
                          {db::Timestamp::FromUnix(until), user_id});
 }
 
-Result<bool> LockoutStore::IpBlocked(std::string_view rhost) {
+Result<bool> LockoutStore::IpBlocked(std::string_view rhost,
+                                     std::string_view host) {
   if (rhost.empty() || config_.ip_max_failures == 0) return false;
-  const std::string key = IpKey(rhost, config_.ip_prefix_v6);
+  const std::string key = IpKey(rhost, config_.ip_prefix_v6, host);
   const int64_t window_open_after =
       clock_.NowUnixMicros() - config_.ip_window.count() * 1'000'000;
   LK_ASSIGN_OR_RETURN(
@@ -294,9 +305,10 @@ Result<bool> LockoutStore::IpBlocked(std::string_view rhost) {
          row->i64(0) >= static_cast<int64_t>(config_.ip_max_failures);
 }
 
-Status LockoutStore::RecordIpFailure(std::string_view rhost) {
+Status LockoutStore::RecordIpFailure(std::string_view rhost,
+                                     std::string_view host) {
   if (rhost.empty() || config_.ip_max_failures == 0) return Status::Ok();
-  const std::string key = IpKey(rhost, config_.ip_prefix_v6);
+  const std::string key = IpKey(rhost, config_.ip_prefix_v6, host);
   const int64_t now = clock_.NowUnixMicros();
   const db::Timestamp expired_at_or_before{now - config_.ip_window.count() *
                                                      1'000'000};

@@ -10,11 +10,11 @@ namespace latchkey {
 Result<LoginLookup> LookUpLogin(db::Connection& db, const Clock& clock,
                                 const LockoutConfig& lockout,
                                 std::string_view login, bool usernames_only,
-                                std::string_view rhost) {
+                                std::string_view rhost, std::string_view host) {
   std::vector<db::Value> params;
   std::string sql = "SELECT ";
   // Column 0: the address's failures in its current window, or NULL.
-  const std::string ip_key = IpKey(rhost, lockout.ip_prefix_v6);
+  const std::string ip_key = IpKey(rhost, lockout.ip_prefix_v6, host);
   if (!rhost.empty() && lockout.ip_max_failures > 0) {
     sql +=
         "(SELECT failures FROM ip_failures WHERE ip = ? AND "

@@ -73,7 +73,7 @@ Result<std::optional<int64_t>> PasswordStep::Refuse(const LockSubject& subject,
   LK_ASSIGN_OR_RETURN(AccountFailure settled,
                       lockout_store_.Settle(subject, 0, /*refused=*/true));
   until = settled.locked_until;
-  LK_RETURN_IF_ERROR(lockout_store_.RecordIpFailure(ctx.rhost));
+  LK_RETURN_IF_ERROR(lockout_store_.RecordIpFailure(ctx.rhost, ctx.host));
   std::optional<int64_t> user_id;
   if (user != nullptr) user_id = user->id;
   LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kRefusedLocked, user_id, tried,
@@ -103,7 +103,7 @@ Result<AccountFailure> PasswordStep::Fail(
   LK_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Start(db_));
   LK_ASSIGN_OR_RETURN(AccountFailure failure,
                       lockout_store_.Settle(subject, failed_logins, false));
-  LK_RETURN_IF_ERROR(lockout_store_.RecordIpFailure(ctx.rhost));
+  LK_RETURN_IF_ERROR(lockout_store_.RecordIpFailure(ctx.rhost, ctx.host));
   LK_RETURN_IF_ERROR(
       audit_.Record(event, user_id, tried, ctx, AuditOutcome::kFail, detail));
   if (failure.lock_started) {
@@ -127,7 +127,8 @@ Result<PasswordCheck> PasswordStep::Check(
   std::optional<int64_t> user_id;
   if (user != nullptr) user_id = user->id;
   if (!address_blocked.has_value()) {
-    LK_ASSIGN_OR_RETURN(address_blocked, lockout_store_.IpBlocked(ctx.rhost));
+    LK_ASSIGN_OR_RETURN(address_blocked,
+                        lockout_store_.IpBlocked(ctx.rhost, ctx.host));
   }
   if (*address_blocked) {
     LK_RETURN_IF_ERROR(audit_.Record(AuditEvent::kAddressThrottled, user_id,

@@ -203,6 +203,13 @@ struct Entry {
   std::string gecos;
 };
 
+// The one shape of an entry, for the files and for the directory map.
+NssUserEntry UserEntry(const Entry& e, const NssConfig& config) {
+  const std::string home_dir =
+      config.home_base == "/" ? "/" : config.home_base + "/";
+  return {e.name, e.uid, e.uid, e.gecos, home_dir + e.name, config.shell};
+}
+
 // Replaces `path` unless it already holds exactly `text` with kFileMode.
 Status WriteIfChanged(const std::string& path, const std::string& text,
                       bool& changed) {
@@ -279,15 +286,14 @@ Result<NssSyncReport> SyncNss(db::Connection& db, const Clock& clock,
 
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.uid < b.uid; });
-  const std::string home_dir =
-      config.home_base == "/" ? "/" : config.home_base + "/";
   std::string passwd;
   std::string group;
   for (const Entry& e : entries) {
-    const std::string id = std::to_string(e.uid);
-    passwd += e.name + ":x:" + id + ":" + id + ":" + e.gecos + ":" + home_dir +
-              e.name + ":" + config.shell + "\n";
-    group += e.name + ":x:" + id + ":\n";
+    const NssUserEntry u = UserEntry(e, config);
+    const std::string id = std::to_string(u.uid);
+    passwd += u.name + ":x:" + id + ":" + std::to_string(u.gid) + ":" +
+              u.gecos + ":" + u.home + ":" + u.shell + "\n";
+    group += u.name + ":x:" + std::to_string(u.gid) + ":\n";
   }
   // The group file first: a passwd line should not name a gid that has no
   // group yet.
@@ -306,6 +312,27 @@ Result<NssSyncReport> SyncNss(db::Connection& db, const Clock& clock,
         std::to_string(entries.size()) + " users that have a uid)");
   }
   return report;
+}
+
+Result<NssMap> ReadNssMap(db::Connection& db, const NssConfig& config) {
+  LK_ASSIGN_OR_RETURN(std::vector<db::Row> rows, db.Query(kActiveUsers));
+  const LocalAccounts none;
+  std::vector<Entry> entries;
+  for (const db::Row& row : rows) {
+    const std::optional<int64_t> uid = row.opt_i64(3);
+    if (!uid || *uid < kLowestUid || *uid > kHighestUid) continue;
+    if (NameProblem(row.str(1), none)) continue;
+    entries.push_back({*uid, row.str(1), Gecos(row.str(2))});
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.uid < b.uid; });
+  NssMap map;
+  for (const Entry& e : entries) {
+    NssUserEntry u = UserEntry(e, config);
+    map.groups.push_back({u.name, u.gid, {}});
+    map.users.push_back(std::move(u));
+  }
+  return map;
 }
 
 }  // namespace latchkey

@@ -38,7 +38,7 @@ namespace {
 
 constexpr std::string_view kInsertEvent =
     "INSERT INTO auth_events (ts, user_id, username_tried, event, service, "
-    "rhost, tty, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "rhost, tty, outcome, detail, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 LogLevel LevelOf(const AuditRecord& r) {
   switch (r.event) {
@@ -78,7 +78,9 @@ Status AuditLog::Record(const AuditRecord& r, const AuthContext& ctx) {
                      db::OrNull(r.user_id), std::string_view(user),
                      AuditEventName(r.event), std::string_view(service),
                      std::string_view(rhost), std::string_view(tty),
-                     AuditOutcomeName(r.outcome), std::string_view(detail)});
+                     AuditOutcomeName(r.outcome), std::string_view(detail),
+                     ctx.host.empty() ? db::Value(db::Null{})
+                                      : db::Value(std::string_view(ctx.host))});
   if (!result.ok()) return result.status().WithContext("audit");
   return Status::Ok();
 }

@@ -186,6 +186,7 @@ std::string FormatAuditLine(const AuditRecord& record, const AuthContext& ctx) {
     line += " ua=" + LogValue(ctx.user_agent, kAuditUserAgentMax);
   }
   if (ctx.pid != 0) line += " pid=" + std::to_string(ctx.pid);
+  if (!ctx.host.empty()) line += " host=" + LogValue(ctx.host, 64);
   line += " outcome=";
   line += AuditOutcomeName(record.outcome);
   if (!record.detail.empty()) {

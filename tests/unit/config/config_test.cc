@@ -763,7 +763,7 @@ TEST(ExampleConfigTest, EveryKeyUncommentedGivesTheDefaults) {
     out += line + "\n";
   }
   // Keys in config.h's structs, less [database] hosts and tls.
-  EXPECT_EQ(keys.size(), 56u);
+  EXPECT_EQ(keys.size(), 61u);
   const Config c = MustParse(out);
   ExpectDefaults(c);
 }

@@ -118,11 +118,13 @@ class LockoutStore {
   // True when the address has ip_max_failures or more failures in its
   // current window. (Authenticate asks this together with the account
   // lookup: LookUpLogin.)
-  Result<bool> IpBlocked(std::string_view rhost);
+  // `host` (AuthContext::host): the fleet host that reported `rhost`; the
+  // address then counts under that host's name only (IpKey).
+  Result<bool> IpBlocked(std::string_view rhost, std::string_view host = {});
   // Counts one failure for the address: one INSERT ... ON DUPLICATE KEY
   // UPDATE that starts a new window when the current one has passed. A
   // successful login does not reset it.
-  Status RecordIpFailure(std::string_view rhost);
+  Status RecordIpFailure(std::string_view rhost, std::string_view host = {});
 
   const LockoutConfig& config() const { return config_; }
 
@@ -137,7 +139,13 @@ class LockoutStore {
 // network of `prefix_v6` bits ("2001:db8:1:2::/64"); anything else (a
 // host name) is escaped like audit fields. Cut to 255 characters (the
 // column size).
-std::string IpKey(std::string_view rhost, uint32_t prefix_v6);
+//
+// With `host` (a fleet host's name, AuthContext::host) the key is
+// "host:<host>/<that key>": an address a host only reports is worth no
+// more than that host's word, so web1's count for it is not web2's nor the
+// portal's (docs/fleet-protocol.md, "Addresses count per host").
+std::string IpKey(std::string_view rhost, uint32_t prefix_v6,
+                  std::string_view host = {});
 
 }  // namespace latchkey
 

@@ -33,7 +33,8 @@ struct LoginLookup {
 Result<LoginLookup> LookUpLogin(db::Connection& db, const Clock& clock,
                                 const LockoutConfig& lockout,
                                 std::string_view login, bool usernames_only,
-                                std::string_view rhost);
+                                std::string_view rhost,
+                                std::string_view host = {});
 
 }  // namespace latchkey
 

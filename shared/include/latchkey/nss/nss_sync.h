@@ -66,6 +66,33 @@ Result<NssSyncReport> SyncNss(db::Connection& db, const Clock& clock,
                               const NssConfig& config,
                               const NssLocalFiles& local = {});
 
+// The directory map (fleet mode, docs/fleet-protocol.md): the entries
+// SyncNss writes, as data, for the hosts' agents to write themselves.
+struct NssUserEntry {
+  std::string name;
+  int64_t uid = 0;
+  int64_t gid = 0;  // the user's own group: the same number
+  std::string gecos;
+  std::string home;
+  std::string shell;
+};
+struct NssGroupEntry {
+  std::string name;
+  int64_t gid = 0;
+  std::vector<std::string> members;  // nss-sync writes none
+};
+struct NssMap {
+  std::vector<NssUserEntry> users;  // sorted by uid
+  std::vector<NssGroupEntry> groups;
+};
+
+// The map of every active user that already has a uid (none is assigned:
+// latchkeyctl nss-sync or the admin side gives uids), with SyncNss's name
+// rules and uid bounds, but without a local-file check: each host's agent
+// applies its own uid range and local names. Never holds an email or a
+// hash. Errors: the db layer's.
+Result<NssMap> ReadNssMap(db::Connection& db, const NssConfig& config);
+
 }  // namespace latchkey
 
 #endif  // LATCHKEY_NSS_NSS_SYNC_H_

@@ -78,18 +78,18 @@ enum class AuditEvent {
   kSessionsRevoked,      // sessions_revoked (a user's sessions, by an admin)
   kGuardOverridden,      // guard_overridden (a guard rail skipped: --force)
   // Fleet mode (issue 12):
-  kHostGroupCreated,     // host_group_created
-  kHostGroupDeleted,     // host_group_deleted
-  kHostGroupChanged,     // host_group_changed (a host moved, a flag set)
-  kAccessRuleAdded,      // access_rule_added (role -> host group [service])
-  kAccessRuleRemoved,    // access_rule_removed
-  kHostAlarm,            // host_alarm (one host reported many failures)
-  kAccessDenied,         // access_denied (no host access rule admits it)
-  kSshKeyAdded,          // ssh_key_added (detail: fingerprint)
-  kSshKeyRemoved,        // ssh_key_removed (detail: fingerprint)
-  kOfflineLogin,         // offline_login (a host admitted a cached verifier
-                         // while no directory answered; delivered later)
-  kOfflineFailure,       // offline_failure (a wrong password offline)
+  kHostGroupCreated,   // host_group_created
+  kHostGroupDeleted,   // host_group_deleted
+  kHostGroupChanged,   // host_group_changed (a host moved, a flag set)
+  kAccessRuleAdded,    // access_rule_added (role -> host group [service])
+  kAccessRuleRemoved,  // access_rule_removed
+  kHostAlarm,          // host_alarm (one host reported many failures)
+  kAccessDenied,       // access_denied (no host access rule admits it)
+  kSshKeyAdded,        // ssh_key_added (detail: fingerprint)
+  kSshKeyRemoved,      // ssh_key_removed (detail: fingerprint)
+  kOfflineLogin,       // offline_login (a host admitted a cached verifier
+                       // while no directory answered; delivered later)
+  kOfflineFailure,     // offline_failure (a wrong password offline)
 };
 
 // The stable snake_case name above (what `event` holds and syslog shows).
@@ -109,6 +109,11 @@ struct AuthContext {
   std::string tty;         // PAM_TTY
   std::string user_agent;  // HTTP User-Agent (syslog only; no column)
   int64_t pid = 0;         // 0: not logged
+  // Fleet mode: the name of the host whose agent asked the directory
+  // (auth_events.host, and "host=" in the syslog line); "" otherwise. Also
+  // scopes the per-address counter (IpKey): an address a host reports
+  // counts under that host's name only.
+  std::string host;
 };
 
 // --- Pure helpers for attacker strings ---

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "latchkey/base/clock.h"
+#include "latchkey/base/random.h"
 #include "latchkey/base/result.h"
 #include "latchkey/base/secret.h"
 #include "latchkey/db/db.h"
@@ -32,8 +33,23 @@ struct Host {
   std::string kind;                     // "direct" or "fleet"
   std::string db_user;                  // "" if none
   int64_t created_at = 0;               // Unix seconds
-  std::optional<int64_t> last_seen_at;  // not kept in direct mode yet
+  std::optional<int64_t> last_seen_at;  // fleet: the directory's Touch
   std::optional<int64_t> revoked_at;
+  // Fleet mode (migration 015):
+  std::optional<int64_t> group_id;
+  std::string group_name;  // "" when none
+  bool may_reset_passwords = false;
+  std::string agent_version;  // "" until the host has called
+};
+
+// A fleet host's token: "lkh_" and 43 base64url characters (256 random
+// bits). Only its SHA-256 is stored.
+inline constexpr std::string_view kHostTokenPrefix = "lkh_";
+
+// What AddFleet returns: the row and the token, shown this once.
+struct NewFleetHost {
+  Host host;
+  Secret token;
 };
 
 // A host name: 1..48 characters of a-z, 0-9, '.', '-' and '_', starting
@@ -69,6 +85,22 @@ class HostStore {
   // InvalidArgument (name), AlreadyExists "host 'web1' exists" (revoked
   // hosts keep their name).
   Result<Host> Add(std::string_view name);
+  // Records a fleet host (kind 'fleet', no db_user) in the host group
+  // `group_name`, with a fresh token from `random` whose SHA-256 only is
+  // stored. Errors: InvalidArgument (name), NotFound "no host group 'x';
+  // create it with latchkeyctl host-group add x", AlreadyExists as Add,
+  // Random's error.
+  Result<NewFleetHost> AddFleet(std::string_view name,
+                                std::string_view group_name,
+                                bool may_reset_passwords, Random& random);
+  // The fleet host whose token is `token`, or nullopt for an unknown,
+  // malformed or revoked one (one lookup by the token's SHA-256, a unique
+  // key; a revoked host is refused from the statement after revoked_at is
+  // set). Never logs the token.
+  Result<std::optional<Host>> Authenticate(std::string_view token);
+  // last_seen_at = now and agent_version (cut to 64 printable ASCII
+  // characters; "" keeps the stored one). Callers throttle it.
+  Status Touch(int64_t host_id, std::string_view agent_version);
   // Every host, by name.
   Result<std::vector<Host>> List();
   Result<std::optional<Host>> Find(std::string_view name);
