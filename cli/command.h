@@ -133,6 +133,15 @@ extern const Command kRoleAddCommand;
 extern const Command kRoleDeleteCommand;
 extern const Command kAuditExportCommand;
 extern const Command kStatsCommand;  // cmd_stats.cc (issue 11, overview)
+// Fleet mode, host groups and access rules (issue 12, part "groups"):
+// cmd_host_group.cc and cmd_host_set.cc.
+extern const Command kHostGroupListCommand;
+extern const Command kHostGroupAddCommand;
+extern const Command kHostGroupDeleteCommand;
+extern const Command kHostGroupShowCommand;
+extern const Command kHostGroupAllowCommand;
+extern const Command kHostGroupDenyCommand;
+extern const Command kHostSetCommand;
 
 }  // namespace latchkey::cli
 

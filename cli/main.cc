@@ -55,11 +55,20 @@ const Command* const kCommands[] = {
     &kUserExpireCommand,
     &kUserVerifyEmailCommand,
     &kUserRevokeSessionsCommand,
+    // Fleet mode: host groups and access rules (issue 12, part "groups")
+    &kHostGroupListCommand,
+    &kHostGroupAddCommand,
+    &kHostGroupDeleteCommand,
+    &kHostGroupShowCommand,
+    &kHostGroupAllowCommand,
+    &kHostGroupDenyCommand,
+    &kHostSetCommand,
 };
 // clang-format on
 
 // Words that start a two-word command ("user add").
-constexpr std::string_view kGroups[] = {"user", "audit", "host", "role"};
+constexpr std::string_view kGroups[] = {"user", "audit", "host", "role",
+                                        "host-group"};
 
 constexpr OptionSpec kGlobalOptions[] = {
     {"--config", true, ""},

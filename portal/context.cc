@@ -82,6 +82,18 @@ constexpr Notice kNotices[] = {
     {"admin_user_deleted",
      "The account is deleted. Its audit trail stays, and its uid is never "
      "given again."},
+    // Fleet mode: hosts and host groups (issue 12, part "groups").
+    {"host_group_created",
+     "The host group has been created. It admits nobody until a rule below "
+     "lets a role in."},
+    {"host_group_deleted", "The host group and its rules have been deleted."},
+    {"access_rule_added", "The rule has been added."},
+    {"access_rule_removed", "The rule has been removed."},
+    {"admin_host_moved", "The host is in its new group."},
+    {"admin_host_flag_saved", "The host's password reset setting is saved."},
+    {"admin_host_revoked",
+     "The host is revoked: the directory refuses its credential from now "
+     "on."},
 };
 
 }  // namespace

@@ -132,6 +132,27 @@ Response ApiAdminUserDelete(Context& ctx);             // user_api.cc
 // Admin users list (issue 11, part "users")
 Response AdminUsersPage(Context& ctx);  // users_list.cc
 Response ApiAdminUsers(Context& ctx);   // users_list.cc
+// Fleet mode: hosts and host groups (issue 12, part "groups")
+Response AdminHostsPage(Context& ctx);               // hosts.cc
+Response AdminHostGroupSubmit(Context& ctx);         // hosts.cc
+Response AdminHostMayResetSubmit(Context& ctx);      // hosts.cc
+Response AdminHostRevokeSubmit(Context& ctx);        // hosts.cc
+Response ApiAdminHosts(Context& ctx);                // hosts.cc
+Response ApiAdminHostGet(Context& ctx);              // hosts.cc
+Response ApiAdminHostPatch(Context& ctx);            // hosts.cc
+Response ApiAdminHostRevoke(Context& ctx);           // hosts.cc
+Response AdminHostGroupsPage(Context& ctx);          // host_groups.cc
+Response AdminHostGroupsCreate(Context& ctx);        // host_groups.cc
+Response AdminHostGroupPage(Context& ctx);           // host_groups.cc
+Response AdminHostGroupRuleAdd(Context& ctx);        // host_groups.cc
+Response AdminHostGroupRuleRemove(Context& ctx);     // host_groups.cc
+Response AdminHostGroupDelete(Context& ctx);         // host_groups.cc
+Response ApiAdminHostGroups(Context& ctx);           // host_groups.cc
+Response ApiAdminHostGroupCreate(Context& ctx);      // host_groups.cc
+Response ApiAdminHostGroupGet(Context& ctx);         // host_groups.cc
+Response ApiAdminHostGroupDelete(Context& ctx);      // host_groups.cc
+Response ApiAdminHostGroupRuleAdd(Context& ctx);     // host_groups.cc
+Response ApiAdminHostGroupRuleRemove(Context& ctx);  // host_groups.cc
 
 namespace {
 
@@ -268,6 +289,27 @@ constexpr Route kRoutes[] = {
   // Admin users list (issue 11, part "users"): search, filters, paging.
   {"/admin/users",         kGet,  AdminUsersPage,    kAdminOnly},
   {"/api/v1/admin/users",  kGet,  ApiAdminUsers,     kApi | kAdminOnly},
+  // Fleet mode: hosts and host groups (issue 12, part "groups").
+  {"/admin/hosts",                       kGet,  AdminHostsPage,          kAdminOnly},
+  {"/admin/hosts/{host}/group",          kPost, AdminHostGroupSubmit,    kAdminOnly},
+  {"/admin/hosts/{host}/may-reset",      kPost, AdminHostMayResetSubmit, kAdminOnly},
+  {"/admin/hosts/{host}/revoke",         kPost, AdminHostRevokeSubmit,   kAdminOnly},
+  {"/api/v1/admin/hosts",                kGet,   ApiAdminHosts,          kApi | kAdminOnly},
+  {"/api/v1/admin/hosts/{host}",         kGet,   ApiAdminHostGet,        kApi | kAdminOnly},
+  {"/api/v1/admin/hosts/{host}",         kPatch, ApiAdminHostPatch,      kApi | kAdminOnly},
+  {"/api/v1/admin/hosts/{host}/revoke",  kPost,  ApiAdminHostRevoke,     kApi | kAdminOnly},
+  {"/admin/host-groups",                 kGet,  AdminHostGroupsPage,     kAdminOnly},
+  {"/admin/host-groups",                 kPost, AdminHostGroupsCreate,   kAdminOnly},
+  {"/admin/host-groups/{group}",         kGet,  AdminHostGroupPage,      kAdminOnly},
+  {"/admin/host-groups/{group}/rules",   kPost, AdminHostGroupRuleAdd,   kAdminOnly},
+  {"/admin/host-groups/{group}/rules/remove", kPost, AdminHostGroupRuleRemove, kAdminOnly},
+  {"/admin/host-groups/{group}/delete",  kPost, AdminHostGroupDelete,    kAdminOnly},
+  {"/api/v1/admin/host-groups",          kGet,    ApiAdminHostGroups,      kApi | kAdminOnly},
+  {"/api/v1/admin/host-groups",          kPost,   ApiAdminHostGroupCreate, kApi | kAdminOnly},
+  {"/api/v1/admin/host-groups/{group}",  kGet,    ApiAdminHostGroupGet,    kApi | kAdminOnly},
+  {"/api/v1/admin/host-groups/{group}",  kDelete, ApiAdminHostGroupDelete, kApi | kAdminOnly},
+  {"/api/v1/admin/host-groups/{group}/rules", kPost,   ApiAdminHostGroupRuleAdd,    kApi | kAdminOnly},
+  {"/api/v1/admin/host-groups/{group}/rules", kDelete, ApiAdminHostGroupRuleRemove, kApi | kAdminOnly},
 };
 // clang-format on
 // clang-format on

@@ -110,6 +110,18 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limits TO latchkey_portal;
 GRANT SELECT, INSERT, DELETE ON login_challenges TO latchkey_portal;
 -- INSERT and DELETE on roles: the admin area creates and deletes roles.
 GRANT SELECT, INSERT, DELETE ON roles TO latchkey_portal;
+-- Fleet mode, host groups and access rules (issue 12, part "groups"): the
+-- admin area's Hosts and Host groups pages manage groups and rules, move
+-- hosts between groups, set may_reset_passwords and revoke hosts. No
+-- INSERT or DELETE on hosts (adding a host is latchkeyctl's) and no UPDATE
+-- of the token.
+GRANT SELECT, INSERT, UPDATE, DELETE ON host_groups TO latchkey_portal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON host_access_rules TO latchkey_portal;
+GRANT SELECT (id, name, kind, db_user, group_id, may_reset_passwords,
+              created_at, last_seen_at, agent_version, revoked_at)
+  ON hosts TO latchkey_portal;
+GRANT UPDATE (group_id, may_reset_passwords, revoked_at)
+  ON hosts TO latchkey_portal;
 GRANT SELECT, INSERT ON auth_events TO latchkey_portal;
 GRANT SELECT ON schema_migrations TO latchkey_portal;
 -- The admin overview's rollup (013): the portal fills it as it reads it.

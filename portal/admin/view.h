@@ -12,9 +12,10 @@
 namespace latchkey::portal {
 
 // `section` marks the current navigation entry: "overview", "users",
-// "roles" or "audit". Adds: admin_nav.<section> = true; admin_window_open
-// (bool) and admin_window_until ("14:05 UTC"); return_to (this page's path
-// and query, AdminReturnPath-checked).
+// "roles", "hosts", "host_groups" (issue 12, part "groups") or "audit". Adds:
+// admin_nav.<section> = true; admin_window_open (bool) and admin_window_until
+// ("14:05 UTC"); return_to (this page's path and query,
+// AdminReturnPath-checked).
 tmpl::Dict AdminView(Context& ctx, std::string_view title,
                      std::string_view section);
 

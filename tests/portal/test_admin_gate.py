@@ -28,6 +28,9 @@ from portalharness import PortalTestCase
 
 # A value for each {param} of a pattern; {id} is the target user's id.
 SAMPLE_PARAMS = {"name": "matrixrole", "handle": "00112233445566aa"}
+# Fleet mode, hosts and host groups (issue 12, part "groups"): rows that
+# AdminMatrixTest.setUp makes, so their pages answer 200 to an admin.
+SAMPLE_PARAMS.update({"group": "matrixgroup", "host": "matrixhost"})
 # Reads that need a query to mean anything (else 422, which is right).
 SAMPLE_QUERY = {"export": "format=csv"}
 # What an admin's write may answer once past the gate: the handler ran
@@ -59,6 +62,15 @@ class AdminMatrixTest(PortalTestCase):
 
     def setUp(self):
         self.all_routes, self.routes = admin_routes()
+        # The host group and host that {group} and {host} name (issue 12,
+        # part "groups"); a write may have moved or revoked them.
+        self.portal.query(
+            "INSERT IGNORE INTO host_groups (name, created_at) VALUES "
+            "('matrixgroup', UTC_TIMESTAMP(6))")
+        self.portal.query(
+            "INSERT IGNORE INTO hosts (name, kind, token_sha256, created_at) "
+            "VALUES ('matrixhost', 'fleet', UNHEX(SHA2('matrixhost', 256)), "
+            "UTC_TIMESTAMP(6))")
 
     def call(self, b, route, method, path, csrf):
         """One request in the route's style: the API with JSON and the

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "latchkey/account/host_admin.h"
 #include "latchkey/auth/lockout_store.h"
 #include "latchkey/auth/login_lookup.h"
 #include "latchkey/auth/security_notifier.h"
@@ -469,6 +470,86 @@ TEST_F(PamRoleServicesTest, UnverifiedOrDeletedUserRendersToNothing) {
   EXPECT_EQ((*rows)[0].str(4), "skipped: the user has no verified address");
   EXPECT_EQ((*rows)[1].str(4), "skipped: the user no longer exists");
   EXPECT_TRUE(Outbox().empty());
+}
+
+// Fleet mode, host groups (issue 12, part "groups"): the admin area runs
+// HostAdmin as the portal's role: groups, rules, a host's group and flag,
+// and revoking. It may not add hosts, read or change their tokens, and the
+// PAM role may not touch groups or rules at all.
+void ExpectRefused(const Status& s, const char* what) {
+  EXPECT_EQ(s.code(), StatusCode::kPermissionDenied)
+      << what << ": " << s.ToString();
+}
+
+class PortalRoleHostAdminTest : public testing::ServicesTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ServicesTest::SetUp());
+    admin_ = db().ConnectAsAdmin();
+    Status s = ApplyGrants(*admin_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    portal_ = std::make_unique<RoleUser>(*admin_, "latchkey_portal");
+    ASSERT_TRUE(portal_->status().ok()) << portal_->status().ToString();
+    portal_services_ = Services::WithConnection(
+        config_, portal_->Connect(db().config()), clock_, random_, &sink_);
+  }
+  void TearDown() override {
+    portal_services_.reset();
+    portal_.reset();
+  }
+
+  std::unique_ptr<db::Connection> admin_;
+  std::unique_ptr<RoleUser> portal_;
+  std::unique_ptr<Services> portal_services_;
+};
+
+TEST_F(PortalRoleHostAdminTest, ManagesGroupsRulesAndHostsButNoTokens) {
+  ASSERT_TRUE(s().db()
+                  .Execute("INSERT INTO hosts (name, kind, token_sha256, "
+                           "created_at) VALUES ('web1', 'fleet', "
+                           "UNHEX(SHA2('web1', 256)), UTC_TIMESTAMP(6))")
+                  .ok());
+  AdminActor actor;
+  actor.ctx.service = "portal";
+  actor.name = "alice";
+  HostAdmin admin(*portal_services_);
+  auto group = admin.CreateGroup("web", "", actor);
+  ASSERT_TRUE(group.ok()) << group.status().ToString();
+  Status s = admin.AllowRole("web", "user", "sshd", actor);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto moved = admin.SetHostGroup("web1", std::string("web"), actor);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  auto flag = admin.SetMayResetPasswords("web1", true, actor);
+  ASSERT_TRUE(flag.ok()) << flag.status().ToString();
+  auto listed = admin.ListHosts();
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  auto revoked = admin.RevokeHost("web1", actor);
+  ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
+  s = admin.DenyRole("web", "user", "sshd", actor);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  s = admin.DeleteGroup("web", actor);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+
+  db::Connection& c = portal_services_->db();
+  ExpectRefused(c.Query("SELECT token_sha256 FROM hosts").status(),
+                "SELECT hosts.token_sha256");
+  ExpectRefused(c.Execute("UPDATE hosts SET token_sha256 = NULL").status(),
+                "UPDATE hosts.token_sha256");
+  ExpectRefused(c.Execute("INSERT INTO hosts (name, kind, created_at) VALUES "
+                          "('evil', 'fleet', UTC_TIMESTAMP(6))")
+                    .status(),
+                "INSERT hosts");
+  ExpectRefused(c.Execute("DELETE FROM hosts").status(), "DELETE hosts");
+
+  RoleUser pam(*admin_, "latchkey_pam");
+  ASSERT_TRUE(pam.status().ok()) << pam.status().ToString();
+  auto p = pam.Connect(db().config());
+  ExpectRefused(p->Execute("INSERT INTO host_groups (name, created_at) VALUES "
+                           "('x', UTC_TIMESTAMP(6))")
+                    .status(),
+                "PAM INSERT host_groups");
+  ExpectRefused(p->Execute("DELETE FROM host_access_rules").status(),
+                "PAM DELETE host_access_rules");
 }
 
 }  // namespace
