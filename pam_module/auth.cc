@@ -6,62 +6,21 @@
 
 #include "latchkey/crypto/kdf_memory.h"
 #include "phases.h"
+#include "tell_user.h"
 
 namespace latchkey::pam {
 namespace {
 
-// Libpam applies the longest delay any module asked for, and only when
-// the stack fails, so a failure costs at least this (the application may
-// ask for more).
-constexpr unsigned int kFailDelayMicros = 2'000'000;
-
-constexpr char kCodePrompt[] = "Verification code: ";
-
-void TellUser(PamIo& io, Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kLocked:
-      io.Error("Your account is temporarily locked. Try again later.");
-      break;
-    case Verdict::kThrottled:
-      io.Error("Too many failed logins from your address. Try again later.");
-      break;
-    default:
-      break;
-  }
-}
-
-// Asks for the code and hands it to the core. The password is needed only
-// to notice an application that answers every hidden prompt with it
-// (OpenSSH's PasswordAuthentication does): that is not a wrong code, and
-// must not count against the account.
+// Asks for the code (ReadVerificationCode) and hands it to the core.
 AuthOutcome TotpStep(PamIo& io, Services& services, const AuthOutcome& first,
                      const Secret& password, const AuthContext& ctx,
                      Verdict& conversation) {
   Secret code;
-  const int rc = io.AskHidden(kCodePrompt, code);
   AuthOutcome none;
   none.status = AuthStatus::kBadCredentials;
   none.user_known = true;
-  if (rc != PAM_SUCCESS) {
-    conversation = ConversationVerdict(rc);
-    if (conversation == Verdict::kUnknownUser) {
-      conversation = Verdict::kConversationFailed;
-    }
-    io.LogNotice("no verification code could be read (" +
-                 std::string(pam_strerror(io.handle(), rc)) + ")");
-    return none;
-  }
-  if (code.empty() || ConstantTimeEquals(code.view(), password.view())) {
-    conversation = Verdict::kConversationFailed;
-    io.LogNotice(code.empty()
-                     ? "empty verification code"
-                     : "the application answered the verification code "
-                       "prompt with the password; a second factor needs "
-                       "keyboard-interactive (sshd: KbdInteractive"
-                       "Authentication yes, AuthenticationMethods "
-                       "keyboard-interactive)");
-    return none;
-  }
+  conversation = ReadVerificationCode(io, password, code);
+  if (conversation != Verdict::kOk) return none;
   return services.authenticator().CompleteSecondFactor(*first.challenge,
                                                        code.view(), ctx);
 }
@@ -94,8 +53,7 @@ void AfterRecoveryCode(PamIo& io, Services& services, const AuthOutcome& out) {
   Result<int64_t> left =
       services.totp_step().RemainingRecoveryCodes(out.user->id);
   if (!left.ok()) return;
-  io.Info("You used a recovery code; " + std::to_string(*left) +
-          " remain. Generate new ones in the portal when few are left.");
+  TellRecoveryCodesLeft(io, *left);
 }
 
 }  // namespace
@@ -107,13 +65,15 @@ int Authenticate(PamIo& io, const ModuleOptions& options) {
   if (const int rc = io.GetUser(user); rc != PAM_SUCCESS) {
     return Finish(io, Phase::kAuth, user, ConversationVerdict(rc));
   }
-  Services* services = OpenServices(io, options);
-  if (services == nullptr) {
-    return Finish(io, Phase::kAuth, user, Verdict::kConfigError);
+  std::optional<Backend> backend = OpenBackend(io, options);
+  if (!backend) return Finish(io, Phase::kAuth, user, Verdict::kConfigError);
+  if (backend->fleet) {
+    return AuthenticateThroughAgent(io, options, *backend->fleet, user);
   }
+  Services* services = backend->services;
   std::optional<int64_t> nss_uid;
   if (const std::optional<Verdict> not_ours =
-          NotLatchkeysName(io, *services, user, nss_uid)) {
+          NotLatchkeysName(io, services->config().nss, user, nss_uid)) {
     return Finish(io, Phase::kAuth, user, *not_ours);
   }
 
@@ -159,7 +119,7 @@ int Authenticate(PamIo& io, const ModuleOptions& options) {
     verdict = Verdict::kBadCredentials;
   }
   if (verdict == Verdict::kOk) AfterRecoveryCode(io, *services, out);
-  TellUser(io, verdict);
+  TellUserAuth(io, verdict);
   return Finish(io, Phase::kAuth, user, verdict);
 }
 

@@ -25,15 +25,21 @@ void FreeServices(pam_handle_t* /*pamh*/, void* data,
 
 }  // namespace
 
-Result<Services*> ServicesFor(pam_handle_t* pamh,
-                              const std::string& config_path) {
+Services* StoredServices(pam_handle_t* pamh, const std::string& config_path) {
   const std::string name = DataName(config_path);
   const void* stored = nullptr;
   if (pam_get_data(pamh, name.c_str(), &stored) == PAM_SUCCESS &&
       stored != nullptr) {
     return const_cast<Services*>(static_cast<const Services*>(stored));
   }
-  LK_ASSIGN_OR_RETURN(Config config, LoadConfig(config_path));
+  return nullptr;
+}
+
+Result<Services*> ServicesFor(pam_handle_t* pamh,
+                              const std::string& config_path,
+                              const Config& config) {
+  if (Services* stored = StoredServices(pamh, config_path)) return stored;
+  const std::string name = DataName(config_path);
   LK_ASSIGN_OR_RETURN(std::unique_ptr<Services> services,
                       Services::Open(config));
   if (pam_set_data(pamh, name.c_str(), services.get(), &FreeServices) !=

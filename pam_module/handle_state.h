@@ -14,15 +14,20 @@
 
 namespace latchkey::pam {
 
-// The Services opened from the config file at `config_path` for this
-// handle: the ones stored earlier for the same path, or new ones (config
-// loaded and Services::Open called), stored for the rest of the handle's
+// Direct mode only (fleet mode keeps nothing in the handle).
+
+// The Services stored earlier for `config_path` in this handle, or nullptr.
+Services* StoredServices(pam_handle_t* pamh, const std::string& config_path);
+
+// The Services for this handle and `config_path`: the ones stored earlier
+// for the same path, or new ones opened from `config` (loaded from that
+// path by the caller; Services::Open), stored for the rest of the handle's
 // life. The database is not contacted here (the connection is lazy).
-// Errors: the config's (file:line: key: reason, permissions), those of
-// Services::Open, and Internal if pam_set_data fails. A failure is not
-// stored: the next call tries again.
+// Errors: those of Services::Open, and Internal if pam_set_data fails. A
+// failure is not stored: the next call tries again.
 Result<Services*> ServicesFor(pam_handle_t* pamh,
-                              const std::string& config_path);
+                              const std::string& config_path,
+                              const Config& config);
 
 }  // namespace latchkey::pam
 

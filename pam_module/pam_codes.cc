@@ -42,6 +42,10 @@ std::string_view VerdictName(Verdict verdict) {
       return "policy_rejected";
     case Verdict::kInternalError:
       return "internal_error";
+    case Verdict::kAccessDenied:
+      return "access_denied";
+    case Verdict::kResetNotAllowed:
+      return "reset_not_allowed";
   }
   return "internal_error";
 }
@@ -121,6 +125,60 @@ Verdict VerdictOfPasswordChange(const Status& status) {
   return Verdict::kInternalError;
 }
 
+namespace {
+
+// The statuses every op may answer besides its own.
+Verdict CommonAgentStatus(std::string_view status) {
+  if (status == "unavailable" || status == "forbidden") {
+    return Verdict::kUnavailable;
+  }
+  return Verdict::kInternalError;  // bad_request, or one we do not know
+}
+
+}  // namespace
+
+Verdict VerdictOfAgentAuth(std::string_view status, bool user_known) {
+  if (status == "ok") return Verdict::kOk;
+  if (status == "bad_credentials") {
+    return user_known ? Verdict::kBadCredentials : Verdict::kUnknownUser;
+  }
+  if (status == "locked") {
+    // As VerdictOf(AuthOutcome): a locked name without an account stays
+    // unknown, so a stack falls through to pam_unix.
+    return user_known ? Verdict::kLocked : Verdict::kUnknownUser;
+  }
+  if (status == "inactive") return Verdict::kInactive;
+  if (status == "unverified") return Verdict::kUnverified;
+  if (status == "expired") return Verdict::kAccountExpired;
+  if (status == "throttled") return Verdict::kThrottled;
+  // second_factor_needed is not an end state: the caller asks for the code.
+  return CommonAgentStatus(status);
+}
+
+Verdict VerdictOfAgentAccount(std::string_view status) {
+  if (status == "ok") return Verdict::kOk;
+  if (status == "unknown_user") return Verdict::kUnknownUser;
+  if (status == "inactive") return Verdict::kInactive;
+  if (status == "unverified") return Verdict::kUnverified;
+  if (status == "locked") return Verdict::kLocked;
+  if (status == "account_expired") return Verdict::kAccountExpired;
+  if (status == "password_expired") return Verdict::kPasswordExpired;
+  if (status == "role_missing") return Verdict::kRoleMissing;
+  if (status == "access_denied") return Verdict::kAccessDenied;
+  return CommonAgentStatus(status);
+}
+
+Verdict VerdictOfAgentPassword(std::string_view status) {
+  if (status == "ok") return Verdict::kOk;
+  if (status == "wrong_password") return Verdict::kOldPasswordWrong;
+  if (status == "rejected") return Verdict::kPolicyRejected;
+  if (status == "not_allowed") return Verdict::kResetNotAllowed;
+  if (status == "locked") return Verdict::kLocked;
+  if (status == "throttled") return Verdict::kThrottled;
+  if (status == "unknown_user") return Verdict::kUnknownUser;
+  return CommonAgentStatus(status);
+}
+
 int PamCode(Phase phase, Verdict verdict) {
   // The session phase never blocks a login because of us.
   if (phase == Phase::kSession) return PAM_SUCCESS;
@@ -165,7 +223,7 @@ int PamCode(Phase phase, Verdict verdict) {
         case Verdict::kConfigError:
           return PAM_AUTHINFO_UNAVAIL;
         default:
-          // Unverified, locked, role missing.
+          // Unverified, locked, role missing, no access rule (fleet).
           return PAM_PERM_DENIED;
       }
     case Phase::kPasswordPrelim:
@@ -190,7 +248,8 @@ int PamCode(Phase phase, Verdict verdict) {
           // pass needs a code it can ignore here too (authinfo_unavail).
           return PAM_AUTHINFO_UNAVAIL;
         default:
-          // Mismatch, policy, locked: the password was not changed.
+          // Mismatch, policy, locked, a reset this host may not make
+          // (fleet): the password was not changed.
           return PAM_AUTHTOK_ERR;
       }
     case Phase::kSession:

@@ -41,6 +41,10 @@ enum class Verdict {
   kMismatch,            // password change: the two new passwords differ
   kPolicyRejected,      // password change: the new password is refused
   kInternalError,       // a bug, an exception, out of memory
+  // Fleet mode (docs/fleet-protocol.md, "The agent socket"):
+  kAccessDenied,     // no access rule of this host's group admits the user
+  kResetNotAllowed,  // password change without the old one: this host may
+                     // not reset passwords
 };
 
 std::string_view VerdictName(Verdict verdict);
@@ -49,6 +53,15 @@ Verdict VerdictOf(const AuthOutcome& outcome);
 Verdict VerdictOf(AccountStatus status);
 // For AccountService::ChangePassword's Status.
 Verdict VerdictOfPasswordChange(const Status& status);
+
+// Fleet mode: the agent socket's status strings (docs/fleet-protocol.md).
+// A status this module does not know, "forbidden" (the caller is not root)
+// and "bad_request" are kInternalError, except "forbidden", which is
+// kUnavailable (the agent will not answer this process: a fallback stack
+// goes on). `user_known` is the authenticate answer's field of that name.
+Verdict VerdictOfAgentAuth(std::string_view status, bool user_known);
+Verdict VerdictOfAgentAccount(std::string_view status);
+Verdict VerdictOfAgentPassword(std::string_view status);
 
 // THE mapping. See docs/pam.md for the table in prose.
 int PamCode(Phase phase, Verdict verdict);

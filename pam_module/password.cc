@@ -15,33 +15,9 @@
 
 #include "latchkey/nss/name_on_host.h"
 #include "phases.h"
+#include "tell_user.h"
 
 namespace latchkey::pam {
-namespace {
-
-constexpr char kOldPrompt[] = "Current password: ";
-
-void TellUser(PamIo& io, Verdict verdict, const Status& status) {
-  switch (verdict) {
-    case Verdict::kPolicyRejected:
-      io.Error(status.message());
-      break;
-    case Verdict::kOldPasswordWrong:
-      io.Error("The current password is not correct.");
-      break;
-    case Verdict::kLocked:
-      io.Error("Your account is temporarily locked. Try again later.");
-      break;
-    case Verdict::kUnavailable:
-    case Verdict::kInternalError:
-      io.Error("The password could not be changed; please try again later.");
-      break;
-    default:
-      break;
-  }
-}
-
-}  // namespace
 
 int ChangePassword(PamIo& io, const ModuleOptions& options) {
   const int flags = io.flags();
@@ -51,13 +27,15 @@ int ChangePassword(PamIo& io, const ModuleOptions& options) {
   if (const int rc = io.GetUser(user); rc != PAM_SUCCESS) {
     return Finish(io, phase, user, ConversationVerdict(rc));
   }
-  Services* services = OpenServices(io, options);
-  if (services == nullptr) {
-    return Finish(io, phase, user, Verdict::kConfigError);
+  std::optional<Backend> backend = OpenBackend(io, options);
+  if (!backend) return Finish(io, phase, user, Verdict::kConfigError);
+  if (backend->fleet) {
+    return ChangePasswordThroughAgent(io, options, *backend->fleet, user);
   }
+  Services* services = backend->services;
   std::optional<int64_t> nss_uid;
   if (const std::optional<Verdict> not_ours =
-          NotLatchkeysName(io, *services, user, nss_uid)) {
+          NotLatchkeysName(io, services->config().nss, user, nss_uid)) {
     return Finish(io, phase, user, *not_ours);
   }
   const AccountCheck check = services->accounts().CheckAccount(user, {}, false);
@@ -88,11 +66,12 @@ int ChangePassword(PamIo& io, const ModuleOptions& options) {
   if (phase == Phase::kPasswordPrelim) {
     if (as_root) return Finish(io, phase, user, Verdict::kOk);
     if (check.status == AccountStatus::kLocked) {
-      TellUser(io, Verdict::kLocked, Status());
+      TellUserPassword(io, Verdict::kLocked, {});
       return Finish(io, phase, user, Verdict::kLocked);
     }
     Secret old_password;
-    if (const int rc = io.GetAuthtok(PAM_OLDAUTHTOK, kOldPrompt, old_password);
+    if (const int rc =
+            io.GetAuthtok(PAM_OLDAUTHTOK, kOldPasswordPrompt, old_password);
         rc != PAM_SUCCESS || old_password.empty()) {
       Verdict v = rc == PAM_SUCCESS ? Verdict::kOldPasswordWrong
                                     : ConversationVerdict(rc);
@@ -135,7 +114,7 @@ int ChangePassword(PamIo& io, const ModuleOptions& options) {
                   ", but its mail was not queued: " + mailed.ToString());
     }
   }
-  TellUser(io, verdict, changed);
+  TellUserPassword(io, verdict, changed.message());
   return Finish(io, phase, user, verdict);
 }
 

@@ -1,4 +1,5 @@
 #include <string>
+#include <utility>
 
 #include "handle_state.h"
 #include "latchkey/config/config.h"
@@ -19,26 +20,41 @@ Verdict ConversationVerdict(int pam_code) {
   }
 }
 
-Services* OpenServices(PamIo& io, const ModuleOptions& options) {
-  Result<Services*> services = ServicesFor(io.handle(), options.config);
-  if (!services.ok()) {
-    std::string hint;
-    if (ConfigFileMissing(options.config)) {
-      hint =
-          "; name the config file with config=PATH on this module's line "
-          "in /etc/pam.d";
-    }
-    io.LogError("cannot use " + options.config + ": " +
-                services.status().message() + hint);
-    return nullptr;
+std::optional<Backend> OpenBackend(PamIo& io, const ModuleOptions& options) {
+  Backend backend;
+  if (Services* stored = StoredServices(io.handle(), options.config)) {
+    backend.services = stored;
+    return backend;
   }
-  return *services;
+  Result<Config> config = LoadConfig(options.config);
+  Status status = config.status();
+  if (config.ok()) {
+    if (config->fleet.enabled) {
+      backend.fleet = std::move(*config);
+      return backend;
+    }
+    Result<Services*> services =
+        ServicesFor(io.handle(), options.config, *config);
+    if (services.ok()) {
+      backend.services = *services;
+      return backend;
+    }
+    status = services.status();
+  }
+  std::string hint;
+  if (ConfigFileMissing(options.config)) {
+    hint =
+        "; name the config file with config=PATH on this module's line "
+        "in /etc/pam.d";
+  }
+  io.LogError("cannot use " + options.config + ": " + status.message() + hint);
+  return std::nullopt;
 }
 
-std::optional<Verdict> NotLatchkeysName(const PamIo& io, const Services& s,
+std::optional<Verdict> NotLatchkeysName(const PamIo& io, const NssConfig& nss,
                                         std::string_view user,
                                         std::optional<int64_t>& nss_uid) {
-  const NameOnHost name = CheckNameOnHost(user, s.config().nss);
+  const NameOnHost name = CheckNameOnHost(user, nss);
   if (name.candidate()) {
     nss_uid = name.nss_uid;
     return std::nullopt;
@@ -51,6 +67,28 @@ std::optional<Verdict> NotLatchkeysName(const PamIo& io, const Services& s,
   io.Debug("user=" + LogValue(user, kAuditUsernameMax) +
            " is not latchkey's on this host: " + name.reason);
   return Verdict::kUnknownUser;
+}
+
+Verdict ReadVerificationCode(PamIo& io, const Secret& password, Secret& code) {
+  const int rc = io.AskHidden(kCodePrompt, code);
+  if (rc != PAM_SUCCESS) {
+    Verdict v = ConversationVerdict(rc);
+    if (v == Verdict::kUnknownUser) v = Verdict::kConversationFailed;
+    io.LogNotice("no verification code could be read (" +
+                 std::string(pam_strerror(io.handle(), rc)) + ")");
+    return v;
+  }
+  if (code.empty() || ConstantTimeEquals(code.view(), password.view())) {
+    io.LogNotice(code.empty()
+                     ? "empty verification code"
+                     : "the application answered the verification code "
+                       "prompt with the password; a second factor needs "
+                       "keyboard-interactive (sshd: KbdInteractive"
+                       "Authentication yes, AuthenticationMethods "
+                       "keyboard-interactive)");
+    return Verdict::kConversationFailed;
+  }
+  return Verdict::kOk;
 }
 
 namespace {

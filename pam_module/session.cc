@@ -15,13 +15,17 @@ int Record(PamIo& io, const ModuleOptions& options, bool open) {
                 pam_strerror(io.handle(), rc));
     return Finish(io, Phase::kSession, user, ConversationVerdict(rc));
   }
-  Services* services = OpenServices(io, options);
-  if (services == nullptr) {
+  std::optional<Backend> backend = OpenBackend(io, options);
+  if (!backend) {
     return Finish(io, Phase::kSession, user, Verdict::kConfigError);
   }
+  if (backend->fleet) {
+    return RecordSessionThroughAgent(io, *backend->fleet, user, open);
+  }
+  Services* services = backend->services;
   std::optional<int64_t> nss_uid;
   if (const std::optional<Verdict> not_ours =
-          NotLatchkeysName(io, *services, user, nss_uid)) {
+          NotLatchkeysName(io, services->config().nss, user, nss_uid)) {
     return Finish(io, Phase::kSession, user, *not_ours);
   }
   LoginRecorder recorder(services->users(), services->audit());
