@@ -23,8 +23,10 @@ PAM_DIR = os.environ["LATCHKEY_PAM_MODULE_DIR"]
 LIVE_MODULE_DIRS = ["/lib/x86_64-linux-gnu/security", "/usr/lib/security",
                     "/lib/security"]
 
-BINARIES = ["sbin/latchkeyctl", "sbin/latchkey-portal"]
-UNITS = ["latchkey-nss-sync.service", "latchkey-nss-sync.timer"]
+BINARIES = ["sbin/latchkeyctl", "sbin/latchkey-portal",
+            "sbin/latchkey-agent"]  # latchkey-agent: issue 12
+UNITS = ["latchkey-nss-sync.service", "latchkey-nss-sync.timer",
+         "latchkey-agent.service"]  # latchkey-agent: issue 12
 
 
 def source_files(sub, suffix=""):

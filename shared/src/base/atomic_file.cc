@@ -1,4 +1,4 @@
-#include "base/atomic_file.h"
+#include "latchkey/base/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace latchkey::internal {
+namespace latchkey {
 namespace {
 
 Status Errno(const std::string& path, std::string_view what, int err) {
@@ -121,4 +121,4 @@ Status ReplaceFileAtomically(const std::string& path, std::string_view bytes,
   return WriteFileAtomically(path, bytes, mode, IfExists::kReplace);
 }
 
-}  // namespace latchkey::internal
+}  // namespace latchkey

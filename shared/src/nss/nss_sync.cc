@@ -8,15 +8,18 @@
 #include <string_view>
 #include <vector>
 
-#include "base/atomic_file.h"
 #include "base/passwd_files.h"
 #include "latchkey/db/db.h"
+#include "latchkey/nss/nss_files.h"
 #include "latchkey/store/user_store.h"
+#include "nss/nss_names.h"
 
 namespace latchkey {
 namespace {
 
 using nss_internal::LocalAccounts;
+using nss_internal::NameProblem;
+using nss_internal::Shown;
 
 constexpr std::string_view kActiveUsers =
     "SELECT id, username, full_name, uid FROM users WHERE is_active = 1 "
@@ -44,51 +47,6 @@ constexpr int kMaxRaces = 50;
 // would make a root account).
 constexpr int64_t kLowestUid = 1000;
 constexpr int64_t kHighestUid = 2147483647;
-constexpr mode_t kFileMode = 0644;
-
-// A database value for a message: cut, with control characters as '?'.
-std::string Shown(std::string_view name) {
-  std::string out;
-  for (const char c : name.substr(0, 64)) {
-    const auto u = static_cast<unsigned char>(c);
-    out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
-  }
-  if (name.size() > 64) out += "...";
-  return out;
-}
-
-// Why `name` cannot have a passwd entry here, or nullopt if it can. Only
-// the operating system's names count as reserved here: an account whose
-// name was reserved after it was made keeps working (doctor lists it).
-std::optional<std::string> NameProblem(std::string_view name,
-                                       const LocalAccounts& local) {
-  if (!CheckUsernameForm(name).ok()) return "not a valid Unix user name";
-  if (IsSystemUsername(name))
-    return "the name is reserved for a system account";
-  const std::string key(name);
-  if (local.user_names.contains(key))
-    return "a local account of that name exists";
-  if (local.group_names.contains(key))
-    return "a local group of that name exists";
-  return std::nullopt;
-}
-
-// The GECOS field: ',' separates its subfields and ':' ends it, so both
-// become spaces, as do control characters; runs of spaces collapse.
-std::string Gecos(std::string_view full_name) {
-  std::string out;
-  for (const char c : full_name) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool space = c == ':' || c == ',' || u < 0x20 || u == 0x7f;
-    if (space || c == ' ') {
-      if (!out.empty() && out.back() != ' ') out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  if (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
 
 // Hands out the lowest uid of the range that was never given, one user at
 // a time.
@@ -210,17 +168,6 @@ NssUserEntry UserEntry(const Entry& e, const NssConfig& config) {
   return {e.name, e.uid, e.uid, e.gecos, home_dir + e.name, config.shell};
 }
 
-// Replaces `path` unless it already holds exactly `text` with kFileMode.
-Status WriteIfChanged(const std::string& path, const std::string& text,
-                      bool& changed) {
-  LK_ASSIGN_OR_RETURN(std::optional<nss_internal::FileState> now,
-                      nss_internal::ReadFileState(path));
-  if (now && now->bytes == text && now->mode == kFileMode) return Status::Ok();
-  LK_RETURN_IF_ERROR(internal::ReplaceFileAtomically(path, text, kFileMode));
-  changed = true;
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<NssSyncReport> SyncNss(db::Connection& db, const Clock& clock,
@@ -281,25 +228,20 @@ Result<NssSyncReport> SyncNss(db::Connection& db, const Clock& clock,
                                " is used by " + Shown(local_id->second));
       continue;
     }
-    entries.push_back({*uid, name, Gecos(row.str(2))});
+    entries.push_back({*uid, name, NssGecos(row.str(2))});
   }
 
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.uid < b.uid; });
-  std::string passwd;
-  std::string group;
+  const std::string home_dir =
+      config.home_base == "/" ? "/" : config.home_base + "/";
+  std::vector<NssPasswdEntry> users;
+  std::vector<NssGroupEntry> groups;
   for (const Entry& e : entries) {
-    const NssUserEntry u = UserEntry(e, config);
-    const std::string id = std::to_string(u.uid);
-    passwd += u.name + ":x:" + id + ":" + std::to_string(u.gid) + ":" +
-              u.gecos + ":" + u.home + ":" + u.shell + "\n";
-    group += u.name + ":x:" + std::to_string(u.gid) + ":\n";
+    users.push_back(
+        {e.name, e.uid, e.uid, e.gecos, home_dir + e.name, config.shell});
+    groups.push_back({e.name, e.uid, {}});
   }
-  // The group file first: a passwd line should not name a gid that has no
-  // group yet.
-  LK_RETURN_IF_ERROR(WriteIfChanged(config.group_file, group, report.changed));
-  LK_RETURN_IF_ERROR(
-      WriteIfChanged(config.passwd_file, passwd, report.changed));
+  LK_ASSIGN_OR_RETURN(report.changed, WriteNssFiles(config, std::move(users),
+                                                    std::move(groups)));
   report.users_written = static_cast<int>(entries.size());
 
   if (without_uid > 0) {
@@ -322,7 +264,7 @@ Result<NssMap> ReadNssMap(db::Connection& db, const NssConfig& config) {
     const std::optional<int64_t> uid = row.opt_i64(3);
     if (!uid || *uid < kLowestUid || *uid > kHighestUid) continue;
     if (NameProblem(row.str(1), none)) continue;
-    entries.push_back({*uid, row.str(1), Gecos(row.str(2))});
+    entries.push_back({*uid, row.str(1), NssGecos(row.str(2))});
   }
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.uid < b.uid; });

@@ -11,6 +11,7 @@
 #include "latchkey/base/result.h"
 #include "latchkey/config/config.h"
 #include "latchkey/db/db.h"
+#include "latchkey/nss/nss_files.h"
 
 namespace latchkey {
 
@@ -76,11 +77,7 @@ struct NssUserEntry {
   std::string home;
   std::string shell;
 };
-struct NssGroupEntry {
-  std::string name;
-  int64_t gid = 0;
-  std::vector<std::string> members;  // nss-sync writes none
-};
+// NssGroupEntry: latchkey/nss/nss_files.h (nss-sync writes no members).
 struct NssMap {
   std::vector<NssUserEntry> users;  // sorted by uid
   std::vector<NssGroupEntry> groups;
