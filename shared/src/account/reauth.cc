@@ -23,6 +23,12 @@ bool AdminReauthWindowOpen(const Session& session, int64_t now) {
   return WindowOpen(session.admin_reauth_at, now);
 }
 
+bool EveryFactorWindowOpen(const Session& session, const User& user,
+                           int64_t now) {
+  return user.has_totp() ? AdminReauthWindowOpen(session, now)
+                         : ReauthWindowOpen(session, now);
+}
+
 Reauthentication::Reauthentication(Services& services, SessionStore& sessions)
     : s_(services), sessions_(sessions) {}
 
@@ -85,6 +91,14 @@ Result<ReauthOutcome> Reauthentication::GateAdmin(const Session& session,
     out.window_ends_at = now + kReauthWindow.count();
   }
   return out;
+}
+
+Result<ReauthOutcome> Reauthentication::GateEveryFactor(
+    const Session& session, const Secret& password, std::string_view code,
+    const AuthContext& ctx) {
+  LK_ASSIGN_OR_RETURN(User user, FindUser(session.user_id));
+  if (user.has_totp()) return GateAdmin(session, password, code, ctx);
+  return Gate(session, password, ReauthMode::kWindow, ctx);
 }
 
 Result<ReauthOutcome> Reauthentication::CheckPassword(const User& user,

@@ -126,6 +126,26 @@ MailText PasswordChanged(const Config& c, const User& user, int64_t when,
               Signature(c)};
 }
 
+MailText SshKeyAdded(const Config& c, const User& user,
+                     std::string_view fingerprint, std::string_view algorithm,
+                     std::string_view by, int64_t when,
+                     const AuthContext& ctx) {
+  std::string who;
+  if (!by.empty()) who = " by the administrator " + EscapeLogField(by, 64);
+  return {Subject(c, "A new SSH key was added to your account"),
+          Hello(user) + "A new SSH key was added to your account \"" +
+              user.username + "\"" + who + " on " + FormatUtc(when) +
+              From(ctx) + ":\n\n  " + EscapeLogField(algorithm, 64) + " " +
+              EscapeLogField(fingerprint, 64) +
+              "\n\nWith this key, its holder can log in over SSH to the "
+              "hosts you may use, without your password or code. You can "
+              "see and remove your keys at:\n" +
+              c.portal.base_url +
+              "/ssh-keys\n\nIf this was not you, "
+              "remove the key there, then reset your password at once:\n" +
+              c.portal.base_url + "/forgot\n" + Signature(c)};
+}
+
 MailText AdminNotice(const Config& c, const User& admin,
                      std::string_view target, std::string_view action,
                      std::string_view by, int64_t when,

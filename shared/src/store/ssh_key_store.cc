@@ -1,5 +1,6 @@
 #include "latchkey/store/ssh_key_store.h"
 
+#include <string>
 #include <utility>
 
 namespace latchkey {
@@ -97,10 +98,23 @@ Result<StoredSshKey> SshKeyStore::Remove(int64_t user_id, int64_t key_id) {
   LK_ASSIGN_OR_RETURN(std::optional<StoredSshKey> key, Find(user_id, key_id));
   if (!key) return NotFound("no such key");
   LK_ASSIGN_OR_RETURN(
-      uint64_t n, db_.Execute("DELETE FROM ssh_keys WHERE user_id = ? AND id = ?",
-                              {user_id, key_id}));
+      uint64_t n,
+      db_.Execute("DELETE FROM ssh_keys WHERE user_id = ? AND id = ?",
+                  {user_id, key_id}));
   if (n == 0) return NotFound("no such key");
   return std::move(*key);
+}
+
+Result<size_t> SshKeyStore::CountForUserLocked(int64_t user_id) {
+  LK_ASSIGN_OR_RETURN(
+      std::optional<db::Row> user,
+      db_.QueryOne("SELECT id FROM users WHERE id = ? FOR UPDATE", {user_id}));
+  if (!user) return NotFound("no user with id " + std::to_string(user_id));
+  LK_ASSIGN_OR_RETURN(
+      std::optional<db::Row> row,
+      db_.QueryOne("SELECT COUNT(*) FROM ssh_keys WHERE user_id = ?",
+                   {user_id}));
+  return row ? static_cast<size_t>(row->i64(0)) : size_t{0};
 }
 
 }  // namespace latchkey

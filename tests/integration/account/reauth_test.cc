@@ -270,5 +270,46 @@ TEST_F(AdminReauthTest, AnAccountWithoutTotpCannotOpenIt) {
   EXPECT_FALSE(AdminReauthAt().has_value());
 }
 
+// Adding an SSH key (issue 12, part "sshkeys"): GateEveryFactor asks for
+// every factor the account has.
+class EveryFactorReauthTest : public AdminReauthTest {
+ protected:
+  ReauthOutcome Every(std::string_view password, std::string_view code) {
+    Reauthentication reauth(s(), *sessions_);
+    auto r =
+        reauth.GateEveryFactor(Reread(session_), Secret(password), code, ctx_);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ReauthOutcome{};
+  }
+};
+
+TEST_F(EveryFactorReauthTest, WithTotpThePasswordWindowIsNotEnough) {
+  // The /security password re-authentication opens the password window
+  // only: a key would then get past the code without it being asked.
+  ASSERT_EQ(Check(kTestPassword).status, ReauthStatus::kOk);
+  EXPECT_TRUE(ReauthWindowOpen(Reread(session_), clock_.NowUnix()));
+  EXPECT_FALSE(
+      EveryFactorWindowOpen(Reread(session_), Load(id_), clock_.NowUnix()));
+  EXPECT_EQ(Every("", "").status, ReauthStatus::kRequired);
+  EXPECT_EQ(Every(kTestPassword, "").status, ReauthStatus::kRequired);
+  EXPECT_EQ(Every(kTestPassword, "000000").status, ReauthStatus::kWrongCode);
+  EXPECT_EQ(Every(kTestPassword, Code()).status, ReauthStatus::kOk);
+  EXPECT_TRUE(
+      EveryFactorWindowOpen(Reread(session_), Load(id_), clock_.NowUnix()));
+  EXPECT_EQ(Every("", "").status, ReauthStatus::kOk);
+  clock_.Advance(kReauthWindow);
+  EXPECT_EQ(Every("", "").status, ReauthStatus::kRequired);
+}
+
+TEST_F(EveryFactorReauthTest, WithoutTotpThePasswordIsAllThereIs) {
+  ASSERT_TRUE(s().totp_step().Disable(id_).ok());
+  EXPECT_EQ(Every("", "").status, ReauthStatus::kRequired);
+  EXPECT_EQ(Every("wrong password", "").status, ReauthStatus::kWrongPassword);
+  EXPECT_EQ(Every(kTestPassword, "").status, ReauthStatus::kOk);
+  EXPECT_TRUE(
+      EveryFactorWindowOpen(Reread(session_), Load(id_), clock_.NowUnix()));
+  EXPECT_EQ(Every("", "").status, ReauthStatus::kOk);
+}
+
 }  // namespace
 }  // namespace latchkey

@@ -35,6 +35,12 @@ bool ReauthWindowOpen(const Session& session, int64_t now);
 // (GateAdmin) within kReauthWindow before `now`.
 bool AdminReauthWindowOpen(const Session& session, int64_t now);
 
+// Whether GateEveryFactor would let `session` of `user` through at `now`
+// without asking: the admin window (password and code) for an account
+// with TOTP, the password window for one without.
+bool EveryFactorWindowOpen(const Session& session, const User& user,
+                           int64_t now);
+
 enum class ReauthMode {
   kWindow,    // open within the session's window; otherwise the password
               // (if given) is checked
@@ -96,6 +102,19 @@ class Reauthentication {
   Result<ReauthOutcome> GateAdmin(const Session& session,
                                   const Secret& password, std::string_view code,
                                   const AuthContext& ctx);
+
+  // The gate in front of a change that gets past every factor of the
+  // account at once (adding an SSH key: sshd then asks for neither the
+  // password nor the code). An account with TOTP: exactly GateAdmin (the
+  // password AND a code, the same window, counted and audited the same),
+  // whether or not it is an admin. An account without TOTP has no code to
+  // ask for: Gate(kWindow) (the password; kRequired when it is empty and
+  // the window is closed), and the door says that enrolling TOTP would
+  // protect this better. Errors: NotFound "no user with id N"; db errors.
+  Result<ReauthOutcome> GateEveryFactor(const Session& session,
+                                        const Secret& password,
+                                        std::string_view code,
+                                        const AuthContext& ctx);
 
  private:
   // `settle`: a right password resets the account's failure count (false:

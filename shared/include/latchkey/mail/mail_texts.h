@@ -58,6 +58,12 @@ MailText AdminNotice(const Config& config, const User& admin,
                      std::string_view by, int64_t when, const AuthContext& ctx);
 MailText TotpReplay(const Config& config, const User& user, int64_t when,
                     const AuthContext& ctx);
+// An SSH public key (`fingerprint`, `algorithm`) was added to the account
+// at `when`, from `ctx`; `by` names an administrator who added it (empty:
+// the user on the portal). Says how to remove it (issue 12, ssh keys).
+MailText SshKeyAdded(const Config& config, const User& user,
+                     std::string_view fingerprint, std::string_view algorithm,
+                     std::string_view by, int64_t when, const AuthContext& ctx);
 
 // "2023-11-14 22:13 UTC".
 std::string FormatUtc(int64_t unix_seconds);

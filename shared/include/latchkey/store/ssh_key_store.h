@@ -8,6 +8,7 @@
 #ifndef LATCHKEY_STORE_SSH_KEY_STORE_H_
 #define LATCHKEY_STORE_SSH_KEY_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,13 +48,19 @@ class SshKeyStore {
   // The keys sshd may accept now: not expired (expires_at > now or none),
   // of an account that exists and is active. Oldest first. An unknown or
   // inactive user gives an empty list.
-  Result<std::vector<StoredSshKey>> ActiveForUsername(std::string_view username);
+  Result<std::vector<StoredSshKey>> ActiveForUsername(
+      std::string_view username);
   // The key `key_id` of `user_id`; nullopt when there is none (another
   // user's key id gives nullopt too).
   Result<std::optional<StoredSshKey>> Find(int64_t user_id, int64_t key_id);
   // Deletes the key `key_id` of `user_id` and returns it. Errors: NotFound
   // "no such key" (also for another user's key).
   Result<StoredSshKey> Remove(int64_t user_id, int64_t key_id);
+  // The number of keys of `user_id`, with the user's row locked (SELECT
+  // ... FOR UPDATE) until the caller's transaction ends, so that two adds
+  // at once count one after the other (the per-user limit). Call inside a
+  // transaction. Errors: NotFound "no user with id N".
+  Result<size_t> CountForUserLocked(int64_t user_id);
 
  private:
   db::Connection& db_;
