@@ -142,6 +142,8 @@ extern const Command kHostGroupShowCommand;
 extern const Command kHostGroupAllowCommand;
 extern const Command kHostGroupDenyCommand;
 extern const Command kHostSetCommand;
+// cmd_user_ssh_key.cc (issue 12, part "sshkeys")
+extern const Command kUserSshKeyCommand;
 
 }  // namespace latchkey::cli
 

@@ -63,6 +63,8 @@ const Command* const kCommands[] = {
     &kHostGroupAllowCommand,
     &kHostGroupDenyCommand,
     &kHostSetCommand,
+    // SSH public keys (issue 12, part "sshkeys")
+    &kUserSshKeyCommand,
 };
 // clang-format on
 

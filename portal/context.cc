@@ -94,6 +94,11 @@ constexpr Notice kNotices[] = {
     {"admin_host_revoked",
      "The host is revoked: the directory refuses its credential from now "
      "on."},
+    // SSH public keys (issue 12, part "sshkeys").
+    {"ssh_key_added",
+     "The SSH key is added. A notice went to your verified email address."},
+    {"ssh_key_removed",
+     "The SSH key is removed. Hosts stop accepting it within a minute."},
 };
 
 }  // namespace

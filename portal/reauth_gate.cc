@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "portal/metrics.h"
+
 namespace latchkey::portal {
 namespace {
 
@@ -38,29 +40,37 @@ std::optional<Response> ApiReauthRefusal(Context& ctx, const Secret& password) {
   return std::nullopt;
 }
 
-Result<ReauthGate> CheckReauth(Context& ctx, const Secret& password,
-                               ReauthMode mode) {
-  Reauthentication reauth(ctx.services(), ctx.sessions());
-  LK_ASSIGN_OR_RETURN(
-      ReauthOutcome outcome,
-      reauth.Gate(*ctx.session(), password, mode, ctx.auth_context()));
+// The one mapping of the core's outcome. `with_code`: the gate asked for
+// the password and a code.
+ReauthGate GateOf(Context& ctx, const ReauthOutcome& outcome, bool with_code) {
   if (outcome.lock_started) ctx.app().metrics().CountLockout();
   switch (outcome.status) {
     case ReauthStatus::kOk: {
       ReauthGate open;
       open.open = true;
+      open.http_status = 200;
       open.window_ends_at = outcome.window_ends_at;
       return open;
     }
     case ReauthStatus::kRequired:
-      return Closed(403, "reauth_required", "Enter your password to continue.");
+      return with_code ? Closed(403, "reauth_required",
+                                "Enter your password and a code from your "
+                                "authenticator.")
+                       : Closed(403, "reauth_required",
+                                "Enter your password to continue.");
     case ReauthStatus::kWrongPassword:
-    case ReauthStatus::kWrongCode:  // GateAdmin only; not reached here
-      return Closed(403, "wrong_password", "The password is not correct.");
-    case ReauthStatus::kLocked:
-      return Closed(403, "locked",
-                    "This account is temporarily locked after too many "
-                    "failed sign-ins. Try again later.");
+    case ReauthStatus::kWrongCode:
+      return with_code ? Closed(403, "wrong_credentials",
+                                "The password or the code is not correct.")
+                       : Closed(403, "wrong_password",
+                                "The password is not correct.");
+    case ReauthStatus::kLocked: {
+      ReauthGate g = Closed(403, "locked",
+                            "This account is temporarily locked after too "
+                            "many failed sign-ins. Try again later.");
+      g.retry_after = outcome.retry_after;
+      return g;
+    }
     case ReauthStatus::kThrottled: {
       ReauthGate g = Closed(429, "throttled",
                             "Too many failed attempts from your address. Try "
@@ -70,6 +80,34 @@ Result<ReauthGate> CheckReauth(Context& ctx, const Secret& password,
     }
   }
   return Closed(403, "wrong_password", "The password is not correct.");
+}
+
+Result<ReauthGate> CheckReauth(Context& ctx, const Secret& password,
+                               ReauthMode mode) {
+  Reauthentication reauth(ctx.services(), ctx.sessions());
+  LK_ASSIGN_OR_RETURN(
+      ReauthOutcome outcome,
+      reauth.Gate(*ctx.session(), password, mode, ctx.auth_context()));
+  return GateOf(ctx, outcome, false);
+}
+
+Result<ReauthGate> CheckAdminReauth(Context& ctx, const Secret& password,
+                                    std::string_view code) {
+  Reauthentication reauth(ctx.services(), ctx.sessions());
+  LK_ASSIGN_OR_RETURN(
+      ReauthOutcome outcome,
+      reauth.GateAdmin(*ctx.session(), password, code, ctx.auth_context()));
+  return GateOf(ctx, outcome, true);
+}
+
+Result<ReauthGate> CheckEveryFactorReauth(Context& ctx, const Secret& password,
+                                          std::string_view code) {
+  Reauthentication reauth(ctx.services(), ctx.sessions());
+  LK_ASSIGN_OR_RETURN(ReauthOutcome outcome,
+                      reauth.GateEveryFactor(*ctx.session(), password, code,
+                                             ctx.auth_context()));
+  const User* user = ctx.user();
+  return GateOf(ctx, outcome, user != nullptr && user->has_totp());
 }
 
 }  // namespace latchkey::portal

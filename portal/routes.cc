@@ -153,6 +153,13 @@ Response ApiAdminHostGroupGet(Context& ctx);         // host_groups.cc
 Response ApiAdminHostGroupDelete(Context& ctx);      // host_groups.cc
 Response ApiAdminHostGroupRuleAdd(Context& ctx);     // host_groups.cc
 Response ApiAdminHostGroupRuleRemove(Context& ctx);  // host_groups.cc
+// SSH public keys (issue 12, part "sshkeys")
+Response SshKeysPage(Context& ctx);         // pages/ssh_keys.cc
+Response SshKeyAddSubmit(Context& ctx);     // pages/ssh_keys.cc
+Response SshKeyRemoveSubmit(Context& ctx);  // pages/ssh_keys.cc
+Response ApiSshKeysList(Context& ctx);      // api/ssh_keys.cc
+Response ApiSshKeyAdd(Context& ctx);        // api/ssh_keys.cc
+Response ApiSshKeyRemove(Context& ctx);     // api/ssh_keys.cc
 
 namespace {
 
@@ -310,6 +317,13 @@ constexpr Route kRoutes[] = {
   {"/api/v1/admin/host-groups/{group}",  kDelete, ApiAdminHostGroupDelete, kApi | kAdminOnly},
   {"/api/v1/admin/host-groups/{group}/rules", kPost,   ApiAdminHostGroupRuleAdd,    kApi | kAdminOnly},
   {"/api/v1/admin/host-groups/{group}/rules", kDelete, ApiAdminHostGroupRuleRemove, kApi | kAdminOnly},
+  // SSH public keys (issue 12, part "sshkeys"): adding needs password + code.
+  {"/ssh-keys",             kGet,    SshKeysPage,        kNeedsSession},
+  {"/ssh-keys",             kPost,   SshKeyAddSubmit,    kNeedsSession | kKdfBound},
+  {"/ssh-keys/{id}/remove", kPost,   SshKeyRemoveSubmit, kNeedsSession},
+  {"/api/v1/ssh-keys",      kGet,    ApiSshKeysList,     kApi | kNeedsSession},
+  {"/api/v1/ssh-keys",      kPost,   ApiSshKeyAdd,       kApi | kNeedsSession | kKdfBound},
+  {"/api/v1/ssh-keys/{id}", kDelete, ApiSshKeyRemove,    kApi | kNeedsSession},
 };
 // clang-format on
 // clang-format on

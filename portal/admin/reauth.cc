@@ -12,63 +12,9 @@
 #include "portal/admin/view.h"
 #include "portal/api/body_fields.h"
 #include "portal/metrics.h"
+#include "portal/reauth_gate.h"
 
 namespace latchkey::portal {
-namespace {
-
-struct AdminGateAnswer {
-  bool open = false;
-  int64_t until = 0;
-  int status = 403;
-  std::string_view code;
-  std::string_view message;
-  Seconds retry_after{0};
-};
-
-// One verdict for password and code: a wrong code says no more than a
-// wrong password.
-Result<AdminGateAnswer> CheckAdminReauth(Context& ctx, const Secret& password,
-                                         std::string_view code) {
-  Reauthentication reauth(ctx.services(), ctx.sessions());
-  LK_ASSIGN_OR_RETURN(
-      ReauthOutcome outcome,
-      reauth.GateAdmin(*ctx.session(), password, code, ctx.auth_context()));
-  if (outcome.lock_started) ctx.app().metrics().CountLockout();
-  AdminGateAnswer a;
-  switch (outcome.status) {
-    case ReauthStatus::kOk:
-      a.open = true;
-      a.status = 200;
-      a.until = outcome.window_ends_at;
-      break;
-    case ReauthStatus::kRequired:
-      a.code = "reauth_required";
-      a.message = "Enter your password and a code from your authenticator.";
-      break;
-    case ReauthStatus::kWrongPassword:
-    case ReauthStatus::kWrongCode:
-      a.code = "wrong_credentials";
-      a.message = "The password or the code is not correct.";
-      break;
-    case ReauthStatus::kLocked:
-      a.code = "locked";
-      a.message =
-          "This account is temporarily locked after too many failed "
-          "sign-ins. Try again later.";
-      a.retry_after = outcome.retry_after;
-      break;
-    case ReauthStatus::kThrottled:
-      a.status = 429;
-      a.code = "throttled";
-      a.message =
-          "Too many failed attempts from your address. Try again later.";
-      a.retry_after = outcome.retry_after;
-      break;
-  }
-  return a;
-}
-
-}  // namespace
 
 Response RenderAdminReauth(Context& ctx, std::string_view return_to,
                            const FieldErrors& errors, std::string_view error,
@@ -93,12 +39,12 @@ Response AdminReauthSubmit(Context& ctx) {
   if (password.empty()) errors.Add("password", "Enter your password.");
   if (code.empty()) errors.Add("code", "Enter the code from your app.");
   if (!errors.empty()) return RenderAdminReauth(ctx, next, errors, {}, 422);
-  Result<AdminGateAnswer> answer = CheckAdminReauth(ctx, password, code);
+  Result<ReauthGate> answer = CheckAdminReauth(ctx, password, code);
   if (!answer.ok()) return ctx.Fail(answer.status(), "re-authenticating");
   if (!answer->open) {
-    Response r =
-        RenderAdminReauth(ctx, next, errors, answer->message, answer->status);
-    if (answer->status == 429) {
+    Response r = RenderAdminReauth(ctx, next, errors, answer->message,
+                                   answer->http_status);
+    if (answer->http_status == 429) {
       r.Header("Retry-After", std::to_string(answer->retry_after.count()));
     }
     return r;
@@ -113,16 +59,17 @@ Response ApiAdminReauth(Context& ctx) {
   const Secret password = RequiredSecret(body, "password", errors);
   const Secret code = RequiredSecret(body, "code", errors);
   if (!errors.empty()) return InvalidFields(ctx, errors);
-  Result<AdminGateAnswer> answer = CheckAdminReauth(ctx, password, code.view());
+  Result<ReauthGate> answer = CheckAdminReauth(ctx, password, code.view());
   if (!answer.ok()) return ctx.Fail(answer.status(), "re-authenticating");
   if (!answer->open) {
-    Response r = ctx.ApiError(answer->status, answer->code, answer->message);
+    Response r =
+        ctx.ApiError(answer->http_status, answer->code, answer->message);
     if (answer->retry_after.count() > 0) {
       r.Header("Retry-After", std::to_string(answer->retry_after.count()));
     }
     return r;
   }
-  return ctx.Json({{"admin_reauth_until", answer->until}});
+  return ctx.Json({{"admin_reauth_until", answer->window_ends_at}});
 }
 
 }  // namespace latchkey::portal

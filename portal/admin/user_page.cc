@@ -5,12 +5,14 @@
 // audit events, and a form for every action (user_actions.cc).
 #include <string>
 
+#include "latchkey/account/ssh_keys.h"
 #include "latchkey/account/user_admin.h"
 #include "latchkey/mail/mail_texts.h"
 #include "portal/admin/user_detail.h"
 #include "portal/admin/view.h"
 #include "portal/device_label.h"
 #include "portal/relative_time.h"
+#include "portal/ssh_key_view.h"
 
 namespace latchkey::portal {
 namespace {
@@ -118,6 +120,16 @@ Response RenderUserPage(Context& ctx, const User& target,
   view["values"] = std::move(values);
   if (!form.error.empty()) view["error"] = form.error;
   view["errors"] = form.errors.View();
+
+  // SSH public keys (issue 12, part "sshkeys"): read-only here; the CLI
+  // (latchkeyctl user ssh-key) and the owner's /ssh-keys change them.
+  Result<std::vector<StoredSshKey>> keys =
+      SshKeys(ctx.services()).ListKeys(u.id);
+  if (!keys.ok()) return ctx.Fail(keys.status(), "listing SSH keys");
+  tmpl::List key_rows;
+  for (const StoredSshKey& k : *keys) key_rows.emplace_back(SshKeyView(k, now));
+  view["has_ssh_keys"] = !key_rows.empty();
+  view["ssh_keys"] = std::move(key_rows);
   return ctx.Page("admin_user", view, status);
 }
 
