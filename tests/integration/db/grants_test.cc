@@ -555,6 +555,7 @@ TEST_F(PortalRoleHostAdminTest, ManagesGroupsRulesAndHostsButNoTokens) {
 }  // namespace
 }  // namespace latchkey
 
+
 // The directory service (issue 12, part "dir") runs as the portal's role:
 // it looks hosts up by token, records when they call, and reads host
 // groups, access rules and SSH keys.
@@ -563,16 +564,18 @@ TEST_F(GrantsTest, PortalRoleServesTheDirectory) {
   ASSERT_TRUE(portal.status().ok()) << portal.status().ToString();
   auto c = portal.Connect(db().config());
   ASSERT_TRUE(c->Connect().ok());
-  for (const char* table : {"hosts", "host_groups", "host_access_rules",
-                            "ssh_keys"}) {
-    EXPECT_TRUE(c->Query(std::string("SELECT * FROM ") + table).ok())
-        << table;
+  for (const char* table :
+       {"hosts", "host_groups", "host_access_rules", "ssh_keys"}) {
+    EXPECT_TRUE(c->Query(std::string("SELECT * FROM ") + table).ok()) << table;
   }
-  EXPECT_TRUE(c->Execute("UPDATE hosts SET last_seen_at = ?, agent_version = "
-                         "? WHERE id = 0",
-                         {Timestamp::FromUnix(1'700'000'000),
-                          std::string_view("1.0")})
-                  .ok());
+  EXPECT_TRUE(
+      c->Execute("UPDATE hosts SET last_seen_at = ?, agent_version = "
+                 "? WHERE id = 0",
+                 {Timestamp::FromUnix(1'700'000'000), std::string_view("1.0")})
+          .ok());
   ExpectDenied(c->Execute("UPDATE hosts SET token_sha256 = NULL").status(),
                "UPDATE hosts.token_sha256");
 }
+
+}  // namespace
+}  // namespace latchkey
