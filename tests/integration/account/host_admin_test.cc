@@ -7,7 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "latchkey/account/role_admin.h"
+#include "latchkey/services/services.h"
 #include "support/services_test.h"
 
 namespace latchkey {
@@ -82,7 +86,8 @@ TEST_F(HostAdminTest, GroupsAreCreatedListedAndAudited) {
             "a host group named 'web' exists already");
   auto bad = admin.CreateGroup("Web", "", Root());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(bad.status().message().starts_with("name: ")) << bad.status();
+  EXPECT_TRUE(bad.status().message().starts_with("name: "))
+      << bad.status().ToString();
   auto wordy = admin.CreateGroup("db", std::string(256, 'x'), Root());
   EXPECT_EQ(wordy.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Events("host_group_created"), 1);
@@ -128,7 +133,7 @@ TEST_F(HostAdminTest, RulesAreAddedAndRemovedWithTheirRefusals) {
        {"SSHD", "ss hd", "sshd.", "a234567890123456789012345678901234"}) {
     Status s = admin.AllowRole("db", "dba", bad, Root());
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
-    EXPECT_TRUE(s.message().starts_with("service: ")) << s;
+    EXPECT_TRUE(s.message().starts_with("service: ")) << s.ToString();
   }
   EXPECT_EQ(admin.AllowRole("db", "Dba", "", Root()).code(),
             StatusCode::kInvalidArgument);
@@ -235,6 +240,52 @@ TEST_F(HostAdminTest, AnAdminCannotRemoveTheirOwnWayInToLiveHosts) {
   ASSERT_TRUE(admin.AllowRole("web", "ops", "", Root()).ok());
   ASSERT_TRUE(admin.DenyRole("web", "ops", "", me).ok());
   EXPECT_EQ(Events("guard_overridden"), 0);
+}
+
+TEST_F(HostAdminTest, TwoRemovalsAtOnceLeaveTheAdminAWayIn) {
+  const int64_t alice = MakeRoleUser("alice", "admin");
+  AddHost("web1");
+  // Each thread has its own connection (a Services is one connection).
+  std::unique_ptr<Services> other = Services::WithConnection(
+      config_, db().Connect(), clock_, random_, &sink_);
+  HostAdmin root(s());
+  ASSERT_TRUE(root.CreateGroup("web", "", Root()).ok());
+  ASSERT_TRUE(root.SetHostGroup("web1", "web", Root()).ok());
+  // Alice is let in by two rules; each removal alone leaves the other.
+  // Both at once must not pass: the second waits for the group's lock and
+  // then counts again. Several rounds, so that a check outside the lock
+  // would be caught.
+  for (int round = 0; round < 8; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    ASSERT_TRUE(root.AllowRole("web", "admin", "", Root()).ok());
+    ASSERT_TRUE(root.AllowRole("web", "user", "sshd", Root()).ok());
+    std::atomic<int> ready{0};
+    Status a_result;
+    Status b_result;
+    auto run = [&](Services& services, const char* role, const char* service,
+                   Status& out) {
+      HostAdmin admin(services);
+      ready.fetch_add(1);
+      while (ready.load() < 2) {
+      }
+      out = admin.DenyRole("web", role, service, As(alice, "alice"));
+    };
+    std::thread t1(run, std::ref(s()), "admin", "", std::ref(a_result));
+    std::thread t2(run, std::ref(*other), "user", "sshd", std::ref(b_result));
+    t1.join();
+    t2.join();
+    ASSERT_NE(a_result.ok(), b_result.ok())
+        << a_result.ToString() << " / " << b_result.ToString();
+    const Status& refused = a_result.ok() ? b_result : a_result;
+    EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+    auto left = root.ShowGroup("web");
+    ASSERT_TRUE(left.ok());
+    ASSERT_EQ(left->rules.size(), 1u);
+    // Back to no rules for the next round.
+    ASSERT_TRUE(root.DenyRole("web", left->rules[0].role,
+                              left->rules[0].service, Root())
+                    .ok());
+  }
 }
 
 TEST_F(HostAdminTest, ForceSkipsTheSelfRailOnRecord) {

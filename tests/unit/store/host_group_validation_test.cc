@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "latchkey/store/host_group_store.h"
 
@@ -11,13 +12,13 @@ namespace latchkey {
 namespace {
 
 TEST(HostGroupNameTest, TakesHostNameCharactersUpTo64) {
-  for (const std::string good :
-       {"web", "db-eu.1", "0day", "a_b", std::string(64, 'x')}) {
+  for (const std::string& good : std::vector<std::string>{
+           "web", "db-eu.1", "0day", "a_b", std::string(64, 'x')}) {
     EXPECT_TRUE(ValidateHostGroupName(good).ok()) << good;
   }
-  for (const std::string bad :
-       {"", "Web", "-web", ".web", "_web", "web tier", "web/1", "wéb",
-        std::string("we\0b", 4), "web\n", std::string(65, 'x')}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "Web", "-web", ".web", "_web", "web tier", "web/1", "wéb",
+           std::string("we\0b", 4), "web\n", std::string(65, 'x')}) {
     Status s = ValidateHostGroupName(bad);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
   }
@@ -27,12 +28,13 @@ TEST(HostGroupNameTest, TakesHostNameCharactersUpTo64) {
 }
 
 TEST(RuleServiceTest, EmptyOrAPamServiceName) {
-  for (const std::string good : {"", "sshd", "sudo", "login", "su-l",
-                                 "gdm_password", std::string(32, 's')}) {
+  for (const std::string& good :
+       std::vector<std::string>{"", "sshd", "sudo", "login", "su-l",
+                                "gdm_password", std::string(32, 's')}) {
     EXPECT_TRUE(ValidateRuleService(good).ok()) << good;
   }
-  for (const std::string bad :
-       {"SSHD", "ss hd", "sshd.d", "*", "sshd\n", std::string(33, 's')}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "SSHD", "ss hd", "sshd.d", "*", "sshd\n", std::string(33, 's')}) {
     EXPECT_EQ(ValidateRuleService(bad).code(), StatusCode::kInvalidArgument)
         << bad;
   }
