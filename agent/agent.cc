@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -79,6 +81,12 @@ std::vector<std::string> Strings(const json& j) {
   for (const json& v : j)
     if (v.is_string()) out.push_back(v.get<std::string>());
   return out;
+}
+
+// The request's "totp" ("auto" when missing or not a string).
+std::string TotpMode(const json& req) {
+  const auto it = req.find("totp");
+  return it != req.end() && it->is_string() ? it->get<std::string>() : "auto";
 }
 
 json Optional(const json& j, const char* key) {
@@ -263,8 +271,20 @@ std::optional<uid_t> Agent::keys_uid() const { return settings()->keys_uid; }
 
 Result<DirectoryAnswer> Agent::Call(Settings& s, std::string_view method,
                                     std::string_view path,
-                                    std::string_view body) {
-  Result<DirectoryAnswer> a = s.client->Call(method, path, body);
+                                    std::string_view body,
+                                    DirectoryClient::Order order) {
+  Result<DirectoryAnswer> a = s.client->Call(method, path, body, order);
+  if (a.ok() && a->http_status == 401) {
+    // Revoked (or a wrong token): an online "no". Nothing cached may
+    // answer for this host any more.
+    keys_.Clear();
+    accounts_.Clear();
+    if (!offline_->Users().empty()) {
+      Log(LogLevel::kWarning,
+          "the directory refused this host: offline verifiers dropped");
+      (void)offline_->DropAll();
+    }
+  }
   if (a.ok()) {
     if (!was_online_.exchange(true)) {
       Log(LogLevel::kInfo, "directory " + a->directory + " answers again");
@@ -341,17 +361,22 @@ AgentReply Agent::SshKeys(Settings& s, const json& req) {
   }
   Result<DirectoryAnswer> a =
       Call(s, "GET", "/host/v1/ssh-keys?user=" + UrlEncode(user), {});
-  if (!a.ok()) {
+  std::string message = a.ok() ? "" : a.status().message();
+  std::optional<json> answer;
+  if (a.ok()) {
+    if (a->http_status == 401) return UnavailableReply("host refused");
+    answer = AnswerObject(*a, &message);
+  }
+  // No directory, or one that cannot answer now (5xx, or its database is
+  // down): the cached keys, up to ssh_keys_max_stale.
+  if (!answer || StrField(*answer, "status") == "unavailable") {
     if (auto stale = keys_.Stale(user, now, f.ssh_keys_max_stale.count())) {
       return Reply({{"status", "ok"}, {"keys", stale->keys}, {"stale", true}});
     }
     return UnavailableReply(
-        "no directory answered and no keys cached within "
+        "no directory could answer and no keys are cached within "
         "ssh_keys_max_stale");
   }
-  std::string message;
-  const std::optional<json> answer = AnswerObject(*a, &message);
-  if (!answer) return UnavailableReply(message);
   const std::string status = StrField(*answer, "status");
   if (status == "unknown_user") {
     keys_.Put(user, {false, {}, now});
@@ -398,7 +423,7 @@ AgentReply Agent::Authenticate(Settings& s, json& req) {
                {"rhost", StrField(req, "rhost")},
                {"tty", StrField(req, "tty")},
                {"nss_uid", Optional(req, "nss_uid")},
-               {"totp", req.value("totp", std::string("auto"))}};
+               {"totp", TotpMode(req)}};
   const Secret text = DumpWiping(body, {"password"});
   Result<DirectoryAnswer> a =
       Call(s, "POST", "/host/v1/authenticate", text.view());
@@ -482,7 +507,7 @@ AgentReply Agent::AuthenticateOffline(Settings& s, const std::string& user,
   const std::optional<OfflineEntry> entry =
       max_age > 0 ? offline_->Get(user) : std::nullopt;
   if (!entry || !VerifierUsable(entry->confirmed_at, now, max_age) ||
-      req.value("totp", std::string("auto")) == "required") {
+      TotpMode(req) == "required") {
     return UnavailableReply(
         "no directory answered and no usable offline verifier");
   }
@@ -556,23 +581,29 @@ AgentReply Agent::Account(Settings& s, const json& req) {
   const int64_t now = clock_.NowUnix();
   Result<DirectoryAnswer> a = Call(s, "POST", "/host/v1/account", body.dump());
   if (a.ok()) {
+    if (a->http_status == 401) return UnavailableReply("host refused");
     std::string message;
     std::optional<json> answer = AnswerObject(*a, &message);
-    if (!answer) return UnavailableReply(message);
-    if (StrField(*answer, "status") == "ok") {
-      accounts_.PutOk(key, now);
-    } else {
-      accounts_.Forget(key);
+    const std::string status = answer ? StrField(*answer, "status") : "";
+    if (answer && status != "unavailable") {
+      if (status == "ok") {
+        accounts_.PutOk(key, now);
+      } else {
+        accounts_.Forget(key);
+      }
+      (*answer)["offline"] = false;
+      return Reply(*answer);
     }
-    (*answer)["offline"] = false;
-    return Reply(*answer);
-  }
-  const int64_t max_age = s.config.offline.max_age.count();
-  if (max_age > 0) {
-    if (std::optional<OfflineEntry> e = offline_->Get(user);
-        e && VerifierUsable(e->confirmed_at, now, max_age)) {
-      return Reply({{"status", OfflineAccountStatus(*e, service, roles)},
-                    {"offline", true}});
+    // A directory that cannot answer now (5xx, its database down): online,
+    // so no offline verifier; the last ok answer still serves key logins.
+  } else {
+    const int64_t max_age = s.config.offline.max_age.count();
+    if (max_age > 0) {
+      if (std::optional<OfflineEntry> e = offline_->Get(user);
+          e && VerifierUsable(e->confirmed_at, now, max_age)) {
+        return Reply({{"status", OfflineAccountStatus(*e, service, roles)},
+                      {"offline", true}});
+      }
     }
   }
   if (accounts_.OkWithin(key, now, s.config.fleet.ssh_keys_max_stale.count()))
@@ -635,15 +666,20 @@ Status Agent::SyncMap(Settings& s) {
     const std::lock_guard lock(map_mu_);
     since = map_version_;
   }
-  LK_ASSIGN_OR_RETURN(
-      DirectoryAnswer a,
-      Call(s, "GET", "/host/v1/map?since=" + UrlEncode(since), {}));
+  // Each sync starts at the first directory of the list: the agent goes
+  // back to it once it answers again.
+  LK_ASSIGN_OR_RETURN(DirectoryAnswer a,
+                      Call(s, "GET", "/host/v1/map?since=" + UrlEncode(since),
+                           {}, DirectoryClient::Order::kFromFirst));
   std::string message;
   const std::optional<json> answer = AnswerObject(a, &message);
   if (!answer) return latchkey::Unavailable("map: " + message);
   const std::string version = StrField(*answer, "version");
-  if (answer->value("unchanged", false) && version == since && !since.empty())
-    return Status::Ok();
+  const json unchanged = Optional(*answer, "unchanged");
+  if (unchanged.is_boolean() && unchanged.get<bool>()) return Status::Ok();
+  // No list at all is a broken answer, not an empty map: the files stay.
+  if (!Optional(*answer, "users").is_array())
+    return InvalidArgument("map: the answer has no users list");
   std::vector<NssPasswdEntry> users;
   std::vector<NssGroupEntry> groups;
   for (const json& u : Optional(*answer, "users")) {
@@ -756,7 +792,12 @@ void Agent::SyncLoop() {
   while (!sync_stop_) {
     sync_now_ = false;
     lock.unlock();
-    const Status synced = Sync();
+    Status synced = Status::Ok();
+    try {
+      synced = Sync();
+    } catch (const std::exception& e) {  // a directory's odd JSON: log, go on
+      synced = Internal(std::string("sync failed: ") + e.what());
+    }
     if (!synced.ok()) Log(LogLevel::kWarning, "sync: " + synced.message());
     // The map's JSON came and went in this thread's malloc arena: give the
     // freed pages back, so the idle agent stays small.

@@ -91,8 +91,10 @@ class Agent {
   std::shared_ptr<Settings> settings() const;
 
   // A call to the directory that records online/offline transitions.
-  Result<DirectoryAnswer> Call(Settings& s, std::string_view method,
-                               std::string_view path, std::string_view body);
+  Result<DirectoryAnswer> Call(
+      Settings& s, std::string_view method, std::string_view path,
+      std::string_view body,
+      DirectoryClient::Order order = DirectoryClient::Order::kPreferred);
 
   AgentReply Ping(Settings& s);
   AgentReply SshKeys(Settings& s, const nlohmann::json& req);

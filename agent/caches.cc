@@ -51,6 +51,11 @@ void SshKeyCache::Put(const std::string& user, Entry entry) {
   entries_[user] = std::move(entry);
 }
 
+void SshKeyCache::Clear() {
+  const std::lock_guard lock(mu_);
+  entries_.clear();
+}
+
 size_t SshKeyCache::size() const {
   const std::lock_guard lock(mu_);
   return entries_.size();
@@ -79,6 +84,11 @@ void AccountCache::PutOk(const std::string& key, int64_t now) {
 void AccountCache::Forget(const std::string& key) {
   const std::lock_guard lock(mu_);
   ok_at_.erase(key);
+}
+
+void AccountCache::Clear() {
+  const std::lock_guard lock(mu_);
+  ok_at_.clear();
 }
 
 bool AccountCache::OkWithin(const std::string& key, int64_t now,

@@ -36,6 +36,7 @@ class SshKeyCache {
   std::optional<Entry> Stale(const std::string& user, int64_t now,
                              int64_t max_stale) const;
   void Put(const std::string& user, Entry entry);
+  void Clear();
   size_t size() const;
 
  private:
@@ -54,6 +55,7 @@ class AccountCache {
                          std::vector<std::string> roles);
   void PutOk(const std::string& key, int64_t now);
   void Forget(const std::string& key);
+  void Clear();
   // True if an `ok` was stored at most `max_stale` before `now`.
   bool OkWithin(const std::string& key, int64_t now, int64_t max_stale) const;
 

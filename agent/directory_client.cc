@@ -11,6 +11,7 @@ namespace latchkey::agent {
 namespace {
 
 constexpr size_t kMaxIdleHandles = 4;
+constexpr long kMaxConnections = 16;
 constexpr size_t kMaxBody = size_t{8} << 20;  // a map of many thousand users
 
 struct Body {
@@ -88,6 +89,9 @@ void* DirectoryClient::TakeHandle() {
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.tls_ca.empty())
     curl_easy_setopt(h, CURLOPT_CAINFO, options_.tls_ca.c_str());
+  // Keep as many connections as calls can run at once (the socket
+  // server's workers), so a burst does not churn TLS handshakes.
+  curl_easy_setopt(h, CURLOPT_MAXCONNECTS, kMaxConnections);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 30L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 15L);
@@ -161,11 +165,9 @@ Result<DirectoryAnswer> DirectoryClient::CallOne(
   }
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  if (status >= 500 || status == 429) {
-    WipeString(received.bytes);
-    return Unavailable(base + ": HTTP " + std::to_string(status));
-  }
-  *failover = false;
+  // Busy or broken (5xx, 429): the next directory may do better, but this
+  // one did answer.
+  *failover = status >= 500 || status == 429;
   DirectoryAnswer answer;
   answer.http_status = status;
   answer.directory = base;
@@ -175,34 +177,34 @@ Result<DirectoryAnswer> DirectoryClient::CallOne(
 
 Result<DirectoryAnswer> DirectoryClient::Call(std::string_view method,
                                               std::string_view path,
-                                              std::string_view body) {
+                                              std::string_view body,
+                                              Order order) {
   const size_t n = options_.directories.size();
   if (n == 0) return Unavailable("no directory is configured");
-  size_t start;
-  {
+  size_t start = 0;
+  if (order == Order::kPreferred) {
     const std::lock_guard lock(mu_);
     start = preferred_;
-    if (start != 0 && std::chrono::steady_clock::now() - left_primary_at_ >=
-                          options_.primary_retry) {
-      start = 0;  // time to see whether the first one is back
-    }
   }
   void* handle = TakeHandle();
   if (handle == nullptr) return Unavailable("curl_easy_init failed");
   std::string failures;
+  std::optional<DirectoryAnswer> busy;  // the last 5xx/429 answer
   for (size_t i = 0; i < n; ++i) {
     const size_t index = (start + i) % n;
     bool failover = true;
     Result<DirectoryAnswer> answer = CallOne(
         handle, options_.directories[index], method, path, body, &failover);
+    if (answer.ok() && failover) {
+      failures += (failures.empty() ? "" : "; ") + answer->directory +
+                  ": HTTP " + std::to_string(answer->http_status);
+      busy = std::move(*answer);
+      continue;
+    }
     if (answer.ok() || !failover) {
       GiveHandle(handle);
       if (answer.ok()) {
         const std::lock_guard lock(mu_);
-        // The first of the list was tried and failed: try it again
-        // first only after primary_retry.
-        if (index != 0 && start == 0)
-          left_primary_at_ = std::chrono::steady_clock::now();
         preferred_ = index;
         online_ = true;
       }
@@ -212,6 +214,11 @@ Result<DirectoryAnswer> DirectoryClient::Call(std::string_view method,
     failures += answer.status().message();
   }
   GiveHandle(handle);
+  if (busy) {
+    // Answered, if only to say it cannot: online, not an outage.
+    online_ = true;
+    return std::move(*busy);
+  }
   online_ = false;
   return Unavailable("no directory answered: " + failures);
 }

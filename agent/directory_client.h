@@ -9,8 +9,9 @@
 // connections curl opened). Failover: directories are tried in their list
 // order starting with the one that answered last; a directory that cannot
 // be reached within connect_timeout (TCP and TLS handshake), or answers
-// 5xx/429, sends the call on to the next one. After primary_retry the
-// first of the list is tried first again.
+// 5xx/429, sends the call on to the next one. A call made with
+// kFromFirst (the sync thread's first call of each sync) starts at the
+// first of the list, so the agent goes back to it once it answers again.
 //
 // Thread-safe: calls may run on many threads at once.
 #ifndef LATCHKEY_AGENT_DIRECTORY_CLIENT_H_
@@ -36,7 +37,6 @@ struct DirectoryClientOptions {
   std::string tls_ca;                    // "" = the system CAs
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds request_timeout{5000};
-  std::chrono::seconds primary_retry{60};
   Secret token;  // the host's bearer token
   std::string user_agent = "latchkey-agent";
 };
@@ -59,11 +59,15 @@ class DirectoryClient {
   // (with its query string), `body` the JSON for a POST (wiped by the
   // caller: it may hold passwords). Returns the first answer that is not a
   // failover case, whatever its HTTP status (the caller reads 200, 401,
-  // 400 ...). Errors: Unavailable "no directory answered: ..." naming each
-  // directory's failure when every directory failed (not reachable, TLS
-  // refused, timed out, or 5xx/429).
+  // 400 ...); when every directory failed and one of them answered 5xx or
+  // 429, that answer (a directory that answers is no outage). Errors:
+  // Unavailable "no directory answered: ..." naming each directory's
+  // failure when none answered at all (not reachable, TLS refused, timed
+  // out).
+  enum class Order { kPreferred, kFromFirst };
   Result<DirectoryAnswer> Call(std::string_view method, std::string_view path,
-                               std::string_view body = {});
+                               std::string_view body = {},
+                               Order order = Order::kPreferred);
 
   // The directory that answered last, or nullopt after a call found none.
   std::optional<std::string> current() const;
@@ -88,7 +92,6 @@ class DirectoryClient {
   mutable std::mutex mu_;
   std::vector<void*> idle_;  // pooled easy handles
   size_t preferred_ = 0;     // index of the directory that answered last
-  std::chrono::steady_clock::time_point left_primary_at_{};
   std::atomic<bool> online_{false};
   std::atomic<uint64_t> connects_{0};
 };

@@ -140,6 +140,12 @@ Status OfflineStore::Drop(const std::string& user) {
   return SaveLocked();
 }
 
+Status OfflineStore::DropAll() {
+  const std::lock_guard lock(mu_);
+  entries_.clear();
+  return SaveLocked();
+}
+
 Status OfflineStore::SetLockout(const std::string& user,
                                 const LockoutState& state) {
   const std::lock_guard lock(mu_);

@@ -48,6 +48,8 @@ class OfflineStore {
   Status Put(const std::string& user, OfflineEntry entry);
   // Removes and saves (no write if absent). Errors: IoError.
   Status Drop(const std::string& user);
+  // Removes every entry and saves. Errors: IoError.
+  Status DropAll();
   // Updates the lockout counters of an existing entry and saves.
   Status SetLockout(const std::string& user, const LockoutState& state);
   // Applies an offline-check answer: for each cached user, `current` holds

@@ -319,7 +319,13 @@ void Server::WorkerLoop() {
     }
     const uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof(one));
-    if (reply.after) reply.after();
+    if (reply.after) {
+      try {
+        reply.after();
+      } catch (const std::exception& e) {
+        Log(LogLevel::kError, std::string("after a request: ") + e.what());
+      }
+    }
   }
 }
 

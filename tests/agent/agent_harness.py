@@ -55,7 +55,11 @@ class Connection:
     def __init__(self, path, timeout=15):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
-        self.sock.connect(path)
+        try:
+            self.sock.connect(path)
+        except OSError:
+            self.sock.close()
+            raise
 
     def call(self, request):
         body = json.dumps(request).encode()
@@ -134,6 +138,8 @@ lock_duration = 60s
         os.close(fd)
 
     def start(self, wait_sync=True):
+        if getattr(self, "logf", None):
+            self.logf.close()
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [AGENT, "--config", self.config, "--foreground"],
