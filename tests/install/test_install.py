@@ -44,6 +44,9 @@ def expected_files():
     files |= {"share/doc/latchkey/" + f for f in source_files("docs", ".md")}
     files.add("share/doc/latchkey/README.md")
     files |= {"lib/systemd/system/" + u for u in UNITS}
+    # Issue 12 (pamfleet): sshd's AuthorizedKeysCommand, in a root-owned
+    # directory of its own (LATCHKEY_SSH_KEYS_DIR).
+    files.add("lib/latchkey/latchkey-ssh-keys")
     return files
 
 

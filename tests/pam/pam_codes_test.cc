@@ -112,5 +112,64 @@ TEST(PamCodesTest, PasswordChangeStatuses) {
   EXPECT_EQ(VerdictOfPasswordChange(Internal("bug")), Verdict::kInternalError);
 }
 
+// Fleet mode: the agent socket's statuses (docs/fleet-protocol.md) give the
+// PAM codes direct mode gives for the same outcome.
+TEST(PamCodesTest, AgentAuthStatuses) {
+  const auto code = [](std::string_view status, bool known) {
+    return PamCode(Phase::kAuth, VerdictOfAgentAuth(status, known));
+  };
+  EXPECT_EQ(code("ok", true), PAM_SUCCESS);
+  EXPECT_EQ(code("bad_credentials", true), PAM_AUTH_ERR);
+  EXPECT_EQ(code("bad_credentials", false), PAM_USER_UNKNOWN);
+  EXPECT_EQ(code("locked", true), PAM_MAXTRIES);
+  EXPECT_EQ(code("locked", false), PAM_USER_UNKNOWN);
+  EXPECT_EQ(code("throttled", true), PAM_MAXTRIES);
+  EXPECT_EQ(code("inactive", true), PAM_AUTH_ERR);
+  EXPECT_EQ(code("unverified", true), PAM_AUTH_ERR);
+  EXPECT_EQ(code("expired", true), PAM_AUTH_ERR);
+  EXPECT_EQ(code("unavailable", false), PAM_AUTHINFO_UNAVAIL);
+  EXPECT_EQ(code("forbidden", false), PAM_AUTHINFO_UNAVAIL);
+  // Not an end state, and anything unknown: a bug somewhere, not "no".
+  EXPECT_EQ(code("second_factor_needed", true), PAM_SERVICE_ERR);
+  EXPECT_EQ(code("bad_request", false), PAM_SERVICE_ERR);
+  EXPECT_EQ(code("OK", true), PAM_SERVICE_ERR);
+  EXPECT_EQ(code("", true), PAM_SERVICE_ERR);
+}
+
+TEST(PamCodesTest, AgentAccountStatuses) {
+  const auto code = [](std::string_view status) {
+    return PamCode(Phase::kAccount, VerdictOfAgentAccount(status));
+  };
+  EXPECT_EQ(code("ok"), PAM_SUCCESS);
+  EXPECT_EQ(code("unknown_user"), PAM_USER_UNKNOWN);
+  EXPECT_EQ(code("inactive"), PAM_ACCT_EXPIRED);
+  EXPECT_EQ(code("account_expired"), PAM_ACCT_EXPIRED);
+  EXPECT_EQ(code("unverified"), PAM_PERM_DENIED);
+  EXPECT_EQ(code("locked"), PAM_PERM_DENIED);
+  EXPECT_EQ(code("role_missing"), PAM_PERM_DENIED);
+  EXPECT_EQ(code("access_denied"), PAM_PERM_DENIED);
+  EXPECT_EQ(code("password_expired"), PAM_NEW_AUTHTOK_REQD);
+  EXPECT_EQ(code("unavailable"), PAM_AUTHINFO_UNAVAIL);
+  EXPECT_EQ(code("expired"), PAM_SERVICE_ERR);  // the auth op's word
+}
+
+TEST(PamCodesTest, AgentPasswordStatuses) {
+  const auto update = [](std::string_view status) {
+    return PamCode(Phase::kPasswordUpdate, VerdictOfAgentPassword(status));
+  };
+  EXPECT_EQ(update("ok"), PAM_SUCCESS);
+  EXPECT_EQ(update("wrong_password"), PAM_AUTHTOK_RECOVERY_ERR);
+  EXPECT_EQ(update("rejected"), PAM_AUTHTOK_ERR);
+  EXPECT_EQ(update("not_allowed"), PAM_AUTHTOK_ERR);
+  EXPECT_EQ(update("locked"), PAM_AUTHTOK_ERR);
+  EXPECT_EQ(update("throttled"), PAM_AUTHTOK_ERR);
+  EXPECT_EQ(update("unknown_user"), PAM_USER_UNKNOWN);
+  EXPECT_EQ(update("unavailable"), PAM_AUTHINFO_UNAVAIL);
+  EXPECT_EQ(
+      PamCode(Phase::kPasswordPrelim, VerdictOfAgentPassword("unavailable")),
+      PAM_TRY_AGAIN);
+  EXPECT_EQ(VerdictOfAgentPassword("not_allowed"), Verdict::kResetNotAllowed);
+}
+
 }  // namespace
 }  // namespace latchkey::pam

@@ -177,6 +177,18 @@ class FakeAgent:
         finally:
             pass  # kept open until the client closes: _at_eof needs it
 
+    def reset(self):
+        """Forgets every request and connection so far (closing them)."""
+        with self._lock:
+            for c in self._conns:
+                c.close()
+            self._conns = []
+            self.connections = 0
+            self.requests.clear()
+            self.still_open.clear()
+            self.bad.clear()
+            self.peer_uids.clear()
+
     def ops(self):
         return [r["op"] for _, r in self.requests]
 
