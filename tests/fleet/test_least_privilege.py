@@ -89,7 +89,10 @@ class FleetLeastPrivilegeTest(ff.FleetTestCase):
         return [self.fleet.db_password_file, self.fleet.box.key_file]
 
     def test_host_config_has_no_database_and_no_secret_key(self):
-        secrets = [open(p, "rb").read().strip() for p in self.secret_files()]
+        secrets = []
+        for path in self.secret_files():
+            with open(path, "rb") as fh:
+                secrets.append(fh.read().strip())
         for host in self.fleet.hosts:
             text = lkharness.read_file(host.config)
             sections = lkharness.split_ini(text)
