@@ -17,8 +17,8 @@ import subprocess
 import time
 import unittest
 
-import e2e
 import fleet_fixture as ff
+from fleet_fixture import e2e  # tests/e2e, on the path through fleet_fixture
 from fleet_fixture import OTHER_ROLE
 import lkharness
 

@@ -18,8 +18,8 @@ import re
 import subprocess
 import unittest
 
-import e2e
 import fleet_fixture as ff
+from fleet_fixture import e2e  # tests/e2e, on the path through fleet_fixture
 import lkharness
 
 try:
