@@ -245,7 +245,11 @@ class FleetSshdTest(ff.FleetTestCase):
 
     def test_role_not_allowed_on_the_host_group_is_refused_at_account(self):
         user = PREFIX + "opsy"  # role ops: no rule of lkf-web names it
-        self.assert_refused(self.password_login(user, ff.PASSWORD))
+        r = self.password_login(user, ff.PASSWORD, "echo SHOULD-NOT-RUN")
+        # sshd drops the connection after the account phase's no (ssh at
+        # LogLevel=ERROR says nothing more).
+        self.assertEqual(r.returncode, 255, f"{r.stdout}{r.stderr}")
+        self.assertNotIn("SHOULD-NOT-RUN", r.stdout)
         # The password was right (nothing counted): the account phase said no.
         self.assertEqual(self.fleet.show(user)["failed_logins"], 0)
         self.assertRegex(self.sshd_log(),
@@ -294,7 +298,7 @@ class FleetSshdTest(ff.FleetTestCase):
                                  f"pid {pid} ({ff.comm(pid)}) is connected to "
                                  "MariaDB")
         finally:
-            session.wait(timeout=30)
+            session.communicate(timeout=30)
 
 
 
