@@ -401,6 +401,23 @@ class Host:
         return wait_until(lambda: self.ping().get("online") is False,
                           timeout, f"the agent of {self.name} offline")
 
+    def has_verifier(self, name):
+        """Whether the agent's state holds an offline verifier for `name`
+        (its root-only offline.json: docs/fleet.md, agent/offline_store.h)."""
+        try:
+            state = json.loads(lkharness.read_file(
+                os.path.join(self.state_dir, "offline.json")))
+        except (OSError, ValueError):
+            return False
+        return name in json.dumps(state)
+
+    def wait_for_verifier(self, name, timeout=20):
+        """The agent makes the verifier after it answered the login (a KDF
+        run of its own): wait for it before a test takes the directories
+        away."""
+        return wait_until(lambda: self.has_verifier(name), timeout,
+                          f"an offline verifier for {name} on {self.name}")
+
     def passwd_entry(self, name):
         """The user's line in the agent-written passwd file, split, or None."""
         try:

@@ -96,6 +96,7 @@ class FleetOfflineTest(ff.FleetTestCase):
         user = "lkf-olive"
         f = self.fleet
         self.online_login(user, ff.PASSWORD)  # leaves a verifier
+        f.web1.wait_for_verifier(user)
         with f.directories_down():
             down = time.monotonic()
             self.assert_result(self.auth(user, ff.PASSWORD), "PAM_SUCCESS",
@@ -147,9 +148,14 @@ class FleetOfflineTest(ff.FleetTestCase):
         f = self.fleet
         self.online_login("lkf-pat", ff.PASSWORD)
         self.online_login("lkf-ctrl", ff.PASSWORD)
+        for user in ("lkf-pat", "lkf-ctrl"):
+            f.web1.wait_for_verifier(user)
         f.ok("user", "set-password", "lkf-pat", "--password-stdin",
              stdin=ff.NEW_PASSWORD + "\n")
         time.sleep(2.5)  # two syncs (sync_interval 1s)
+        self.assertFalse(f.web1.has_verifier("lkf-pat"),
+                         "the changed account's verifier is still there")
+        self.assertTrue(f.web1.has_verifier("lkf-ctrl"))
         with f.directories_down():
             # The control account's verifier is alive: offline works now ...
             self.assert_result(self.auth("lkf-ctrl", ff.PASSWORD),
