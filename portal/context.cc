@@ -96,7 +96,8 @@ constexpr Notice kNotices[] = {
      "on."},
     // SSH public keys (issue 12, part "sshkeys").
     {"ssh_key_added",
-     "The SSH key is added. A notice went to your verified email address."},
+     "The SSH key is added. A notice about it is mailed to your verified "
+     "address."},
     {"ssh_key_removed",
      "The SSH key is removed. Hosts stop accepting it within a minute."},
 };

@@ -174,7 +174,7 @@ Result<std::shared_ptr<const HostApi::CachedMap>> HostApi::Map(
   auto fresh = std::make_shared<CachedMap>();
   fresh->version = NssMapVersion(map);
   fresh->users = nlohmann::json::array();
-  for (const NssUserEntry& u : map.users) {
+  for (const NssPasswdEntry& u : map.users) {
     fresh->users.push_back({{"name", u.name},
                             {"uid", u.uid},
                             {"gid", u.gid},

@@ -144,7 +144,8 @@ Result<std::string> Listen(std::string_view v) {
 
 // [fleet] directories: a comma-separated list of https://NAME[:PORT] URLs
 // (no path: the agent adds /host/v1/...). Plain http is refused: the host
-// token and passwords travel on this connection.
+// token and passwords travel on this connection. Empty is allowed here;
+// enabled = on needs at least one (the cross-key checks).
 Result<std::vector<std::string>> DirectoryUrls(std::string_view v) {
   std::vector<std::string> urls;
   while (!v.empty()) {
@@ -163,7 +164,6 @@ Result<std::vector<std::string>> DirectoryUrls(std::string_view v) {
     }
     urls.emplace_back(item);
   }
-  if (urls.empty()) return InvalidArgument("must name at least one directory");
   return urls;
 }
 

@@ -20,8 +20,8 @@ std::string Errno(int e) { return std::strerror(e); }
 // Waits until `fd` is ready for `events` or `deadline` passes.
 Status WaitFor(int fd, short events, Clock::time_point deadline) {
   while (true) {
-    const auto left = std::chrono::duration_cast<milliseconds>(
-        deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return Unavailable("timed out");
     pollfd p{fd, events, 0};
     const int rc = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -31,7 +31,8 @@ Status WaitFor(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-Status WriteAll(int fd, const char* data, size_t n, Clock::time_point deadline) {
+Status WriteAll(int fd, const char* data, size_t n,
+                Clock::time_point deadline) {
   while (n > 0) {
     LK_RETURN_IF_ERROR(WaitFor(fd, POLLOUT, deadline));
     const ssize_t w = ::send(fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -70,8 +71,9 @@ Status WriteAgentFrame(int fd, std::string_view payload, milliseconds timeout) {
   }
   const auto deadline = Clock::now() + timeout;
   const uint32_t n = static_cast<uint32_t>(payload.size());
-  const char header[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                          static_cast<char>(n >> 8), static_cast<char>(n)};
+  const char header[4] = {static_cast<char>(n >> 24),
+                          static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                          static_cast<char>(n)};
   LK_RETURN_IF_ERROR(WriteAll(fd, header, sizeof header, deadline));
   return WriteAll(fd, payload.data(), payload.size(), deadline);
 }
@@ -102,10 +104,12 @@ Result<AgentConnection> AgentConnection::Open(const std::string& socket_path,
                            "' is empty or too long");
   }
   std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  const int fd =
+      ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Unavailable("socket: " + Errno(errno));
   AgentConnection conn(fd);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) !=
+      0) {
     if (errno != EINPROGRESS && errno != EAGAIN) {
       return Unavailable("cannot reach the agent at " + socket_path + ": " +
                          Errno(errno));

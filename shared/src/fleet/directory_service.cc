@@ -83,7 +83,7 @@ std::optional<std::string> OfflineStamp(const User& user,
 
 std::string NssMapVersion(const NssMap& map) {
   std::string text;
-  for (const NssUserEntry& u : map.users) {
+  for (const NssPasswdEntry& u : map.users) {
     text += u.name + ":x:" + std::to_string(u.uid) + ":" +
             std::to_string(u.gid) + ":" + u.gecos + ":" + u.home + ":" +
             u.shell + "\n";

@@ -162,7 +162,7 @@ struct Entry {
 };
 
 // The one shape of an entry, for the files and for the directory map.
-NssUserEntry UserEntry(const Entry& e, const NssConfig& config) {
+NssPasswdEntry UserEntry(const Entry& e, const NssConfig& config) {
   const std::string home_dir =
       config.home_base == "/" ? "/" : config.home_base + "/";
   return {e.name, e.uid, e.uid, e.gecos, home_dir + e.name, config.shell};
@@ -231,13 +231,10 @@ Result<NssSyncReport> SyncNss(db::Connection& db, const Clock& clock,
     entries.push_back({*uid, name, NssGecos(row.str(2))});
   }
 
-  const std::string home_dir =
-      config.home_base == "/" ? "/" : config.home_base + "/";
   std::vector<NssPasswdEntry> users;
   std::vector<NssGroupEntry> groups;
   for (const Entry& e : entries) {
-    users.push_back(
-        {e.name, e.uid, e.uid, e.gecos, home_dir + e.name, config.shell});
+    users.push_back(UserEntry(e, config));
     groups.push_back({e.name, e.uid, {}});
   }
   LK_ASSIGN_OR_RETURN(report.changed, WriteNssFiles(config, std::move(users),
@@ -270,7 +267,7 @@ Result<NssMap> ReadNssMap(db::Connection& db, const NssConfig& config) {
             [](const Entry& a, const Entry& b) { return a.uid < b.uid; });
   NssMap map;
   for (const Entry& e : entries) {
-    NssUserEntry u = UserEntry(e, config);
+    NssPasswdEntry u = UserEntry(e, config);
     map.groups.push_back({u.name, u.gid, {}});
     map.users.push_back(std::move(u));
   }

@@ -94,10 +94,33 @@ void ExpectDefaults(const Config& c) {
   EXPECT_EQ(c.nss.uid_max, 29999u);
   EXPECT_EQ(c.nss.home_base, "/home");
   EXPECT_EQ(c.nss.shell, "/bin/bash");
+  EXPECT_EQ(c.directory.listen, "");
+  EXPECT_EQ(c.directory.host_alarm_failures, 20u);
+  EXPECT_EQ(c.directory.host_alarm_window, Seconds{900});
+  EXPECT_FALSE(c.fleet.enabled);
+  EXPECT_EQ(c.fleet.agent_socket, "/run/latchkey/agent.sock");
+  EXPECT_TRUE(c.fleet.directories.empty());
+  EXPECT_EQ(c.fleet.host_token_file, "/etc/latchkey/host.token");
+  EXPECT_EQ(c.fleet.connect_timeout, Millis{2000});
+  EXPECT_EQ(c.fleet.request_timeout, Millis{5000});
+  EXPECT_EQ(c.fleet.keys_user, "");
+  EXPECT_EQ(c.fleet.ssh_keys_ttl, Seconds{60});
+  EXPECT_EQ(c.fleet.ssh_keys_max_stale, Seconds{86400});
+  EXPECT_EQ(c.fleet.sync_interval, Seconds{30});
+  EXPECT_EQ(c.fleet.state_dir, "/var/lib/latchkey-agent");
+  EXPECT_EQ(c.offline.max_age, Seconds{0});
 }
 
 TEST(ParseConfigTest, EmptyFileGivesDefaults) {
   ExpectDefaults(MustParse(""));
+  const Config fleet = MustParse(
+      "[fleet]\nenabled = on\ndirectories = https://d1.example:8443/, "
+      "https://d2.example\n[offline]\nmax_age = 7d\n");
+  EXPECT_TRUE(fleet.fleet.enabled);
+  EXPECT_EQ(fleet.fleet.directories,
+            (std::vector<std::string>{"https://d1.example:8443",
+                                      "https://d2.example"}));
+  EXPECT_EQ(fleet.offline.max_age, Seconds{7 * 86400});
   ExpectDefaults(MustParse("# only a comment\n\n; another\n[totp]\n"));
 }
 
@@ -384,7 +407,22 @@ TEST(ParseConfigTest, ErrorsNameFileLineKeyAndReason) {
       {"unknown section", "[web]\n",
        "t.conf:1: unknown section [web] (known: database, security, lockout, "
        "totp, session, "
-       "mail, portal, nss)"},
+       "mail, portal, nss, directory, fleet, offline)"},
+      // Fleet mode.
+      {"directory without TLS", "[directory]\nlisten = 0.0.0.0:8443\n",
+       "t.conf:2: listen: needs tls_cert and tls_key in [directory]: hosts "
+       "reach the directory over TLS only"},
+      {"fleet without directories", "[fleet]\nenabled = on\n",
+       "t.conf:2: enabled: needs directories = https://... in [fleet]"},
+      {"plain http directory", "[fleet]\ndirectories = http://d1:8443\n",
+       "t.conf:2: directories: each directory must be an https://NAME[:PORT] "
+       "URL without a path (got 'http://d1:8443')"},
+      {"directory with a path", "[fleet]\ndirectories = https://d1/x\n",
+       "t.conf:2: directories: each directory must be an https://NAME[:PORT] "
+       "URL without a path (got 'https://d1/x')"},
+      {"keys_user with a colon", "[fleet]\nkeys_user = a:b\n",
+       "t.conf:2: keys_user: must be a user name (a-z, 0-9, _ - .) (got "
+       "'a:b')"},
       {"sections are case-sensitive", "[Totp]\n",
        "t.conf:1: unknown section [Totp] (did you mean [totp]?)"},
       {"unknown key, suggestion", "[lockout]\nmax_failure = 3\n",
@@ -763,7 +801,7 @@ TEST(ExampleConfigTest, EveryKeyUncommentedGivesTheDefaults) {
     out += line + "\n";
   }
   // Keys in config.h's structs, less [database] hosts and tls.
-  EXPECT_EQ(keys.size(), 61u);
+  EXPECT_EQ(keys.size(), 74u);
   const Config c = MustParse(out);
   ExpectDefaults(c);
 }

@@ -69,17 +69,8 @@ Result<NssSyncReport> SyncNss(db::Connection& db, const Clock& clock,
 
 // The directory map (fleet mode, docs/fleet-protocol.md): the entries
 // SyncNss writes, as data, for the hosts' agents to write themselves.
-struct NssUserEntry {
-  std::string name;
-  int64_t uid = 0;
-  int64_t gid = 0;  // the user's own group: the same number
-  std::string gecos;
-  std::string home;
-  std::string shell;
-};
-// NssGroupEntry: latchkey/nss/nss_files.h (nss-sync writes no members).
 struct NssMap {
-  std::vector<NssUserEntry> users;  // sorted by uid
+  std::vector<NssPasswdEntry> users;  // sorted by uid
   std::vector<NssGroupEntry> groups;
 };
 
