@@ -94,7 +94,7 @@ int RunShow(Context& ctx, const ParsedArgs& args) {
   if (ctx.json()) {
     nlohmann::json doc = HostGroupJson(d->group);
     nlohmann::json rules = nlohmann::json::array();
-    for (const AccessRule& r : d->rules) rules.push_back(AccessRuleJson(r));
+    for (const HostAccessRule& r : d->rules) rules.push_back(AccessRuleJson(r));
     nlohmann::json hosts = nlohmann::json::array();
     for (const HostSummary& h : d->hosts) hosts.push_back(HostSummaryJson(h));
     doc["rules"] = std::move(rules);
@@ -113,7 +113,7 @@ int RunShow(Context& ctx, const ParsedArgs& args) {
   } else {
     ctx.out() << '\n';
     Table rules({"ROLE", "SERVICE"});
-    for (const AccessRule& r : d->rules) {
+    for (const HostAccessRule& r : d->rules) {
       rules.AddRow({r.role, ServiceLabel(r.service)});
     }
     rules.Print(ctx.out());

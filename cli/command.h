@@ -133,6 +133,8 @@ extern const Command kRoleAddCommand;
 extern const Command kRoleDeleteCommand;
 extern const Command kAuditExportCommand;
 extern const Command kStatsCommand;  // cmd_stats.cc (issue 11, overview)
+// cmd_user_ssh_key.cc (issue 12, part "sshkeys")
+extern const Command kUserSshKeyCommand;
 // Fleet mode, host groups and access rules (issue 12, part "groups"):
 // cmd_host_group.cc and cmd_host_set.cc.
 extern const Command kHostGroupListCommand;
@@ -142,8 +144,6 @@ extern const Command kHostGroupShowCommand;
 extern const Command kHostGroupAllowCommand;
 extern const Command kHostGroupDenyCommand;
 extern const Command kHostSetCommand;
-// cmd_user_ssh_key.cc (issue 12, part "sshkeys")
-extern const Command kUserSshKeyCommand;
 
 }  // namespace latchkey::cli
 

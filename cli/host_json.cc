@@ -26,7 +26,7 @@ nlohmann::json HostGroupJson(const HostGroupSummary& g) {
           {"rule_count", g.rules}};
 }
 
-nlohmann::json AccessRuleJson(const AccessRule& r) {
+nlohmann::json AccessRuleJson(const HostAccessRule& r) {
   return {{"role", r.role}, {"service", r.service}};
 }
 

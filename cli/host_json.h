@@ -17,7 +17,7 @@ nlohmann::json HostSummaryJson(const HostSummary& h);
 // "rule_count"}.
 nlohmann::json HostGroupJson(const HostGroupSummary& g);
 // {"role", "service"} ("" = every service).
-nlohmann::json AccessRuleJson(const AccessRule& r);
+nlohmann::json AccessRuleJson(const HostAccessRule& r);
 
 }  // namespace latchkey::cli
 

@@ -55,6 +55,8 @@ const Command* const kCommands[] = {
     &kUserExpireCommand,
     &kUserVerifyEmailCommand,
     &kUserRevokeSessionsCommand,
+    // SSH public keys (issue 12, part "sshkeys")
+    &kUserSshKeyCommand,
     // Fleet mode: host groups and access rules (issue 12, part "groups")
     &kHostGroupListCommand,
     &kHostGroupAddCommand,
@@ -63,8 +65,6 @@ const Command* const kCommands[] = {
     &kHostGroupAllowCommand,
     &kHostGroupDenyCommand,
     &kHostSetCommand,
-    // SSH public keys (issue 12, part "sshkeys")
-    &kUserSshKeyCommand,
 };
 // clang-format on
 

@@ -82,6 +82,12 @@ constexpr Notice kNotices[] = {
     {"admin_user_deleted",
      "The account is deleted. Its audit trail stays, and its uid is never "
      "given again."},
+    // SSH public keys (issue 12, part "sshkeys").
+    {"ssh_key_added",
+     "The SSH key is added. A notice about it is mailed to your verified "
+     "address."},
+    {"ssh_key_removed",
+     "The SSH key is removed. Hosts stop accepting it within a minute."},
     // Fleet mode: hosts and host groups (issue 12, part "groups").
     {"host_group_created",
      "The host group has been created. It admits nobody until a rule below "
@@ -94,12 +100,6 @@ constexpr Notice kNotices[] = {
     {"admin_host_revoked",
      "The host is revoked: the directory refuses its credential from now "
      "on."},
-    // SSH public keys (issue 12, part "sshkeys").
-    {"ssh_key_added",
-     "The SSH key is added. A notice about it is mailed to your verified "
-     "address."},
-    {"ssh_key_removed",
-     "The SSH key is removed. Hosts stop accepting it within a minute."},
 };
 
 }  // namespace

@@ -132,6 +132,13 @@ Response ApiAdminUserDelete(Context& ctx);             // user_api.cc
 // Admin users list (issue 11, part "users")
 Response AdminUsersPage(Context& ctx);  // users_list.cc
 Response ApiAdminUsers(Context& ctx);   // users_list.cc
+// SSH public keys (issue 12, part "sshkeys")
+Response SshKeysPage(Context& ctx);         // pages/ssh_keys.cc
+Response SshKeyAddSubmit(Context& ctx);     // pages/ssh_keys.cc
+Response SshKeyRemoveSubmit(Context& ctx);  // pages/ssh_keys.cc
+Response ApiSshKeysList(Context& ctx);      // api/ssh_keys.cc
+Response ApiSshKeyAdd(Context& ctx);        // api/ssh_keys.cc
+Response ApiSshKeyRemove(Context& ctx);     // api/ssh_keys.cc
 // Fleet mode: hosts and host groups (issue 12, part "groups")
 Response AdminHostsPage(Context& ctx);               // hosts.cc
 Response AdminHostGroupSubmit(Context& ctx);         // hosts.cc
@@ -153,13 +160,6 @@ Response ApiAdminHostGroupGet(Context& ctx);         // host_groups.cc
 Response ApiAdminHostGroupDelete(Context& ctx);      // host_groups.cc
 Response ApiAdminHostGroupRuleAdd(Context& ctx);     // host_groups.cc
 Response ApiAdminHostGroupRuleRemove(Context& ctx);  // host_groups.cc
-// SSH public keys (issue 12, part "sshkeys")
-Response SshKeysPage(Context& ctx);         // pages/ssh_keys.cc
-Response SshKeyAddSubmit(Context& ctx);     // pages/ssh_keys.cc
-Response SshKeyRemoveSubmit(Context& ctx);  // pages/ssh_keys.cc
-Response ApiSshKeysList(Context& ctx);      // api/ssh_keys.cc
-Response ApiSshKeyAdd(Context& ctx);        // api/ssh_keys.cc
-Response ApiSshKeyRemove(Context& ctx);     // api/ssh_keys.cc
 
 namespace {
 
@@ -296,6 +296,13 @@ constexpr Route kRoutes[] = {
   // Admin users list (issue 11, part "users"): search, filters, paging.
   {"/admin/users",         kGet,  AdminUsersPage,    kAdminOnly},
   {"/api/v1/admin/users",  kGet,  ApiAdminUsers,     kApi | kAdminOnly},
+  // SSH public keys (issue 12, part "sshkeys"): adding needs password + code.
+  {"/ssh-keys",             kGet,    SshKeysPage,        kNeedsSession},
+  {"/ssh-keys",             kPost,   SshKeyAddSubmit,    kNeedsSession | kKdfBound},
+  {"/ssh-keys/{id}/remove", kPost,   SshKeyRemoveSubmit, kNeedsSession},
+  {"/api/v1/ssh-keys",      kGet,    ApiSshKeysList,     kApi | kNeedsSession},
+  {"/api/v1/ssh-keys",      kPost,   ApiSshKeyAdd,       kApi | kNeedsSession | kKdfBound},
+  {"/api/v1/ssh-keys/{id}", kDelete, ApiSshKeyRemove,    kApi | kNeedsSession},
   // Fleet mode: hosts and host groups (issue 12, part "groups").
   {"/admin/hosts",                       kGet,  AdminHostsPage,          kAdminOnly},
   {"/admin/hosts/{host}/group",          kPost, AdminHostGroupSubmit,    kAdminOnly},
@@ -317,13 +324,6 @@ constexpr Route kRoutes[] = {
   {"/api/v1/admin/host-groups/{group}",  kDelete, ApiAdminHostGroupDelete, kApi | kAdminOnly},
   {"/api/v1/admin/host-groups/{group}/rules", kPost,   ApiAdminHostGroupRuleAdd,    kApi | kAdminOnly},
   {"/api/v1/admin/host-groups/{group}/rules", kDelete, ApiAdminHostGroupRuleRemove, kApi | kAdminOnly},
-  // SSH public keys (issue 12, part "sshkeys"): adding needs password + code.
-  {"/ssh-keys",             kGet,    SshKeysPage,        kNeedsSession},
-  {"/ssh-keys",             kPost,   SshKeyAddSubmit,    kNeedsSession | kKdfBound},
-  {"/ssh-keys/{id}/remove", kPost,   SshKeyRemoveSubmit, kNeedsSession},
-  {"/api/v1/ssh-keys",      kGet,    ApiSshKeysList,     kApi | kNeedsSession},
-  {"/api/v1/ssh-keys",      kPost,   ApiSshKeyAdd,       kApi | kNeedsSession | kKdfBound},
-  {"/api/v1/ssh-keys/{id}", kDelete, ApiSshKeyRemove,    kApi | kNeedsSession},
 };
 // clang-format on
 // clang-format on

@@ -112,7 +112,7 @@ Response RenderGroup(Context& ctx, const HostGroupDetail& d,
   g["created"] = TimeView(d.group.created_at, now);
   view["group"] = std::move(g);
   tmpl::List rules;
-  for (const AccessRule& r : d.rules) {
+  for (const HostAccessRule& r : d.rules) {
     tmpl::Dict row;
     row["role"] = r.role;
     row["service"] = r.service;
@@ -122,7 +122,7 @@ Response RenderGroup(Context& ctx, const HostGroupDetail& d,
   view["rules"] = std::move(rules);
   view["has_rules"] = !d.rules.empty();
   tmpl::List hosts;
-  for (const HostSummary& h : d.hosts) hosts.emplace_back(HostRow(h, now));
+  for (const HostSummary& h : d.hosts) hosts.emplace_back(AdminHostRow(h, now));
   view["hosts"] = std::move(hosts);
   view["has_hosts"] = !d.hosts.empty();
   tmpl::List role_options;
@@ -167,12 +167,12 @@ GroupLookup FindGroup(Context& ctx, bool api) {
 // error (422) or the sentence (409, 404 for a rule that is not there).
 Response Refused(Context& ctx, const Status& s, std::string_view field,
                  GroupForm form) {
-  const int status = HostActionStatus(s);
+  const int status = AdminHostActionStatus(s);
   if (status == 0) return ctx.Fail(s, "an admin action on a host group");
   GroupLookup now = FindGroup(ctx, false);
   if (now.refusal) return std::move(*now.refusal);
   if (status == 422 && !field.empty()) {
-    form.errors.Add(field, FieldSentence(s, field));
+    form.errors.Add(field, AdminFieldSentence(s, field));
   } else {
     form.error = Sentence(s.message());
   }
@@ -180,11 +180,12 @@ Response Refused(Context& ctx, const Status& s, std::string_view field,
 }
 
 nlohmann::json GroupDetailJson(const HostGroupDetail& d) {
-  nlohmann::json doc = HostGroupJson(d.group);
+  nlohmann::json doc = AdminHostGroupJson(d.group);
   nlohmann::json rules = nlohmann::json::array();
-  for (const AccessRule& r : d.rules) rules.push_back(AccessRuleJson(r));
+  for (const HostAccessRule& r : d.rules)
+    rules.push_back(AdminAccessRuleJson(r));
   nlohmann::json hosts = nlohmann::json::array();
-  for (const HostSummary& h : d.hosts) hosts.push_back(HostJson(h));
+  for (const HostSummary& h : d.hosts) hosts.push_back(AdminHostJson(h));
   doc["rules"] = std::move(rules);
   doc["hosts"] = std::move(hosts);
   return doc;
@@ -193,7 +194,7 @@ nlohmann::json GroupDetailJson(const HostGroupDetail& d) {
 // A refused API action: 409 (already_exists, guard_rail), 422 (fields:
 // an unknown role is the role field's), 404.
 Response ApiRefused(Context& ctx, const Status& s, std::string_view field) {
-  const int status = HostActionStatus(s);
+  const int status = AdminHostActionStatus(s);
   if (status == 409) {
     return ctx.ApiError(409,
                         s.code() == StatusCode::kAlreadyExists
@@ -203,7 +204,7 @@ Response ApiRefused(Context& ctx, const Status& s, std::string_view field) {
   }
   if (status == 422) {
     FieldErrors errors;
-    errors.Add(field.empty() ? "request" : field, FieldSentence(s, field));
+    errors.Add(field.empty() ? "request" : field, AdminFieldSentence(s, field));
     return InvalidFields(ctx, errors);
   }
   if (status == 404)
@@ -311,7 +312,8 @@ Response ApiAdminHostGroups(Context& ctx) {
       HostAdmin(ctx.services()).ListGroups();
   if (!groups.ok()) return ctx.Fail(groups.status(), "listing host groups");
   nlohmann::json list = nlohmann::json::array();
-  for (const HostGroupSummary& g : *groups) list.push_back(HostGroupJson(g));
+  for (const HostGroupSummary& g : *groups)
+    list.push_back(AdminHostGroupJson(g));
   return ctx.Json({{"host_groups", std::move(list)}});
 }
 

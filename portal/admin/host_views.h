@@ -19,23 +19,23 @@ namespace latchkey::portal {
 // {"name", "kind", "group" (null: none), "may_reset_passwords",
 // "created_at", "last_seen_at" (null: never), "agent_version" (null),
 // "revoked_at" (null)}; times in Unix seconds.
-nlohmann::json HostJson(const HostSummary& h);
+nlohmann::json AdminHostJson(const HostSummary& h);
 // {"name", "description", "created_at", "host_count", "rule_count"}.
-nlohmann::json HostGroupJson(const HostGroupSummary& g);
+nlohmann::json AdminHostGroupJson(const HostGroupSummary& g);
 // {"role", "service"} ("" = every service).
-nlohmann::json AccessRuleJson(const AccessRule& r);
+nlohmann::json AdminAccessRuleJson(const HostAccessRule& r);
 
 // A host for a template: name, kind, fleet (bool), group, may_reset,
 // agent_version, last_seen / revoked (TimeView or absent), created.
-tmpl::Dict HostRow(const HostSummary& h, int64_t now);
+tmpl::Dict AdminHostRow(const HostSummary& h, int64_t now);
 
 // 409 for FailedPrecondition (a guard rail) and AlreadyExists, 422 for
 // InvalidArgument, 404 for NotFound; 0 for any other error (Fail()).
-int HostActionStatus(const Status& status);
+int AdminHostActionStatus(const Status& status);
 
 // The status's message as a field shows it: without the "field: " that
 // the core puts before a field's refusal, as a sentence.
-std::string FieldSentence(const Status& status, std::string_view field);
+std::string AdminFieldSentence(const Status& status, std::string_view field);
 
 }  // namespace latchkey::portal
 

@@ -25,7 +25,7 @@
 
 namespace latchkey::portal {
 
-nlohmann::json HostJson(const HostSummary& h) {
+nlohmann::json AdminHostJson(const HostSummary& h) {
   const auto time = [](const std::optional<int64_t>& t) {
     return t ? nlohmann::json(*t) : nlohmann::json(nullptr);
   };
@@ -42,7 +42,7 @@ nlohmann::json HostJson(const HostSummary& h) {
           {"revoked_at", time(h.revoked_at)}};
 }
 
-nlohmann::json HostGroupJson(const HostGroupSummary& g) {
+nlohmann::json AdminHostGroupJson(const HostGroupSummary& g) {
   return {{"name", g.name},
           {"description", g.description},
           {"created_at", g.created_at},
@@ -50,11 +50,11 @@ nlohmann::json HostGroupJson(const HostGroupSummary& g) {
           {"rule_count", g.rules}};
 }
 
-nlohmann::json AccessRuleJson(const AccessRule& r) {
+nlohmann::json AdminAccessRuleJson(const HostAccessRule& r) {
   return {{"role", r.role}, {"service", r.service}};
 }
 
-tmpl::Dict HostRow(const HostSummary& h, int64_t now) {
+tmpl::Dict AdminHostRow(const HostSummary& h, int64_t now) {
   tmpl::Dict row;
   row["name"] = h.name;
   row["kind"] = h.kind;
@@ -68,7 +68,7 @@ tmpl::Dict HostRow(const HostSummary& h, int64_t now) {
   return row;
 }
 
-int HostActionStatus(const Status& status) {
+int AdminHostActionStatus(const Status& status) {
   switch (status.code()) {
     case StatusCode::kFailedPrecondition:
     case StatusCode::kAlreadyExists:
@@ -82,7 +82,7 @@ int HostActionStatus(const Status& status) {
   }
 }
 
-std::string FieldSentence(const Status& status, std::string_view field) {
+std::string AdminFieldSentence(const Status& status, std::string_view field) {
   std::string_view message = status.message();
   const std::string prefix = std::string(field) + ": ";
   if (!field.empty() && message.starts_with(prefix)) {
@@ -111,7 +111,7 @@ Response RenderHosts(Context& ctx, const HostsForm& form, int status) {
   tmpl::Dict view = AdminView(ctx, "Hosts", "hosts");
   tmpl::List rows;
   for (const HostSummary& h : *hosts) {
-    tmpl::Dict row = HostRow(h, now);
+    tmpl::Dict row = AdminHostRow(h, now);
     tmpl::List options;
     tmpl::Dict none;
     none["value"] = "";
@@ -142,7 +142,7 @@ Response RenderHosts(Context& ctx, const HostsForm& form, int status) {
 // else the list again with the field error (422) or the sentence (409).
 Response Refused(Context& ctx, const std::string& host, const Status& s,
                  std::string_view field) {
-  const int status = HostActionStatus(s);
+  const int status = AdminHostActionStatus(s);
   if (status == 0) return ctx.Fail(s, "an admin action on a host");
   if (status == 404 && field.empty()) {
     return ctx.Error(404, "not_found", "There is no host of that name.");
@@ -152,7 +152,7 @@ Response Refused(Context& ctx, const std::string& host, const Status& s,
   if (status == 409 || field.empty()) {
     form.error = Sentence(s.message());
   } else {
-    form.errors.Add(field, FieldSentence(s, field));
+    form.errors.Add(field, AdminFieldSentence(s, field));
   }
   return RenderHosts(ctx, form, status == 404 ? 422 : status);
 }
@@ -244,16 +244,17 @@ namespace {
 
 // A refused API action: 409 guard_rail, 422 invalid (under `field`), 404.
 Response ApiRefused(Context& ctx, const Status& s, std::string_view field) {
-  switch (HostActionStatus(s)) {
+  switch (AdminHostActionStatus(s)) {
     case 409:
       return ctx.ApiError(409, "guard_rail", Sentence(s.message()));
     case 422:
     case 404: {
-      if (HostActionStatus(s) == 404 && field.empty()) {
+      if (AdminHostActionStatus(s) == 404 && field.empty()) {
         return ctx.ApiError(404, "not_found", Sentence(s.message()));
       }
       FieldErrors errors;
-      errors.Add(field.empty() ? "request" : field, FieldSentence(s, field));
+      errors.Add(field.empty() ? "request" : field,
+                 AdminFieldSentence(s, field));
       return InvalidFields(ctx, errors);
     }
     default:
@@ -264,7 +265,7 @@ Response ApiRefused(Context& ctx, const Status& s, std::string_view field) {
 Response ApiHostAnswer(Context& ctx, const std::string& name) {
   Result<HostSummary> host = HostAdmin(ctx.services()).FindHost(name);
   if (!host.ok()) return ApiRefused(ctx, host.status(), {});
-  return ctx.Json(HostJson(*host));
+  return ctx.Json(AdminHostJson(*host));
 }
 
 }  // namespace
@@ -274,7 +275,7 @@ Response ApiAdminHosts(Context& ctx) {
       HostAdmin(ctx.services()).ListHosts();
   if (!hosts.ok()) return ctx.Fail(hosts.status(), "listing hosts");
   nlohmann::json list = nlohmann::json::array();
-  for (const HostSummary& h : *hosts) list.push_back(HostJson(h));
+  for (const HostSummary& h : *hosts) list.push_back(AdminHostJson(h));
   return ctx.Json({{"hosts", std::move(list)}});
 }
 
@@ -340,7 +341,7 @@ Response ApiAdminHostRevoke(Context& ctx) {
   Result<HostSummary> revoked =
       HostAdmin(ctx.services()).RevokeHost(host, ActorOf(ctx));
   if (!revoked.ok()) return ApiRefused(ctx, revoked.status(), {});
-  return ctx.Json(HostJson(*revoked));
+  return ctx.Json(AdminHostJson(*revoked));
 }
 
 }  // namespace latchkey::portal

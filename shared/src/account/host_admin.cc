@@ -20,6 +20,22 @@ std::string GroupLabel(const std::string& group) {
 
 }  // namespace
 
+Result<bool> HostAdmin::AdmitsActor(std::optional<int64_t> group_id,
+                                    const std::vector<HostAccessRule>* rules,
+                                    int64_t account_id) {
+  LK_ASSIGN_OR_RETURN(std::optional<User> user,
+                      services_.users().FindById(account_id));
+  if (!user) return false;
+  std::vector<HostAccessRule> read;
+  if (rules == nullptr) {
+    LK_ASSIGN_OR_RETURN(read,
+                        HostAccessStore(services_.db()).RulesOf(group_id));
+    rules = &read;
+  }
+  // The directory's own rule (host_access.h), for any service.
+  return AccessFromRules(*rules, user->roles).admitted_anywhere();
+}
+
 HostAdmin::HostAdmin(Services& services)
     : services_(services), store_(services.db(), services.clock()) {}
 
@@ -64,7 +80,8 @@ Result<HostGroupDetail> HostAdmin::ShowGroup(std::string_view name) {
     return NotFound("no host group named '" + std::string(name) + "'");
   }
   HostGroupDetail d;
-  LK_ASSIGN_OR_RETURN(d.rules, store_.Rules(group->id));
+  LK_ASSIGN_OR_RETURN(d.rules,
+                      HostAccessStore(services_.db()).RulesOf(group->id));
   LK_ASSIGN_OR_RETURN(d.hosts, store_.Hosts(group->id));
   d.group = std::move(*group);
   return d;
@@ -145,23 +162,23 @@ Status HostAdmin::DenyRole(std::string_view group_name, std::string_view role,
   LK_ASSIGN_OR_RETURN(HostGroupSummary group, LockGroup(group_name));
   const std::string rule =
       "role " + std::string(role) + " (" + ServiceLabel(service) + ")";
-  LK_ASSIGN_OR_RETURN(std::vector<AccessRule> rules, store_.Rules(group.id));
-  bool found = false;
-  for (const AccessRule& r : rules) {
-    found = found || (r.role == role && r.service == service);
+  LK_ASSIGN_OR_RETURN(std::vector<HostAccessRule> rules,
+                      HostAccessStore(services_.db()).RulesOf(group.id));
+  std::vector<HostAccessRule> after;
+  for (const HostAccessRule& r : rules) {
+    if (r.role != role || r.service != service) after.push_back(r);
   }
-  if (!found) return NotFound(group.name + " has no rule for " + rule);
+  if (after.size() == rules.size()) {
+    return NotFound(group.name + " has no rule for " + rule);
+  }
   if (actor.account_id && group.hosts > 0) {
     // Read under the group's lock, so a parallel removal waits and then
     // counts again.
     LK_ASSIGN_OR_RETURN(bool before,
-                        store_.AdmitsUser(group.id, *actor.account_id));
-    LK_ASSIGN_OR_RETURN(
-        bool after,
-        store_.AdmitsUser(
-            group.id, *actor.account_id,
-            HostGroupStore::RuleKey{std::string(role), std::string(service)}));
-    if (before && !after) {
+                        AdmitsActor(group.id, &rules, *actor.account_id));
+    LK_ASSIGN_OR_RETURN(bool still,
+                        AdmitsActor(group.id, &after, *actor.account_id));
+    if (before && !still) {
       LK_RETURN_IF_ERROR(
           Rail("you cannot remove the last rule that lets you log in to the " +
                    Count(group.hosts, "host", "hosts") + " of " + group.name,
@@ -201,11 +218,11 @@ Result<bool> HostAdmin::SetHostGroup(std::string_view host_name,
   if (target_id == host.group_id) return false;
   if (actor.account_id && host.group_id) {
     LK_ASSIGN_OR_RETURN(bool before,
-                        store_.AdmitsUser(*host.group_id, *actor.account_id));
+                        AdmitsActor(host.group_id, nullptr, *actor.account_id));
     bool after = false;
     if (target_id) {
       LK_ASSIGN_OR_RETURN(after,
-                          store_.AdmitsUser(*target_id, *actor.account_id));
+                          AdmitsActor(target_id, nullptr, *actor.account_id));
     }
     if (before && !after) {
       LK_RETURN_IF_ERROR(

@@ -152,22 +152,6 @@ Result<bool> HostGroupStore::Delete(int64_t group_id) {
   return n > 0;
 }
 
-Result<std::vector<AccessRule>> HostGroupStore::Rules(int64_t group_id) {
-  LK_ASSIGN_OR_RETURN(
-      std::vector<db::Row> rows,
-      db_.Query("SELECT r.id, ro.name, r.service, r.created_at FROM "
-                "host_access_rules r JOIN roles ro ON ro.id = r.role_id WHERE "
-                "r.group_id = ? ORDER BY ro.name, r.service",
-                {group_id}));
-  std::vector<AccessRule> out;
-  out.reserve(rows.size());
-  for (const db::Row& row : rows) {
-    out.push_back(
-        {row.i64(0), row.str(1), row.str(2), row.unix_time(3).value_or(0)});
-  }
-  return out;
-}
-
 Status HostGroupStore::AddRule(const HostGroupSummary& group,
                                std::string_view role,
                                std::string_view service) {
@@ -197,22 +181,6 @@ Result<bool> HostGroupStore::RemoveRule(int64_t group_id, std::string_view role,
                   "r.service = ?",
                   {group_id, role, service}));
   return n > 0;
-}
-
-Result<bool> HostGroupStore::AdmitsUser(int64_t group_id, int64_t user_id,
-                                        const std::optional<RuleKey>& without) {
-  const int64_t leave_out = without ? 1 : 0;
-  const std::string_view role = without ? without->role : std::string_view();
-  const std::string_view service =
-      without ? without->service : std::string_view();
-  LK_ASSIGN_OR_RETURN(
-      std::optional<db::Row> row,
-      db_.QueryOne("SELECT COUNT(*) FROM host_access_rules r JOIN roles ro ON "
-                   "ro.id = r.role_id JOIN user_roles ur ON ur.role_id = "
-                   "r.role_id WHERE r.group_id = ? AND ur.user_id = ? AND NOT "
-                   "(? = 1 AND ro.name = ? AND r.service = ?)",
-                   {group_id, user_id, leave_out, role, service}));
-  return row && row->i64(0) > 0;
 }
 
 Result<std::vector<HostSummary>> HostGroupStore::Hosts(

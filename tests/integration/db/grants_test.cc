@@ -472,6 +472,27 @@ TEST_F(PamRoleServicesTest, UnverifiedOrDeletedUserRendersToNothing) {
   EXPECT_TRUE(Outbox().empty());
 }
 
+// The directory service (issue 12, part "dir") runs as the portal's role:
+// it looks hosts up by token, records when they call, and reads host
+// groups, access rules and SSH keys.
+TEST_F(GrantsTest, PortalRoleServesTheDirectory) {
+  RoleUser portal(*admin_, "latchkey_portal");
+  ASSERT_TRUE(portal.status().ok()) << portal.status().ToString();
+  auto c = portal.Connect(db().config());
+  ASSERT_TRUE(c->Connect().ok());
+  for (const char* table :
+       {"hosts", "host_groups", "host_access_rules", "ssh_keys"}) {
+    EXPECT_TRUE(c->Query(std::string("SELECT * FROM ") + table).ok()) << table;
+  }
+  EXPECT_TRUE(
+      c->Execute("UPDATE hosts SET last_seen_at = ?, agent_version = "
+                 "? WHERE id = 0",
+                 {Timestamp::FromUnix(1'700'000'000), std::string_view("1.0")})
+          .ok());
+  ExpectDenied(c->Execute("UPDATE hosts SET token_sha256 = NULL").status(),
+               "UPDATE hosts.token_sha256");
+}
+
 // Fleet mode, host groups (issue 12, part "groups"): the admin area runs
 // HostAdmin as the portal's role: groups, rules, a host's group and flag,
 // and revoking. It may not add or delete hosts (latchkeyctl's), and the
@@ -546,31 +567,6 @@ TEST_F(PortalRoleHostAdminTest, ManagesGroupsRulesAndHostsButAddsNone) {
                 "PAM INSERT host_groups");
   ExpectRefused(p->Execute("DELETE FROM host_access_rules").status(),
                 "PAM DELETE host_access_rules");
-}
-
-}  // namespace
-}  // namespace latchkey
-
-
-// The directory service (issue 12, part "dir") runs as the portal's role:
-// it looks hosts up by token, records when they call, and reads host
-// groups, access rules and SSH keys.
-TEST_F(GrantsTest, PortalRoleServesTheDirectory) {
-  RoleUser portal(*admin_, "latchkey_portal");
-  ASSERT_TRUE(portal.status().ok()) << portal.status().ToString();
-  auto c = portal.Connect(db().config());
-  ASSERT_TRUE(c->Connect().ok());
-  for (const char* table :
-       {"hosts", "host_groups", "host_access_rules", "ssh_keys"}) {
-    EXPECT_TRUE(c->Query(std::string("SELECT * FROM ") + table).ok()) << table;
-  }
-  EXPECT_TRUE(
-      c->Execute("UPDATE hosts SET last_seen_at = ?, agent_version = "
-                 "? WHERE id = 0",
-                 {Timestamp::FromUnix(1'700'000'000), std::string_view("1.0")})
-          .ok());
-  ExpectDenied(c->Execute("UPDATE hosts SET token_sha256 = NULL").status(),
-               "UPDATE hosts.token_sha256");
 }
 
 }  // namespace

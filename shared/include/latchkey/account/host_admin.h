@@ -24,6 +24,7 @@
 #ifndef LATCHKEY_ACCOUNT_HOST_ADMIN_H_
 #define LATCHKEY_ACCOUNT_HOST_ADMIN_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,7 @@
 
 #include "latchkey/account/user_admin.h"
 #include "latchkey/base/result.h"
+#include "latchkey/store/host_access.h"
 #include "latchkey/store/host_group_store.h"
 
 namespace latchkey {
@@ -39,8 +41,8 @@ class Services;
 
 struct HostGroupDetail {
   HostGroupSummary group;
-  std::vector<AccessRule> rules;   // by role, then service
-  std::vector<HostSummary> hosts;  // by name, revoked ones too
+  std::vector<HostAccessRule> rules;  // by role, then service
+  std::vector<HostSummary> hosts;     // by name, revoked ones too
 };
 
 class HostAdmin {
@@ -111,6 +113,12 @@ class HostAdmin {
   Status Rail(const std::string& refusal, const AdminActor& actor);
   Result<HostSummary> LockHost(std::string_view name);
   Result<HostGroupSummary> LockGroup(std::string_view name);
+  // Whether the account's roles are admitted to the group for any service
+  // (AccessFromRules, the directory's rule), by `rules` when given, else
+  // by the group's rules.
+  Result<bool> AdmitsActor(std::optional<int64_t> group_id,
+                           const std::vector<HostAccessRule>* rules,
+                           int64_t account_id);
 
   Services& services_;
   HostGroupStore store_;

@@ -4,9 +4,9 @@
 //
 // A host group is the unit access rules name; a rule says that a role may
 // log in to the group's hosts, for one PAM service or (service "") every
-// service. A group with no rule admits nobody. How the directory evaluates
-// the rules for a login is not here (the directory's own code); this file
-// only reads and writes them.
+// service. A group with no rule admits nobody. This store writes groups
+// and rules; reading a group's rules and the pure rule that evaluates them
+// (which the directory uses for every login) are host_access.h's.
 //
 // The `hosts` rows themselves (add, revoke, the token) are HostStore's
 // (host_store.h); this store reads them with the columns fleet mode added
@@ -24,6 +24,7 @@
 #include "latchkey/base/clock.h"
 #include "latchkey/base/result.h"
 #include "latchkey/db/db.h"
+#include "latchkey/store/host_access.h"
 
 namespace latchkey {
 
@@ -34,13 +35,6 @@ struct HostGroupSummary {
   int64_t created_at = 0;  // Unix seconds
   int64_t hosts = 0;       // hosts in the group that are not revoked
   int64_t rules = 0;       // its access rules
-};
-
-struct AccessRule {
-  int64_t id = 0;
-  std::string role;
-  std::string service;  // "" = every service
-  int64_t created_at = 0;
 };
 
 // A row of `hosts` as the admin pages show it.
@@ -95,8 +89,6 @@ class HostGroupStore {
   // in no group. Returns whether a row was deleted.
   Result<bool> Delete(int64_t group_id);
 
-  // The group's rules by role, then service.
-  Result<std::vector<AccessRule>> Rules(int64_t group_id);
   // Adds the rule. Errors: NotFound "no role named 'ops'", AlreadyExists
   // "role ops may already log in to web (every service)". The role name
   // and service must have passed ValidateRoleName / ValidateRuleService.
@@ -105,16 +97,6 @@ class HostGroupStore {
   // Removes the rule; false when there was no such rule.
   Result<bool> RemoveRule(int64_t group_id, std::string_view role,
                           std::string_view service);
-  // Whether a rule of the group names one of the user's roles (for any
-  // service), leaving out the rule (role, service) when `without` is
-  // given: would the user still be admitted if that rule went?
-  struct RuleKey {
-    std::string role;
-    std::string service;
-  };
-  Result<bool> AdmitsUser(int64_t group_id, int64_t user_id,
-                          const std::optional<RuleKey>& without = {});
-
   // Every host by name; with `group_id`, only that group's hosts.
   Result<std::vector<HostSummary>> Hosts(
       std::optional<int64_t> group_id = std::nullopt);
