@@ -33,6 +33,14 @@
 // database, so that ratio is what PAM and the database add on top of the
 // KDF's computation.
 //
+// With --fleet-config HOST_CONF (a fleet host's config whose latchkey-agent
+// runs, with a directory over loopback TLS; bench/fleet/run.py sets it all
+// up), a fleet row: pam_latchkey in fleet mode for --fleet-user (password
+// kPassword, hashed with this --config's [security] parameters, which the
+// directory must share) against the KDF alone, in turn, and their ratio
+// (issue 12's target: <= 1.05). --fleet-only measures that row alone (no
+// scratch database, no local user).
+//
 // Then unknown user against wrong password the ways an attacker can try
 // (each a row with the unknown/wrong ratio, which should be close to 1):
 // one transaction each in this process; a fresh process per attempt (this
@@ -451,12 +459,71 @@ void PrintPair(const char* way, const Pair& p) {
       p.unknown.failures + p.wrong.failures ? "   (UNEXPECTED RESULTS!)" : "");
 }
 
+// The fleet row: pam_latchkey in fleet mode (a thin client of the agent,
+// which asks the directory over its kept-alive TLS connection) for `user`,
+// right and wrong password, in turn with the KDF alone at `config`'s
+// [security] parameters (fresh memory per Verify, as in the direct rows).
+// Its own service file in its own temp dir. Returns 0 when every sample
+// gave the expected result.
+int MeasureFleet(int runs, const Config& config, const std::string& module,
+                 const std::string& fleet_config, const std::string& user) {
+  char dir_template[] = "/tmp/bench_pam_fleet.XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) return Fail("mkdtemp failed");
+  struct RemoveDir {
+    std::string dir;
+    ~RemoveDir() { Run({"rm", "-rf", dir}); }
+  } remove{dir_template};
+  const std::string confdir = remove.dir + "/pam.d";
+  mkdir(confdir.c_str(), 0700);
+  if (!WriteFile(confdir + "/lkfleet",
+                 "auth required " + module + " config=" + fleet_config + "\n",
+                 0600)) {
+    return Fail("cannot write the fleet service file");
+  }
+  PasswordHasher hasher(HashParams::FromConfig(config.security),
+                        SystemRandom::Shared());
+  Result<std::string> argon = hasher.Hash(kPassword);
+  if (!argon.ok()) return Fail(argon.status().ToString());
+  if (const int probe = Login(confdir, "lkfleet", user, kPassword);
+      probe != PAM_SUCCESS) {
+    return Fail("pam_latchkey in fleet mode refused " + user + ": " +
+                std::string(probe < 0 ? "pam_start failed"
+                                      : pam_strerror(nullptr, probe)) +
+                " (is the agent of " + fleet_config + " running?)");
+  }
+  const std::vector<Stats> s = MeasureInTurn(
+      runs, {[&] {
+               Result<bool> ok = hasher.Verify(kPassword, *argon);
+               return ok.ok() && *ok;
+             },
+             [&] {
+               return Login(confdir, "lkfleet", user, kPassword) == PAM_SUCCESS;
+             },
+             [&] {
+               return Login(confdir, "lkfleet", user, kWrong) == PAM_AUTH_ERR;
+             }});
+  std::printf(
+      "\n  fleet mode (agent + directory on loopback, TLS), Argon2id m=%u "
+      "KiB t=%u p=%u:\n",
+      config.security.argon2_memory_kib, config.security.argon2_time,
+      config.security.argon2_parallelism);
+  Print("KDF alone (PasswordHasher::Verify)", s[0]);
+  Print("pam_latchkey fleet right password", s[1]);
+  Print("pam_latchkey fleet wrong password", s[2]);
+  std::printf("  latchkey fleet right / KDF alone: %.2f   (target <= 1.05)\n",
+              s[1].median / s[0].median);
+  return s[0].failures + s[1].failures + s[2].failures == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string config_path;
   std::string module = LATCHKEY_PAM_MODULE_PATH;
   int runs = 30;
+  std::string fleet_config;
+  std::string fleet_user = "benchfleet";
+  bool fleet_only = false;
   // The child of MeasureFreshProcesses.
   if (argc == 6 && std::string(argv[1]) == "--one-login") {
     return OneLoginChild(argv[2], argv[3], argv[4],
@@ -470,19 +537,36 @@ int main(int argc, char** argv) {
       runs = std::max(3, std::atoi(argv[++i]));
     } else if (a == "--module" && i + 1 < argc) {
       module = argv[++i];
+    } else if (a == "--fleet-config" && i + 1 < argc) {
+      fleet_config = argv[++i];
+    } else if (a == "--fleet-user" && i + 1 < argc) {
+      fleet_user = argv[++i];
+    } else if (a == "--fleet-only") {
+      fleet_only = true;
     } else {
       std::fprintf(stderr,
                    "usage: bench_pam --config PATH [--runs N] [--module "
-                   "PATH]\n");
+                   "PATH]\n"
+                   "                 [--fleet-config HOST_CONF [--fleet-user "
+                   "NAME] [--fleet-only]]\n");
       return 2;
     }
   }
   if (config_path.empty()) return Fail("--config PATH is required");
-  if (geteuid() != 0) return Fail("run as root (it adds a local user)");
+  if (fleet_only && fleet_config.empty()) {
+    return Fail("--fleet-only needs --fleet-config");
+  }
+  if (geteuid() != 0) {
+    return Fail("run as root (it adds a local user; the agent serves root)");
+  }
 
   Result<Config> loaded = LoadConfig(config_path);
   if (!loaded.ok()) return Fail(loaded.status().message());
   const Config& base = *loaded;
+  if (fleet_only) {
+    std::printf("bench_pam: %d runs per case, fleet row only\n", runs);
+    return MeasureFleet(runs, base, module, fleet_config, fleet_user);
+  }
   Result<Secret> db_password =
       base.database.password_file.empty()
           ? Result<Secret>(Secret())
@@ -791,8 +875,12 @@ int main(int argc, char** argv) {
         "stack adds to unknown names only)\n",
         mysql_unknown.median);
   }
+  const int fleet_result =
+      fleet_config.empty()
+          ? 0
+          : MeasureFleet(runs, base, module, fleet_config, fleet_user);
   const bool all_as_expected =
-      way_failures == 0 &&
+      fleet_result == 0 && way_failures == 0 &&
       kdf.failures + kdf_warm.failures + lk_right.failures + lk_wrong.failures +
               lk_right_after_wrong.failures + lk_unknown.failures +
               lk_locked.failures + lk_locked_unknown.failures +
