@@ -126,7 +126,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config,
   LK_ASSIGN_OR_RETURN(
       app->pool_, ServicesPool::Open(
                       config, options.http_threads + options.kdf_threads + 1));
-  app->kdf_slots_ = std::make_unique<KdfSlots>(options.kdf_slots);
+  app->kdf_slots_ =
+      std::make_unique<KdfSlots>(options.kdf_slots, options.kdf_keep_warm);
   app->pool_->LimitKdf(app->kdf_slots_.get());
   const KdfSlots* slots = app->kdf_slots_.get();
   app->metrics_->AddGauge(

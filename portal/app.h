@@ -35,6 +35,9 @@ struct AppOptions {
   // slots, so one thread's database round trips overlap another's hash.
   size_t kdf_threads = 4;
   size_t kdf_slots = 2;  // password hashes at once, whatever the threads
+  // Keep each slot's Argon2 memory mapped while idle (KdfSlots keep_warm):
+  // on when the [directory] listener serves hosts.
+  bool kdf_keep_warm = false;
   size_t kdf_queue = 64;
 };
 

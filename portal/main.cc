@@ -190,6 +190,7 @@ int Run(int argc, char** argv) {
   options.http_threads = cores;
   options.kdf_threads = 2 * cores;
   options.kdf_slots = cores;
+  options.kdf_keep_warm = !config->directory.listen.empty();
   options.kdf_queue = 32 * cores;
   Result<std::unique_ptr<App>> app = App::Create(*config, options);
   if (!app.ok()) return Fail(app.status().message());

@@ -111,8 +111,8 @@ HashParams HashParams::FromConfig(const SecurityConfig& s) {
   return p;
 }
 
-KdfSlots::KdfSlots(size_t slots)
-    : slots_(slots == 0 ? 1 : slots), arenas_(slots_) {
+KdfSlots::KdfSlots(size_t slots, bool keep_warm)
+    : slots_(slots == 0 ? 1 : slots), keep_warm_(keep_warm), arenas_(slots_) {
   for (size_t i = slots_; i > 0; --i) free_.push_back(i - 1);
 }
 
@@ -135,7 +135,7 @@ void KdfSlots::Give(size_t index) {
   KdfArena idle;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (waiting_ == 0) std::swap(idle, arenas_[index]);
+    if (waiting_ == 0 && !keep_warm_) std::swap(idle, arenas_[index]);
     free_.push_back(index);
   }
   freed_.notify_one();

@@ -699,5 +699,20 @@ TEST(KdfSlotsTest, SlotsKeepMemoryOnlyWhileHashesWait) {
   EXPECT_EQ(slots.arena_bytes(), 0u);  // the last one gave it back
 }
 
+TEST(KdfSlotsTest, WarmSlotsKeepTheirMemoryWhileIdle) {
+  FakeRandom random{6};
+  KdfSlots slots(1, /*keep_warm=*/true);
+  PasswordHasher hasher(LowArgon2(), random);
+  hasher.LimitTo(&slots);
+  const Result<std::string> stored = hasher.Hash(kPassword);
+  ASSERT_TRUE(stored.ok());
+  const size_t kept = slots.arena_bytes();
+  EXPECT_GT(kept, 0u);  // nobody waited, and still mapped
+  Result<bool> ok = hasher.Verify(kPassword, *stored);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(*ok);
+  EXPECT_EQ(slots.arena_bytes(), kept);  // the same memory, reused
+}
+
 }  // namespace
 }  // namespace latchkey

@@ -73,10 +73,14 @@ struct KdfArena {
 // mapped for the next one instead of unmapping it and faulting in fresh
 // zeroed pages (about 15% of a busy portal's CPU). libargon2 wipes the
 // memory after every hash, before giving it back; a slot released with
-// nobody waiting unmaps its memory, so an idle portal holds none.
+// nobody waiting unmaps its memory, so an idle portal holds none, unless
+// `keep_warm`: then every slot keeps its memory mapped and faulted in for
+// the life of the KdfSlots (slots x the Argon2 memory). The directory
+// service wants that: hosts log in one at a time, and fresh pages would
+// cost each login a few milliseconds of zeroing.
 class KdfSlots {
  public:
-  explicit KdfSlots(size_t slots);  // at least 1
+  explicit KdfSlots(size_t slots, bool keep_warm = false);  // slots >= 1
   ~KdfSlots();
   KdfSlots(const KdfSlots&) = delete;
   KdfSlots& operator=(const KdfSlots&) = delete;
@@ -112,6 +116,7 @@ class KdfSlots {
   void Give(size_t index);
 
   const size_t slots_;
+  const bool keep_warm_;
   mutable std::mutex mu_;
   std::condition_variable freed_;
   std::vector<KdfArena> arenas_;  // one per slot; only its holder touches it
