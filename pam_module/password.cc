@@ -64,38 +64,14 @@ int ChangePassword(PamIo& io, const ModuleOptions& options) {
   }
 
   if (phase == Phase::kPasswordPrelim) {
-    if (as_root) return Finish(io, phase, user, Verdict::kOk);
-    if (check.status == AccountStatus::kLocked) {
-      TellUserPassword(io, Verdict::kLocked, {});
-      return Finish(io, phase, user, Verdict::kLocked);
-    }
-    Secret old_password;
-    if (const int rc =
-            io.GetAuthtok(PAM_OLDAUTHTOK, kOldPasswordPrompt, old_password);
-        rc != PAM_SUCCESS || old_password.empty()) {
-      Verdict v = rc == PAM_SUCCESS ? Verdict::kOldPasswordWrong
-                                    : ConversationVerdict(rc);
-      if (v == Verdict::kUnknownUser) v = Verdict::kConversationFailed;
-      return Finish(io, phase, user, v);
-    }
-    return Finish(io, phase, user, Verdict::kOk);
+    return PasswordPrelim(io, user, as_root,
+                          check.status == AccountStatus::kLocked);
   }
-
   Secret old_password;
-  if (!as_root) {
-    old_password = io.PeekAuthtok(PAM_OLDAUTHTOK);
-    if (old_password.empty()) {
-      return Finish(io, phase, user, Verdict::kOldPasswordWrong);
-    }
-  }
   Secret new_password;
-  if (const int rc = io.GetAuthtok(PAM_AUTHTOK, nullptr, new_password);
-      rc != PAM_SUCCESS) {
-    // libpam has told the user ("Sorry, passwords do not match." or
-    // "Password change aborted.").
-    return Finish(io, phase, user,
-                  rc == PAM_TRY_AGAIN ? Verdict::kMismatch
-                                      : Verdict::kConversationFailed);
+  if (const std::optional<int> stop =
+          ReadPasswordUpdate(io, user, as_root, old_password, new_password)) {
+    return *stop;
   }
   const Status changed = services->accounts().ChangePassword(
       check.user->id, new_password, as_root ? nullptr : &old_password,

@@ -5,6 +5,7 @@
 #include "latchkey/config/config.h"
 #include "latchkey/nss/name_on_host.h"
 #include "phases.h"
+#include "tell_user.h"
 
 namespace latchkey::pam {
 
@@ -89,6 +90,47 @@ Verdict ReadVerificationCode(PamIo& io, const Secret& password, Secret& code) {
     return Verdict::kConversationFailed;
   }
   return Verdict::kOk;
+}
+
+int PasswordPrelim(PamIo& io, std::string_view user, bool as_root,
+                   bool locked) {
+  const Phase phase = Phase::kPasswordPrelim;
+  if (as_root) return Finish(io, phase, user, Verdict::kOk);
+  if (locked) {
+    TellUserPassword(io, Verdict::kLocked, {});
+    return Finish(io, phase, user, Verdict::kLocked);
+  }
+  Secret old_password;
+  if (const int rc =
+          io.GetAuthtok(PAM_OLDAUTHTOK, kOldPasswordPrompt, old_password);
+      rc != PAM_SUCCESS || old_password.empty()) {
+    Verdict v = rc == PAM_SUCCESS ? Verdict::kOldPasswordWrong
+                                  : ConversationVerdict(rc);
+    if (v == Verdict::kUnknownUser) v = Verdict::kConversationFailed;
+    return Finish(io, phase, user, v);
+  }
+  return Finish(io, phase, user, Verdict::kOk);
+}
+
+std::optional<int> ReadPasswordUpdate(PamIo& io, std::string_view user,
+                                      bool as_root, Secret& old_password,
+                                      Secret& new_password) {
+  const Phase phase = Phase::kPasswordUpdate;
+  if (!as_root) {
+    old_password = io.PeekAuthtok(PAM_OLDAUTHTOK);
+    if (old_password.empty()) {
+      return Finish(io, phase, user, Verdict::kOldPasswordWrong);
+    }
+  }
+  if (const int rc = io.GetAuthtok(PAM_AUTHTOK, nullptr, new_password);
+      rc != PAM_SUCCESS) {
+    // libpam has told the user ("Sorry, passwords do not match." or
+    // "Password change aborted.").
+    return Finish(io, phase, user,
+                  rc == PAM_TRY_AGAIN ? Verdict::kMismatch
+                                      : Verdict::kConversationFailed);
+  }
+  return std::nullopt;
 }
 
 namespace {

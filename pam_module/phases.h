@@ -103,6 +103,22 @@ std::optional<Verdict> NotLatchkeysName(const PamIo& io, const NssConfig& nss,
 // must not count against the account). Logged at LOG_NOTICE.
 Verdict ReadVerificationCode(PamIo& io, const Secret& password, Secret& code);
 
+// The password phase's conversation, the same in both modes (password.cc,
+// fleet_password.cc).
+//
+// The preliminary pass: root (`as_root`) passes at once; a `locked`
+// account is told so and refused; otherwise the current password is asked
+// for (PAM_OLDAUTHTOK), and an empty one or a failed conversation refuses.
+// Returns the PAM code, through Finish.
+int PasswordPrelim(PamIo& io, std::string_view user, bool as_root, bool locked);
+// The update pass: the current password kept from the preliminary pass
+// (unless `as_root`) into `old_password`, and the new one (asked twice by
+// libpam) into `new_password`. nullopt: both read, go on; otherwise the
+// PAM code to return (through Finish).
+std::optional<int> ReadPasswordUpdate(PamIo& io, std::string_view user,
+                                      bool as_root, Secret& old_password,
+                                      Secret& new_password);
+
 // Logs the verdict under `debug` and returns PamCode(phase, verdict).
 int Finish(const PamIo& io, Phase phase, std::string_view user,
            Verdict verdict);
